@@ -1,0 +1,132 @@
+package io.ferry.proxy;
+
+import io.ferry.settings.SettingsSpec;
+import io.ferry.settings.Validators;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigDef.Importance;
+import org.apache.kafka.common.config.ConfigDef.Range;
+import org.apache.kafka.common.config.ConfigDef.Type;
+
+/** Every setting of a proxy node ({@code ferry proxy}), declared once. */
+public final class ProxySettings {
+    public static final String LISTEN = "listen";
+    public static final String SOURCE = "source";
+    public static final String TARGET = "target";
+    public static final String KAFKA = "kafka";
+    public static final String TOPIC_PREFIX = "topic-prefix";
+    public static final String NODE_ID = "node-id";
+    public static final String MAX_CONNECTIONS = "max-connections";
+    public static final String IDLE_TIMEOUT_MS = "idle-timeout-ms";
+    public static final String DRAIN_TIMEOUT_MS = "drain-timeout-ms";
+    public static final String MAX_BULK_LENGTH = "client.max-bulk-length";
+    public static final String MAX_MULTIBULK_LENGTH = "client.max-multibulk-length";
+    public static final String MAX_INLINE_LENGTH = "client.max-inline-length";
+    public static final String MAX_NESTING_DEPTH = "client.max-nesting-depth";
+    public static final String OUTPUT_BUFFER_LIMIT = "client.output-buffer-limit";
+
+    public static final SettingsSpec SPEC = new SettingsSpec(
+            "proxy",
+            "a proxy node: applications connect here instead of to their Redis",
+            new ConfigDef()
+                    .define(
+                            LISTEN,
+                            Type.STRING,
+                            "127.0.0.1:6380",
+                            Validators.hostPort(),
+                            Importance.HIGH,
+                            "Address the proxy listens on for application connections, host:port.")
+                    .define(
+                            SOURCE,
+                            Type.STRING,
+                            ConfigDef.NO_DEFAULT_VALUE,
+                            Validators.redisUri(),
+                            Importance.HIGH,
+                            "The source Redis, authoritative until commit: redis://[user:password@]host:port[/db], "
+                                    + "rediss:// for TLS.")
+                    .define(
+                            TARGET,
+                            Type.STRING,
+                            null,
+                            Validators.redisUri(),
+                            Importance.HIGH,
+                            "The target Redis to migrate to, same form as source; none for passthrough.")
+                    .define(
+                            KAFKA,
+                            Type.STRING,
+                            null,
+                            Validators.kafkaBootstrap(),
+                            Importance.HIGH,
+                            "Kafka bootstrap servers (host:port,...); none: no write log, traffic capture or "
+                                    + "control topic.")
+                    .define(
+                            TOPIC_PREFIX,
+                            Type.STRING,
+                            "ferry",
+                            new ConfigDef.NonEmptyStringWithoutControlChars(),
+                            Importance.LOW,
+                            "Prefix of Ferry's Kafka topic names (prefix.writes, ...).")
+                    .define(
+                            NODE_ID,
+                            Type.STRING,
+                            "",
+                            Importance.LOW,
+                            "This node's name in published records; empty: the host name and listen port.")
+                    .define(
+                            MAX_CONNECTIONS,
+                            Type.INT,
+                            10_000,
+                            Range.between(1, 1_000_000),
+                            Importance.MEDIUM,
+                            "Most client connections at once; a client over it gets an error and is closed.")
+                    .define(
+                            IDLE_TIMEOUT_MS,
+                            Type.LONG,
+                            0L,
+                            Range.atLeast(0),
+                            Importance.MEDIUM,
+                            "Close a client idle this long, in ms; 0 never (Redis's timeout 0).")
+                    .define(
+                            DRAIN_TIMEOUT_MS,
+                            Type.LONG,
+                            30_000L,
+                            Range.atLeast(0),
+                            Importance.LOW,
+                            "On shutdown, how long in-flight replies may take before connections are closed, in ms.")
+                    .define(
+                            MAX_BULK_LENGTH,
+                            Type.LONG,
+                            512L * 1024 * 1024,
+                            Range.between(1, Integer.MAX_VALUE),
+                            Importance.LOW,
+                            "Largest bulk string a client may send, in bytes (Redis proto-max-bulk-len).")
+                    .define(
+                            MAX_MULTIBULK_LENGTH,
+                            Type.INT,
+                            1024 * 1024,
+                            Range.between(1, Integer.MAX_VALUE),
+                            Importance.LOW,
+                            "Most arguments in one client command.")
+                    .define(
+                            MAX_INLINE_LENGTH,
+                            Type.INT,
+                            64 * 1024,
+                            Range.between(16, 64 * 1024 * 1024),
+                            Importance.LOW,
+                            "Longest inline command, in bytes (Redis: 64 KB).")
+                    .define(
+                            MAX_NESTING_DEPTH,
+                            Type.INT,
+                            128,
+                            Range.between(1, 4096),
+                            Importance.LOW,
+                            "Deepest nesting of aggregates in a frame.")
+                    .define(
+                            OUTPUT_BUFFER_LIMIT,
+                            Type.LONG,
+                            256L * 1024 * 1024,
+                            Range.atLeast(1024),
+                            Importance.LOW,
+                            "Most reply bytes queued for one slow client before it is disconnected."));
+
+    private ProxySettings() {}
+}
