@@ -1,6 +1,10 @@
 package io.ferry.app;
 
+import io.ferry.settings.Secrets;
 import io.ferry.settings.SettingsException;
+import io.ferry.settings.SettingsFlags;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.ParseResult;
@@ -18,6 +22,8 @@ public final class Ferry {
     public static final int EXIT_FAILURE = 1;
     public static final int EXIT_USAGE = 2;
 
+    private static final Logger log = LoggerFactory.getLogger(Ferry.class);
+
     private Ferry() {}
 
     public static void main(String[] args) {
@@ -33,7 +39,7 @@ public final class Ferry {
         commandLine.setErr(err);
         commandLine.setExecutionStrategy(parsed -> {
             try {
-                return dispatch(parsed, out);
+                return dispatch(parsed, out, err);
             } catch (SettingsException e) {
                 err.println(e.getMessage());
                 err.flush();
@@ -52,11 +58,14 @@ public final class Ferry {
                 .description("Zero-downtime migration between Redis-compatible databases.")
                 .footer("", "Docs: docs/ in the source tree.");
         CommandLine commandLine = new CommandLine(root);
-        commandLine.addSubcommand("settings", SettingsCommand.create());
+        for (Service service : ServiceCatalog.SERVICES) {
+            commandLine.addSubcommand(service.spec().service(), SettingsCommand.runner(service));
+        }
+        commandLine.addSubcommand("settings", SettingsCommand.checker());
         return commandLine;
     }
 
-    private static int dispatch(ParseResult parsed, PrintWriter out) {
+    private static int dispatch(ParseResult parsed, PrintWriter out, PrintWriter err) {
         if (CommandLine.printHelpIfRequested(parsed)) {
             return EXIT_OK;
         }
@@ -67,8 +76,22 @@ public final class Ferry {
             leafResult = leafResult.subcommand();
         }
         if (chain.size() == 3 && chain.get(1).getCommandName().equals("settings")) {
-            String service = leaf.getCommandName();
-            return SettingsCommand.run(ServiceCatalog.find(service).orElseThrow(), leafResult, out);
+            Service service = ServiceCatalog.find(leaf.getCommandName()).orElseThrow();
+            return SettingsCommand.check(service.spec(), leafResult, out);
+        }
+        if (chain.size() == 2) {
+            var service = ServiceCatalog.find(leaf.getCommandName());
+            if (service.isPresent()) {
+                try {
+                    return service.get().run(SettingsFlags.load(service.get().spec(), leafResult));
+                } catch (SettingsException e) {
+                    throw e;
+                } catch (Exception e) {
+                    err.println("ferry " + leaf.getCommandName() + ": " + Secrets.mask(String.valueOf(e.getMessage())));
+                    log.error("ferry {} failed", leaf.getCommandName(), e);
+                    return EXIT_FAILURE;
+                }
+            }
         }
         // A command with subcommands and nothing chosen: show what there is.
         leaf.usage(out);

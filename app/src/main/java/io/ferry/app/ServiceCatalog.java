@@ -1,18 +1,15 @@
 package io.ferry.app;
 
-import io.ferry.proxy.ProxySettings;
-import io.ferry.settings.SettingsSpec;
-
 import java.util.List;
 import java.util.Optional;
 
-/** The services whose settings are declared, in the order the command line lists them. */
+/** The services the launcher runs, in the order the command line lists them. */
 final class ServiceCatalog {
-    static final List<SettingsSpec> SPECS = List.of(ProxySettings.SPEC);
+    static final List<Service> SERVICES = List.of(new ProxyService());
 
     private ServiceCatalog() {}
 
-    static Optional<SettingsSpec> find(String service) {
-        return SPECS.stream().filter(spec -> spec.service().equals(service)).findFirst();
+    static Optional<Service> find(String name) {
+        return SERVICES.stream().filter(s -> s.spec().service().equals(name)).findFirst();
     }
 }

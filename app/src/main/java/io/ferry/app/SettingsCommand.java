@@ -9,34 +9,41 @@ import picocli.CommandLine.Model.CommandSpec;
 import java.io.PrintWriter;
 
 /**
- * {@code ferry settings SERVICE [--config FILE] [--NAME VALUE ...]}: checks a service's settings
- * exactly as the service would at start-up and prints the effective configuration (secrets masked),
- * without starting anything. Exit 0 when valid, 2 with every problem listed otherwise.
+ * The command-line shapes of services: {@code ferry SERVICE [--config FILE] [--NAME VALUE ...]} runs
+ * one; {@code ferry settings SERVICE ...} checks its settings exactly as the service would at
+ * start-up and prints the effective configuration (secrets masked) without starting anything.
  */
 final class SettingsCommand {
     private SettingsCommand() {}
 
-    static CommandLine create() {
+    /** {@code ferry settings} with one subcommand per service. */
+    static CommandLine checker() {
         CommandSpec parent = CommandSpec.create().name("settings").mixinStandardHelpOptions(true);
         parent.usageMessage()
                 .description("Check a service's settings and print the effective configuration, secrets masked.");
         CommandLine command = new CommandLine(parent);
-        for (SettingsSpec service : ServiceCatalog.SPECS) {
-            command.addSubcommand(service.service(), new CommandLine(check(service)));
+        for (Service service : ServiceCatalog.SERVICES) {
+            command.addSubcommand(
+                    service.spec().service(), new CommandLine(withSettings(service.spec(), "Settings of ")));
         }
         return command;
     }
 
-    private static CommandSpec check(SettingsSpec service) {
+    /** {@code ferry SERVICE}, taking the service's settings as flags. */
+    static CommandLine runner(Service service) {
+        return new CommandLine(withSettings(service.spec(), "Run "));
+    }
+
+    private static CommandSpec withSettings(SettingsSpec service, String lead) {
         CommandSpec spec = CommandSpec.wrapWithoutInspection((Runnable) () -> {});
         spec.name(service.service()).mixinStandardHelpOptions(true);
-        spec.usageMessage().description("Settings of " + service.description() + ".");
+        spec.usageMessage().description(lead + service.description() + ".");
         SettingsFlags.addTo(spec, service);
         return spec;
     }
 
-    /** Runs after picocli parsed {@code settings SERVICE ...}; a SettingsException propagates to the caller. */
-    static int run(SettingsSpec service, CommandLine.ParseResult parsed, PrintWriter out) {
+    /** Checks and prints; a SettingsException propagates to the caller. */
+    static int check(SettingsSpec service, CommandLine.ParseResult parsed, PrintWriter out) {
         Settings settings = SettingsFlags.load(service, parsed);
         out.println("settings of " + service.service() + " are valid:");
         settings.describe().forEach(line -> out.println("  " + line));

@@ -23,6 +23,7 @@ public final class ProxySettings {
     public static final String MAX_INLINE_LENGTH = "client.max-inline-length";
     public static final String MAX_NESTING_DEPTH = "client.max-nesting-depth";
     public static final String OUTPUT_BUFFER_LIMIT = "client.output-buffer-limit";
+    public static final String IO_THREADS = "io-threads";
 
     public static final SettingsSpec SPEC = new SettingsSpec(
             "proxy",
@@ -123,10 +124,18 @@ public final class ProxySettings {
                     .define(
                             OUTPUT_BUFFER_LIMIT,
                             Type.LONG,
-                            256L * 1024 * 1024,
+                            1024L * 1024 * 1024,
                             Range.atLeast(1024),
                             Importance.LOW,
-                            "Most reply bytes queued for one slow client before it is disconnected."));
+                            "Most reply bytes queued for one client before it is disconnected. Ferry stops reading "
+                                    + "from the source while a client is slow, so this bounds one huge reply.")
+                    .define(
+                            IO_THREADS,
+                            Type.INT,
+                            0,
+                            Range.between(0, 1024),
+                            Importance.LOW,
+                            "Event-loop threads; 0: one per CPU core."));
 
     private ProxySettings() {}
 }

@@ -1,0 +1,99 @@
+package io.ferry.proxy;
+
+import io.ferry.resp.RespLimits;
+import io.ferry.settings.HostPort;
+import io.ferry.settings.RedisUri;
+import io.ferry.settings.Settings;
+
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * The validated configuration of one proxy node, built from its {@link ProxySettings}. Immutable.
+ *
+ * @param listen where applications connect
+ * @param source the source Redis
+ * @param nodeId this node's name in logs and published records
+ * @param maxConnections most client connections at once
+ * @param idleTimeout close an idle client after this long; zero never
+ * @param drainTimeout how long shutdown waits for in-flight replies
+ * @param clientLimits limits on what a client may send
+ * @param outputBufferLimit most reply bytes queued for one client
+ * @param ioThreads event-loop threads
+ */
+public record ProxyConfig(
+        HostPort listen,
+        RedisUri source,
+        String nodeId,
+        int maxConnections,
+        Duration idleTimeout,
+        Duration drainTimeout,
+        RespLimits clientLimits,
+        long outputBufferLimit,
+        int ioThreads) {
+
+    public ProxyConfig {
+        Objects.requireNonNull(listen, "listen");
+        Objects.requireNonNull(source, "source");
+        Objects.requireNonNull(nodeId, "nodeId");
+        Objects.requireNonNull(clientLimits, "clientLimits");
+        if (maxConnections < 1) {
+            throw new IllegalArgumentException("maxConnections: " + maxConnections + " (expected: >= 1)");
+        }
+        if (ioThreads < 1) {
+            throw new IllegalArgumentException("ioThreads: " + ioThreads + " (expected: >= 1)");
+        }
+    }
+
+    /** Builds the configuration from validated settings. */
+    public static ProxyConfig from(Settings settings) {
+        HostPort listen = HostPort.parse(settings.getString(ProxySettings.LISTEN));
+        String nodeId = settings.getString(ProxySettings.NODE_ID);
+        if (nodeId.isEmpty()) {
+            nodeId = hostName() + ":" + listen.port();
+        }
+        RespLimits limits = RespLimits.builder()
+                .maxBulkLength((int) Math.min(Integer.MAX_VALUE - 64L, settings.getLong(ProxySettings.MAX_BULK_LENGTH)))
+                .maxAggregateLength(settings.getInt(ProxySettings.MAX_MULTIBULK_LENGTH))
+                .maxInlineLength(settings.getInt(ProxySettings.MAX_INLINE_LENGTH))
+                .maxNestingDepth(settings.getInt(ProxySettings.MAX_NESTING_DEPTH))
+                .build();
+        int ioThreads = settings.getInt(ProxySettings.IO_THREADS);
+        return new ProxyConfig(
+                listen,
+                RedisUri.parse(settings.getString(ProxySettings.SOURCE)),
+                nodeId,
+                settings.getInt(ProxySettings.MAX_CONNECTIONS),
+                Duration.ofMillis(settings.getLong(ProxySettings.IDLE_TIMEOUT_MS)),
+                Duration.ofMillis(settings.getLong(ProxySettings.DRAIN_TIMEOUT_MS)),
+                limits,
+                settings.getLong(ProxySettings.OUTPUT_BUFFER_LIMIT),
+                ioThreads == 0 ? Runtime.getRuntime().availableProcessors() : ioThreads);
+    }
+
+    /** A copy listening elsewhere (tests bind port 0). */
+    public ProxyConfig withListen(HostPort address) {
+        return new ProxyConfig(
+                address,
+                source,
+                nodeId,
+                maxConnections,
+                idleTimeout,
+                drainTimeout,
+                clientLimits,
+                outputBufferLimit,
+                ioThreads);
+    }
+
+    /** True when the proxy must hold clients to AUTH before anything else (the source URI has a password). */
+    public boolean sourceRequiresAuth() {
+        return source.password().isPresent();
+    }
+
+    private static String hostName() {
+        return Optional.ofNullable(System.getenv("HOSTNAME"))
+                .filter(h -> !h.isBlank())
+                .orElse("ferry");
+    }
+}

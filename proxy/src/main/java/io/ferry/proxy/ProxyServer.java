@@ -1,0 +1,160 @@
+package io.ferry.proxy;
+
+import io.ferry.resp.RespDecoder;
+import io.ferry.resp.RespEncoder;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.timeout.IdleStateHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A running proxy node: accepts application connections and gives each its own {@link
+ * ClientSession}. {@link #close()} drains: it stops accepting, lets every client receive the
+ * replies it is owed (up to the drain timeout), then closes what is left. Thread-safe.
+ */
+public final class ProxyServer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(ProxyServer.class);
+
+    private final ProxyConfig config;
+    private final Transport transport;
+    private final EventLoopGroup group;
+    private final Backend source;
+    private final Set<ClientSession> sessions = ConcurrentHashMap.newKeySet();
+    private final AtomicInteger connections = new AtomicInteger();
+    private final Channel serverChannel;
+    private volatile boolean draining;
+
+    private ProxyServer(ProxyConfig config) throws InterruptedException {
+        this.config = config;
+        this.transport = Transport.best();
+        this.group = transport.newGroup(config.ioThreads(), "ferry-proxy");
+        this.source = new Backend(config.source(), transport, config.outputBufferLimit());
+        try {
+            this.serverChannel = new ServerBootstrap()
+                    .group(group)
+                    .channel(transport.serverChannel())
+                    .option(ChannelOption.SO_BACKLOG, 1024)
+                    .option(ChannelOption.SO_REUSEADDR, true)
+                    .childOption(ChannelOption.TCP_NODELAY, true)
+                    .childOption(ChannelOption.SO_KEEPALIVE, true)
+                    // Nothing is read from a client until its backend connection is ready.
+                    .childOption(ChannelOption.AUTO_READ, false)
+                    .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, Backend.WATER_MARK)
+                    .childHandler(new ChannelInitializer<SocketChannel>() {
+                        @Override
+                        protected void initChannel(SocketChannel channel) {
+                            accept(channel);
+                        }
+                    })
+                    .bind(config.listen().host(), config.listen().port())
+                    .sync()
+                    .channel();
+        } catch (InterruptedException | RuntimeException e) {
+            group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+            throw e;
+        }
+        log.info(
+                "proxy {} listening on {} for source {} ({} transport, {} threads)",
+                config.nodeId(),
+                address(),
+                config.source(),
+                transport.name(),
+                config.ioThreads());
+    }
+
+    /**
+     * Binds the listener and starts serving.
+     *
+     * @throws InterruptedException if interrupted while binding
+     * @throws io.netty.channel.ChannelException (or a subclass) when the address cannot be bound
+     */
+    public static ProxyServer start(ProxyConfig config) throws InterruptedException {
+        return new ProxyServer(config);
+    }
+
+    /** The bound address (the real port when the configuration asked for port 0). */
+    public InetSocketAddress address() {
+        return (InetSocketAddress) serverChannel.localAddress();
+    }
+
+    /** Client connections open now. */
+    public int connectionCount() {
+        return connections.get();
+    }
+
+    private void accept(SocketChannel channel) {
+        int open = connections.incrementAndGet();
+        channel.closeFuture().addListener(closed -> connections.decrementAndGet());
+        if (draining || open > config.maxConnections()) {
+            String error = draining ? ProxyReplies.SHUTTING_DOWN : ProxyReplies.MAX_CLIENTS;
+            log.warn("refusing client {}: {}", channel.remoteAddress(), error);
+            channel.writeAndFlush(Unpooled.copiedBuffer("-" + error + "\r\n", StandardCharsets.US_ASCII))
+                    .addListener(ChannelFutureListener.CLOSE);
+            return;
+        }
+        ClientSession session =
+                new ClientSession(this, source, config.sourceRequiresAuth(), config.outputBufferLimit());
+        sessions.add(session);
+        channel.closeFuture().addListener(closed -> sessions.remove(session));
+        if (!config.idleTimeout().isZero()) {
+            channel.pipeline()
+                    .addLast(new IdleStateHandler(0, 0, config.idleTimeout().toMillis(), TimeUnit.MILLISECONDS));
+        }
+        channel.pipeline()
+                .addLast(RespDecoder.forRequests(config.clientLimits()))
+                .addLast(RespEncoder.INSTANCE)
+                .addLast(session);
+    }
+
+    /**
+     * Drains and stops: no new connections, no new commands; clients get the replies they are owed
+     * for up to the drain timeout, then every connection is closed and the threads stop.
+     */
+    @Override
+    public void close() {
+        if (draining) {
+            return;
+        }
+        draining = true;
+        Duration timeout = config.drainTimeout();
+        log.info(
+                "proxy {} draining {} connections (up to {} ms)",
+                config.nodeId(),
+                connections.get(),
+                timeout.toMillis());
+        serverChannel.close().syncUninterruptibly();
+        sessions.forEach(ClientSession::drain);
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!sessions.isEmpty() && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        if (!sessions.isEmpty()) {
+            log.warn(
+                    "proxy {} closing {} connections still owed replies after the drain timeout",
+                    config.nodeId(),
+                    sessions.size());
+        }
+        group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        log.info("proxy {} stopped", config.nodeId());
+    }
+}
