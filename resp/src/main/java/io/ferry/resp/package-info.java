@@ -15,5 +15,8 @@
  *
  * <p>Payloads are slices of the decoder's input buffer, not copies: a retained payload keeps that
  * input buffer alive, so do not hold decoded messages longer than needed.
+ *
+ * <p>What a decoded command is (read, write, blocking, ...) and where its keys are is the command
+ * table's to say: see {@link io.ferry.resp.command.CommandTable}.
  */
 package io.ferry.resp;
