@@ -24,5 +24,11 @@ demo: tools
 	@echo "make demo: the demo is not built yet (see the project's issues); nothing was run." >&2
 	@exit 1
 
+## bench-proxy: redis-benchmark against redis-server directly, through Ferry and through twemproxy (bench/README.md)
+bench-proxy:
+	@FERRY_NEED_BENCH_TOOLS=1 scripts/ensure-tools.sh
+	$(MAKE) --no-print-directory build
+	bench/proxy.sh
+
 clean:
 	$(MVN) $(MVN_FLAGS) clean
