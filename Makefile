@@ -4,6 +4,7 @@ MVN_FLAGS ?= -B -ntp
 
 .PHONY: build test demo format bench-proxy clean tools
 
+## tools: JDK, Maven and redis-server (apt-get install redis-server when missing and root)
 tools:
 	@scripts/ensure-tools.sh
 
