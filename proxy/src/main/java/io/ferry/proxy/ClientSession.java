@@ -54,7 +54,6 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Backen
         CLOSED
     }
 
-    private final ProxyServer server;
     private final Backend backend;
     private final boolean requiresAuth;
     private final long outputBufferLimit;
@@ -80,8 +79,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Backen
     private final ArrayDeque<CommandMessage> held = new ArrayDeque<>();
     private volatile int inFlight;
 
-    ClientSession(ProxyServer server, Backend backend, boolean requiresAuth, long outputBufferLimit) {
-        this.server = server;
+    ClientSession(Backend backend, boolean requiresAuth, long outputBufferLimit) {
         this.backend = backend;
         this.requiresAuth = requiresAuth;
         this.outputBufferLimit = outputBufferLimit;

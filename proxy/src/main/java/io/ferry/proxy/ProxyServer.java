@@ -107,8 +107,7 @@ public final class ProxyServer implements AutoCloseable {
                     .addListener(ChannelFutureListener.CLOSE);
             return;
         }
-        ClientSession session =
-                new ClientSession(this, source, config.sourceRequiresAuth(), config.outputBufferLimit());
+        ClientSession session = new ClientSession(source, config.sourceRequiresAuth(), config.outputBufferLimit());
         sessions.add(session);
         channel.closeFuture().addListener(closed -> sessions.remove(session));
         if (!config.idleTimeout().isZero()) {
