@@ -11,6 +11,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import java.time.Duration;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /** Idle clients, a lost source, and a graceful drain on shutdown. */
 class ProxyLifecycleIT {
@@ -82,6 +83,9 @@ class ProxyLifecycleIT {
         int port = proxy.address().getPort();
         try (ProxyHarness.RawClient client = new ProxyHarness.RawClient(proxy)) {
             client.send("BLPOP drain-queue 1\r\n");
+            // Shut down only once the command is in flight: blocked at the source.
+            await().atMost(Duration.ofSeconds(5))
+                    .until(() -> redis.source().info("blocked_clients").equals("1"));
             Thread closer = new Thread(proxy::close);
             closer.start();
 

@@ -149,6 +149,34 @@ public final class RedisServer {
         }
     }
 
+    /**
+     * Returns one field of {@code INFO} (for example {@code blocked_clients}), or an empty string
+     * when the server does not report it.
+     */
+    public String info(String field) throws IOException {
+        try (Socket socket = new Socket()) {
+            socket.connect(new InetSocketAddress(host(), port), 1000);
+            socket.setSoTimeout(5000);
+            OutputStream out = socket.getOutputStream();
+            out.write("INFO\r\n".getBytes(StandardCharsets.UTF_8));
+            out.flush();
+            InputStream in = socket.getInputStream();
+            String header = readLine(in);
+            if (!header.startsWith("$")) {
+                throw new IOException("INFO on " + name + " answered " + header);
+            }
+            int length = Integer.parseInt(header.substring(1));
+            byte[] body = in.readNBytes(length);
+            String prefix = field + ":";
+            for (String line : new String(body, StandardCharsets.UTF_8).split("\r\n")) {
+                if (line.startsWith(prefix)) {
+                    return line.substring(prefix.length());
+                }
+            }
+            return "";
+        }
+    }
+
     private static String readLine(InputStream in) throws IOException {
         StringBuilder line = new StringBuilder();
         for (int b = in.read(); b != -1 && b != '\n'; b = in.read()) {
