@@ -5,6 +5,11 @@ import io.ferry.resp.ErrorMessage;
 import io.ferry.resp.PushMessage;
 import io.ferry.resp.RespMessage;
 import io.ferry.resp.RespProtocolException;
+import io.ferry.resp.SimpleStringMessage;
+import io.ferry.resp.command.CommandInfo;
+import io.ferry.resp.command.CommandTable;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -19,21 +24,30 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 import java.util.ArrayDeque;
 
 /**
- * One application connection and its own backend connection to the source: commands are forwarded
- * in order, replies come back in order, so every connection-scoped behaviour of Redis (SELECT,
- * MULTI/EXEC/WATCH, blocking commands, Pub/Sub, MONITOR, CLIENT state, HELLO/RESP3, scripts) holds
- * as if the client were connected directly.
+ * One application connection. Its commands reach the source in order and its replies come back in
+ * order, so every connection-scoped behaviour of Redis (SELECT, MULTI/EXEC/WATCH, blocking
+ * commands, Pub/Sub, MONITOR, CLIENT state, HELLO/RESP3, scripts, WAIT) holds as if the client were
+ * connected directly.
  *
- * <p>What the proxy itself decides: authentication when the proxy holds the source's credentials
+ * <p>Where commands go ({@link SourceConnections}): with {@code PER_CLIENT} the client has its own
+ * source connection from the start. With {@code SHARED} its commands ride the event loop's shared
+ * connection ({@link SharedSource}) until the first command that needs a connection of its own
+ * ({@link Affinity}); the client then gets one, for good, once the replies it is owed have arrived.
+ * The replies owed always come from one connection at a time, so a queue of what each stands for
+ * ({@link PendingReplies}) keeps them in order. Two things a shared client does are answered by the
+ * proxy itself: AUTH with the very credentials the proxy uses for the source, and CLIENT SETNAME /
+ * SETINFO, which are replayed on the client's own connection if it gets one.
+ *
+ * <p>What the proxy decides itself: authentication when the proxy holds the source's credentials
  * (the client must AUTH before anything else, as with Redis), protocol errors and limits, idle
- * timeout, back-pressure between the two connections, and what a client sees when its backend is
- * lost (an error for every command in flight, then its connection closed).
+ * timeout, back-pressure, and what a client sees when its source connection is lost (an error for
+ * every command in flight, then its connection closed).
  *
- * <p>Confined to the client channel's event loop, which is also the backend's; only {@link
- * #inFlight()} is read from other threads.
+ * <p>Confined to the client channel's event loop, which is also that of its source connections.
  */
 final class ClientSession extends ChannelInboundHandlerAdapter implements Backend.Listener {
     private static final Logger log = LoggerFactory.getLogger(ClientSession.class);
@@ -46,6 +60,11 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Backen
     private static final byte[] PSUBSCRIBE = ascii("PSUBSCRIBE");
     private static final byte[] SSUBSCRIBE = ascii("SSUBSCRIBE");
     private static final byte[] MONITOR = ascii("MONITOR");
+    private static final byte[] CLIENT = ascii("CLIENT");
+    private static final byte[] SETNAME = ascii("SETNAME");
+    private static final byte[] SETINFO = ascii("SETINFO");
+    private static final byte[] LIB_NAME = ascii("LIB-NAME");
+    private static final byte[] LIB_VER = ascii("LIB-VER");
 
     private enum State {
         CONNECTING,
@@ -54,64 +73,91 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Backen
         CLOSED
     }
 
+    /** Why the client's next commands wait (in {@link #held}, with reading paused). */
+    private enum Wait {
+        NONE,
+        /** An AUTH of a not yet authenticated client: nobody knows yet whether the next may run. */
+        AUTH_REPLY,
+        /** The next command goes to another connection than the replies owed: they come first. */
+        REPLIES_OWED,
+        /** The client's own source connection is being opened. */
+        OWN_CONNECTION,
+        /** The event loop's shared connection is being (re)opened. */
+        SHARED_CONNECTION
+    }
+
     private final Backend backend;
+    /** The event loop's shared connections; null with {@link SourceConnections#PER_CLIENT}. */
+    private final SharedSource shared;
+
+    private final CommandTable commands;
+    /** The table was read from the source itself, so what it lacks the source lacks. */
+    private final boolean commandsFromSource;
+
     private final boolean requiresAuth;
     private final long outputBufferLimit;
     private final PendingReplies pending = new PendingReplies();
+    private final ArrayDeque<CommandMessage> held = new ArrayDeque<>();
 
     private Channel client;
-    private Channel backendChannel;
+    /** The client's own source connection, once it has one. */
+    private Channel own;
+    /** The shared connection the replies owed come from; null when they come from {@link #own}. */
+    private SharedConnection link;
+    /** The shared connection that carried the client's last write; null if that was its own. */
+    private SharedConnection lastWrite;
+
     private State state = State.CONNECTING;
+    private Wait waiting = Wait.NONE;
     private String failure;
     private boolean authenticated;
-    /** Pub/Sub or MONITOR: the backend now sends messages no request asked for. */
+    /** Pub/Sub or MONITOR: the source now sends messages no request asked for. */
     private boolean streaming;
 
     private boolean quitting;
     private boolean draining;
+    private boolean releasing;
     /** A reply written by the proxy itself awaits a flush. */
     private boolean repliedLocally;
+    /** Replies from a shared connection await a flush at the end of its read. */
+    private boolean flushQueued;
     /** The client sent a bad frame: this error is its last reply, after those still owed. */
     private String protocolError;
-    /** An AUTH (or HELLO AUTH) of a not yet authenticated client is in flight. */
-    private boolean authPending;
 
-    private final ArrayDeque<CommandMessage> held = new ArrayDeque<>();
-    private volatile int inFlight;
+    /** Set while sharing, replayed on the client's own connection. */
+    private byte[] clientName;
 
-    ClientSession(Backend backend, boolean requiresAuth, long outputBufferLimit) {
+    private byte[] libName;
+    private byte[] libVersion;
+
+    ClientSession(
+            Backend backend,
+            SharedSource shared,
+            SourceCommandTable commands,
+            boolean requiresAuth,
+            long outputBufferLimit) {
         this.backend = backend;
+        this.shared = shared;
+        this.commands = commands.table();
+        this.commandsFromSource = commands.fromSource();
         this.requiresAuth = requiresAuth;
         this.outputBufferLimit = outputBufferLimit;
         this.authenticated = !requiresAuth;
     }
 
-    /** Replies this client is still owed; read by the draining thread. */
-    int inFlight() {
-        return inFlight;
-    }
-
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
         client = ctx.channel();
-        backend.connect(client.eventLoop(), this).addListener((ChannelFutureListener) connected -> {
-            if (!connected.isSuccess()) {
-                fail(ProxyReplies.sourceUnreachable(backend.uri().toString(), reason(connected.cause())));
-                return;
-            }
-            backendChannel = connected.channel();
-            if (state == State.CLOSED) {
-                backendChannel.close();
-                return;
-            }
-            for (CommandMessage command : backend.handshake()) {
-                pending.add(PendingReplies.INTERNAL);
-                backendChannel.write(command);
-            }
-            backendChannel.flush();
-            state = State.READY;
-            updateReading();
-        });
+        if (shared == null) {
+            openOwnConnection();
+            return;
+        }
+        SharedConnection ready = shared.ready();
+        if (ready != null) {
+            onSharedReady(ready);
+        } else {
+            shared.await(this);
+        }
     }
 
     @Override
@@ -120,81 +166,275 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Backen
             ReferenceCountUtil.release(msg);
             return;
         }
-        if (authPending) {
-            // Until the AUTH in flight is answered nobody knows whether this command may run:
-            // hold it (at most one read's worth; reading is paused meanwhile).
+        if (waiting == Wait.NONE && held.isEmpty()) {
+            if (handle(command)) {
+                if (!sourceWritable()) {
+                    updateReading();
+                }
+                return;
+            }
             held.add(command);
-            updateReading();
+            // A connection may have become ready while the command was being handled.
+            if (waiting == Wait.NONE) {
+                releaseHeld();
+            } else {
+                updateReading();
+            }
             return;
         }
-        handle(command);
+        // At most one read's worth of commands waits here: reading is paused meanwhile.
+        held.add(command);
+        updateReading();
     }
 
-    private void handle(CommandMessage command) {
+    /**
+     * Sends, answers or refuses {@code command}; false when it must wait ({@link #waiting} says for
+     * what), in which case it is left untouched for the caller to hold.
+     */
+    private boolean handle(CommandMessage command) {
         if (state != State.READY || quitting) {
             command.release();
             if (state == State.FAILED) {
                 replyAndClose(failure);
             }
-            return;
+            return true;
         }
-        byte kind = PendingReplies.FORWARD;
-        if (!authenticated) {
-            if (command.nameEquals(AUTH)) {
-                kind = PendingReplies.AUTH;
-                authPending = true;
-            } else if (command.nameEquals(HELLO) && hasAuthOption(command)) {
-                kind = PendingReplies.HELLO_AUTH;
-                authPending = true;
-            } else if (command.nameEquals(QUIT)) {
-                kind = PendingReplies.QUIT;
-                quitting = true;
-            } else {
-                boolean hello = command.nameEquals(HELLO);
-                command.release();
-                // Only Ferry's own handshake replies can be owed here, and those are never the
-                // client's, so this reply overtakes nothing.
-                client.write(ProxyReplies.error(hello ? ProxyReplies.HELLO_NOAUTH : ProxyReplies.NOAUTH));
-                repliedLocally = true;
-                return;
+        if (command.nameEquals(QUIT)) {
+            return own == null ? quitLocally(command) : forwardOwn(command, PendingReplies.QUIT);
+        }
+        if (command.nameEquals(AUTH)) {
+            if (own == null && matchesSourceCredentials(command)) {
+                return replyLocally(command, SimpleStringMessage.OK, () -> authenticated = true);
             }
-        } else if (command.nameEquals(QUIT)) {
-            kind = PendingReplies.QUIT;
-            quitting = true;
-        } else if (command.nameEquals(RESET)) {
-            kind = PendingReplies.RESET;
-        } else if (command.nameEquals(SUBSCRIBE)
+            return forwardOwn(command, authenticated ? PendingReplies.FORWARD : PendingReplies.AUTH);
+        }
+        if (!authenticated) {
+            if (command.nameEquals(HELLO) && hasAuthOption(command)) {
+                return forwardOwn(command, PendingReplies.HELLO_AUTH);
+            }
+            boolean hello = command.nameEquals(HELLO);
+            command.release();
+            // Only Ferry's own handshake replies can be owed here, and those are never the
+            // client's, so this reply overtakes nothing.
+            client.write(ProxyReplies.error(hello ? ProxyReplies.HELLO_NOAUTH : ProxyReplies.NOAUTH));
+            repliedLocally = true;
+            return true;
+        }
+        if (own != null) {
+            if (lastWrite != null) {
+                // Until it writes on its own connection, the client's WAIT must go where its last
+                // write went: WAIT counts the writes of the connection it runs on.
+                CommandInfo info = commands.lookup(command);
+                if (info.isWrite()) {
+                    lastWrite = null;
+                } else if (Affinity.of(info, command) == Affinity.LAST_WRITE && lastWrite.isOpen()) {
+                    return forwardShared(command, lastWrite, false, true);
+                }
+            }
+            return forwardOwn(command, ownKind(command));
+        }
+        if (command.nameEquals(CLIENT)) {
+            if (isLocalClientAttribute(command)) {
+                return replyLocally(command, SimpleStringMessage.OK, () -> rememberClientAttribute(command));
+            }
+            if (isUnknownClientSubcommand(command)) {
+                // Client libraries send new subcommands on connect (SETINFO before Redis 7.2,
+                // MAINT_NOTIFICATIONS) and ignore the error of a server that lacks them: answer
+                // with that server's own error rather than leave the shared connection for it.
+                String given = command.arg(1).toString(StandardCharsets.US_ASCII);
+                return replyLocally(
+                        command,
+                        ProxyReplies.error("ERR unknown subcommand '" + given + "'. Try CLIENT HELP."),
+                        () -> {});
+            }
+        }
+        CommandInfo info = commands.lookup(command);
+        return switch (Affinity.of(info, command)) {
+            case SHAREABLE -> forwardShared(command, shared.ready(), info.isWrite(), false);
+            case LAST_WRITE -> {
+                SharedConnection target = lastWrite != null && lastWrite.isOpen() ? lastWrite : shared.ready();
+                yield forwardShared(command, target, false, true);
+            }
+            case OWN_CONNECTION -> forwardOwn(command, ownKind(command));
+        };
+    }
+
+    private boolean forwardShared(CommandMessage command, SharedConnection target, boolean write, boolean retire) {
+        if (target == null || (target != link && !pending.isEmpty())) {
+            if (!pending.isEmpty()) {
+                waiting = Wait.REPLIES_OWED;
+            } else {
+                waiting = Wait.SHARED_CONNECTION;
+                shared.await(this);
+            }
+            return false;
+        }
+        link = target;
+        pending.add(PendingReplies.FORWARD);
+        if (write) {
+            lastWrite = target;
+        }
+        target.write(command, this);
+        if (retire) {
+            // The wait may take long: the connection takes no other client's commands after it.
+            shared.retire(target);
+        }
+        return true;
+    }
+
+    private boolean forwardOwn(CommandMessage command, byte kind) {
+        if (own == null) {
+            if (!pending.isEmpty()) {
+                waiting = Wait.REPLIES_OWED;
+            } else {
+                if (log.isDebugEnabled()) {
+                    log.debug(
+                            "client {} gets its own source connection for {}",
+                            client.remoteAddress(),
+                            commandName(command));
+                }
+                waiting = Wait.OWN_CONNECTION;
+                openOwnConnection();
+            }
+            return false;
+        }
+        if (link != null) {
+            if (!pending.isEmpty()) {
+                waiting = Wait.REPLIES_OWED;
+                return false;
+            }
+            link = null;
+        }
+        switch (kind) {
+            case PendingReplies.AUTH, PendingReplies.HELLO_AUTH -> waiting = Wait.AUTH_REPLY;
+            case PendingReplies.QUIT -> quitting = true;
+            default -> {}
+        }
+        if (command.nameEquals(SUBSCRIBE)
                 || command.nameEquals(PSUBSCRIBE)
                 || command.nameEquals(SSUBSCRIBE)
                 || command.nameEquals(MONITOR)) {
-            // From here the backend pushes messages nobody asked for: stop pairing replies.
+            // From here the source pushes messages nobody asked for: stop pairing replies.
             streaming = true;
         }
         if (!streaming) {
             pending.add(kind);
-            inFlight = pending.size();
         }
-        backendChannel.write(command, backendChannel.voidPromise());
-        if (!backendChannel.isWritable() || authPending || quitting) {
-            updateReading();
+        own.write(command, own.voidPromise());
+        return true;
+    }
+
+    private static byte ownKind(CommandMessage command) {
+        return command.nameEquals(RESET) ? PendingReplies.RESET : PendingReplies.FORWARD;
+    }
+
+    /** The proxy answers {@code command} itself, in order: after every reply owed. */
+    private boolean replyLocally(CommandMessage command, RespMessage reply, Runnable effect) {
+        if (!pending.isEmpty()) {
+            waiting = Wait.REPLIES_OWED;
+            return false;
+        }
+        effect.run();
+        command.release();
+        client.write(reply, client.voidPromise());
+        repliedLocally = true;
+        return true;
+    }
+
+    private boolean quitLocally(CommandMessage command) {
+        if (!pending.isEmpty()) {
+            waiting = Wait.REPLIES_OWED;
+            return false;
+        }
+        command.release();
+        quitting = true;
+        client.writeAndFlush(SimpleStringMessage.OK).addListener(ChannelFutureListener.CLOSE);
+        return true;
+    }
+
+    private void openOwnConnection() {
+        backend.connect(client.eventLoop(), this).addListener((ChannelFutureListener) connected -> {
+            if (!connected.isSuccess()) {
+                String error = ProxyReplies.sourceUnreachable(backend.uri().toString(), reason(connected.cause()));
+                if (waiting == Wait.OWN_CONNECTION) {
+                    waiting = Wait.NONE;
+                }
+                fail(error);
+                releaseHeld();
+                return;
+            }
+            Channel channel = connected.channel();
+            if (state == State.CLOSED) {
+                channel.close();
+                return;
+            }
+            own = channel;
+            link = null;
+            for (CommandMessage command : backend.handshake()) {
+                pending.add(PendingReplies.INTERNAL);
+                own.write(command, own.voidPromise());
+            }
+            replayClientAttributes();
+            own.flush();
+            if (state == State.CONNECTING) {
+                state = State.READY;
+            }
+            if (waiting == Wait.OWN_CONNECTION) {
+                waiting = Wait.NONE;
+            }
+            releaseHeld();
+        });
+    }
+
+    private void replayClientAttributes() {
+        if (clientName != null && clientName.length > 0) {
+            replay(CommandMessage.of(wrap(CLIENT), wrap(SETNAME), wrap(clientName)));
+        }
+        if (libName != null) {
+            replay(CommandMessage.of(wrap(CLIENT), wrap(SETINFO), wrap(LIB_NAME), wrap(libName)));
+        }
+        if (libVersion != null) {
+            replay(CommandMessage.of(wrap(CLIENT), wrap(SETINFO), wrap(LIB_VER), wrap(libVersion)));
         }
     }
 
+    private void replay(CommandMessage command) {
+        pending.add(PendingReplies.REPLAY);
+        own.write(command, own.voidPromise());
+    }
+
+    /** Handles the commands held, in order, until one has to wait again. */
     private void releaseHeld() {
-        authPending = false;
-        CommandMessage command;
-        while (!authPending && (command = held.poll()) != null) {
-            handle(command);
+        if (releasing) {
+            // Called back while handling a held command: the loop below goes on.
+            return;
         }
-        backendChannel.flush();
-        client.flush();
+        releasing = true;
+        try {
+            CommandMessage command;
+            while (waiting == Wait.NONE && (command = held.peek()) != null) {
+                if (handle(command)) {
+                    held.poll();
+                }
+            }
+        } finally {
+            releasing = false;
+        }
+        if (own != null) {
+            own.flush();
+        }
+        if (repliedLocally) {
+            repliedLocally = false;
+            client.flush();
+        }
         updateReading();
+        closeAfterProtocolErrorIfDue();
     }
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
-        if (backendChannel != null) {
-            backendChannel.flush();
+        if (own != null) {
+            own.flush();
         }
         if (repliedLocally) {
             repliedLocally = false;
@@ -204,17 +444,19 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Backen
 
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-        // A slow client: stop reading its replies from the source until it catches up.
-        if (backendChannel != null) {
-            backendChannel.config().setAutoRead(client.isWritable());
+        // A slow client: stop reading its replies from its own source connection until it catches
+        // up; on a shared one, stop taking its commands instead.
+        if (own != null) {
+            own.config().setAutoRead(client.isWritable());
         }
+        updateReading();
     }
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
         if (event instanceof IdleStateEvent) {
             // Like Redis's timeout: clients blocked in a command or subscribed are not idle.
-            if (pending.isEmpty() && !streaming) {
+            if (pending.isEmpty() && !streaming && held.isEmpty()) {
                 log.debug("closing idle client {}", client.remoteAddress());
                 client.close();
             }
@@ -229,9 +471,8 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Backen
         held.clear();
         state = State.CLOSED;
         pending.clear();
-        inFlight = 0;
-        if (backendChannel != null) {
-            backendChannel.close();
+        if (own != null) {
+            own.close();
         }
     }
 
@@ -243,9 +484,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Backen
             log.info("closing client {}: {}", client.remoteAddress(), protocol.getMessage());
             protocolError = "ERR " + protocol.redisMessage();
             updateReading();
-            if (pending.clientReplies() == 0 && held.isEmpty()) {
-                replyAndClose(protocolError);
-            }
+            closeAfterProtocolErrorIfDue();
         } else if (cause instanceof IOException) {
             log.debug("client {} connection error: {}", client.remoteAddress(), cause.toString());
             ctx.close();
@@ -255,7 +494,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Backen
         }
     }
 
-    // --- the backend's side, on the same event loop ---
+    // --- the source's side, on the same event loop ---
 
     @Override
     public void onReply(RespMessage reply) {
@@ -268,8 +507,12 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Backen
             return;
         }
         int kind = pending.poll();
-        inFlight = pending.size();
         switch (kind) {
+            case -1 -> {
+                // Owed to nobody any more (the client was failed meanwhile).
+                ReferenceCountUtil.release(reply);
+                return;
+            }
             case PendingReplies.INTERNAL -> {
                 boolean refused = reply instanceof ErrorMessage;
                 String text = refused ? ((ErrorMessage) reply).text() : null;
@@ -277,7 +520,17 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Backen
                 if (refused) {
                     log.error("the source {} refused Ferry's handshake: {}", backend.uri(), text);
                     failInFlight("ERR Ferry: the source refused the proxy's credentials or database: " + text);
+                    return;
                 }
+                afterReply();
+                return;
+            }
+            case PendingReplies.REPLAY -> {
+                if (reply instanceof ErrorMessage error) {
+                    log.debug("client {}: replaying its client attributes: {}", client.remoteAddress(), error.text());
+                }
+                ReferenceCountUtil.release(reply);
+                afterReply();
                 return;
             }
             case PendingReplies.AUTH, PendingReplies.HELLO_AUTH -> {
@@ -285,24 +538,45 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Backen
                     authenticated = true;
                 }
                 writeToClient(reply);
-                releaseHeld();
-                if (protocolError != null && pending.clientReplies() == 0 && held.isEmpty()) {
-                    replyAndClose(protocolError);
+                if (waiting == Wait.AUTH_REPLY) {
+                    waiting = Wait.NONE;
                 }
+                client.flush();
+                releaseHeld();
                 return;
             }
             case PendingReplies.RESET -> afterReset();
             default -> {}
         }
         writeToClient(reply);
-        if (protocolError != null && pending.clientReplies() == 0) {
-            replyAndClose(protocolError);
-        } else if (kind == PendingReplies.QUIT) {
+        if (kind == PendingReplies.QUIT) {
             quitting = true;
             client.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
-        } else if (draining && pending.isEmpty()) {
+            return;
+        }
+        afterReply();
+    }
+
+    private void afterReply() {
+        if (pending.isEmpty() && waiting == Wait.REPLIES_OWED) {
+            waiting = Wait.NONE;
+            releaseHeld();
+            return;
+        }
+        if (closeAfterProtocolErrorIfDue()) {
+            return;
+        }
+        if (draining && pending.isEmpty()) {
             client.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
         }
+    }
+
+    private boolean closeAfterProtocolErrorIfDue() {
+        if (protocolError != null && state != State.CLOSED && pending.clientReplies() == 0 && held.isEmpty()) {
+            replyAndClose(protocolError);
+            return true;
+        }
+        return false;
     }
 
     @Override
@@ -340,6 +614,68 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Backen
         }
     }
 
+    // --- the shared connections' side, on the same event loop ---
+
+    /** A reply from the shared connection, in the order this client's commands were written to it. */
+    void onSharedReply(RespMessage reply) {
+        onReply(reply);
+        if (!flushQueued && state != State.CLOSED) {
+            flushQueued = true;
+            shared.replied(this);
+        }
+    }
+
+    /** Flushes the replies written since the shared connection's read began. */
+    void flushReplies() {
+        flushQueued = false;
+        client.flush();
+    }
+
+    /** The event loop's shared connection can take commands. */
+    void onSharedReady(SharedConnection connection) {
+        if (state == State.CLOSED) {
+            return;
+        }
+        if (state == State.CONNECTING) {
+            link = connection;
+            state = State.READY;
+            updateReading();
+        } else if (waiting == Wait.SHARED_CONNECTION) {
+            waiting = Wait.NONE;
+            releaseHeld();
+        }
+    }
+
+    /** The shared connection could not be opened. */
+    void onSharedUnavailable(String reason) {
+        if (state == State.CLOSED) {
+            return;
+        }
+        String error = ProxyReplies.sourceUnreachable(backend.uri().toString(), reason);
+        if (state == State.CONNECTING) {
+            fail(error);
+        } else if (waiting == Wait.SHARED_CONNECTION) {
+            waiting = Wait.NONE;
+            fail(error);
+            releaseHeld();
+        }
+    }
+
+    /** {@code connection} closed; if this client's replies were owed by it, they never come. */
+    void onSharedLost(SharedConnection connection, String error) {
+        if (state != State.CLOSED && link == connection && !pending.isEmpty()) {
+            log.warn("lost the shared source connection of client {}", client.remoteAddress());
+            failInFlight(error);
+        }
+    }
+
+    /** The shared connection this client writes to drained its write buffer. */
+    void onSourceWritable() {
+        if (state != State.CLOSED) {
+            updateReading();
+        }
+    }
+
     /** Stop taking commands, close once every reply owed has been written. */
     void drain() {
         client.eventLoop().execute(() -> {
@@ -352,15 +688,15 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Backen
     }
 
     private void afterReset() {
-        // RESET logs the backend connection out and back to database 0: restore Ferry's own
+        // RESET logs the source connection out and back to database 0: restore Ferry's own
         // authentication and database so the next client command runs where it did before.
         authenticated = !requiresAuth;
         streaming = false;
+        clientName = null;
         for (CommandMessage command : backend.handshake()) {
             pending.add(PendingReplies.INTERNAL);
-            backendChannel.write(command, backendChannel.voidPromise());
+            own.write(command, own.voidPromise());
         }
-        inFlight = pending.size();
     }
 
     private void writeToClient(RespMessage reply) {
@@ -378,7 +714,6 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Backen
     private void failInFlight(String error) {
         int owed = streaming ? 1 : Math.max(1, pending.clientReplies());
         pending.clear();
-        inFlight = 0;
         state = State.FAILED;
         failure = error;
         for (int i = 0; i < owed; i++) {
@@ -391,7 +726,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Backen
         state = State.FAILED;
         failure = error;
         log.warn("client {}: {}", client.remoteAddress(), error);
-        // The client hears of it on its first command, as a reply it can match.
+        // The client hears of it on its next command, as a reply it can match.
         client.config().setAutoRead(true);
     }
 
@@ -401,15 +736,117 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Backen
         written.addListener(ChannelFutureListener.CLOSE);
     }
 
+    private boolean sourceWritable() {
+        if (link != null) {
+            if (!client.isWritable()) {
+                return false;
+            }
+            if (!link.isWritable()) {
+                link.awaitWritable(this);
+                return false;
+            }
+            return true;
+        }
+        return own != null && own.isWritable();
+    }
+
     private void updateReading() {
         boolean read = state == State.READY
                 && protocolError == null
                 && !draining
-                && !authPending
                 && !quitting
-                && backendChannel != null
-                && backendChannel.isWritable();
+                && waiting == Wait.NONE
+                && held.isEmpty()
+                && sourceWritable();
+        if (state == State.FAILED) {
+            // The client hears of the failure on its next command.
+            read = true;
+        }
         client.config().setAutoRead(read);
+    }
+
+    /** AUTH [user] password with exactly the credentials the proxy uses for the source. */
+    private boolean matchesSourceCredentials(CommandMessage auth) {
+        if (backend.uri().password().isEmpty() || auth.argCount() < 2 || auth.argCount() > 3) {
+            return false;
+        }
+        String user = backend.uri().username().orElse("default");
+        boolean userMatches = auth.argCount() == 2 ? user.equals("default") : equalBytes(auth.arg(1), user);
+        boolean passwordMatches = equalBytes(
+                auth.arg(auth.argCount() - 1), backend.uri().password().get());
+        return userMatches & passwordMatches;
+    }
+
+    private static boolean equalBytes(ByteBuf given, String expected) {
+        return MessageDigest.isEqual(ByteBufUtil.getBytes(given), expected.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /**
+     * CLIENT SETNAME name, or CLIENT SETINFO LIB-NAME|LIB-VER value on a server that knows SETINFO,
+     * with a value Redis accepts: the proxy answers it (anything else goes to the source, which
+     * answers with its own error).
+     */
+    private boolean isLocalClientAttribute(CommandMessage command) {
+        if (command.argCount() == 3 && command.argEqualsIgnoreCase(1, SETNAME)) {
+            return isAttributeValue(command.arg(2));
+        }
+        return command.argCount() == 4
+                && command.argEqualsIgnoreCase(1, SETINFO)
+                && (command.argEqualsIgnoreCase(2, LIB_NAME) || command.argEqualsIgnoreCase(2, LIB_VER))
+                && commands.lookup(command).isSubcommand()
+                && isAttributeValue(command.arg(3));
+    }
+
+    /**
+     * A CLIENT subcommand the source does not have (its command table says so, having been read
+     * from it), with a name that is plain ASCII letters, digits, '-' and '_' as every real one is.
+     */
+    private boolean isUnknownClientSubcommand(CommandMessage command) {
+        if (!commandsFromSource
+                || command.argCount() < 2
+                || commands.lookup(command).isSubcommand()) {
+            return false;
+        }
+        ByteBuf name = command.arg(1);
+        if (name.readableBytes() == 0 || name.readableBytes() > 64) {
+            return false;
+        }
+        for (int i = name.readerIndex(); i < name.writerIndex(); i++) {
+            byte b = name.getByte(i);
+            boolean plain =
+                    (b >= 'a' && b <= 'z') || (b >= 'A' && b <= 'Z') || (b >= '0' && b <= '9') || b == '-' || b == '_';
+            if (!plain) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private void rememberClientAttribute(CommandMessage command) {
+        if (command.argCount() == 3) {
+            clientName = ByteBufUtil.getBytes(command.arg(2));
+        } else if (command.argEqualsIgnoreCase(2, LIB_NAME)) {
+            libName = ByteBufUtil.getBytes(command.arg(3));
+        } else {
+            libVersion = ByteBufUtil.getBytes(command.arg(3));
+        }
+    }
+
+    /** Redis refuses spaces, newlines and anything outside printable ASCII in names. */
+    private static boolean isAttributeValue(ByteBuf value) {
+        for (int i = value.readerIndex(); i < value.writerIndex(); i++) {
+            byte b = value.getByte(i);
+            if (b < '!' || b > '~') {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The command's name, and its subcommand for a container: never an argument that may be a secret. */
+    private String commandName(CommandMessage command) {
+        CommandInfo info = commands.lookup(command);
+        return info.isKnown() ? info.name() : "an unknown command";
     }
 
     private static boolean hasAuthOption(CommandMessage hello) {
@@ -421,9 +858,13 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Backen
         return false;
     }
 
-    private static String reason(Throwable cause) {
+    static String reason(Throwable cause) {
         String text = cause == null ? "unknown" : cause.getMessage() == null ? cause.toString() : cause.getMessage();
         return text.replace('\r', ' ').replace('\n', ' ');
+    }
+
+    private static ByteBuf wrap(byte[] bytes) {
+        return Unpooled.wrappedBuffer(bytes);
     }
 
     private static byte[] ascii(String text) {

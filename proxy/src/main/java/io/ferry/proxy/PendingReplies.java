@@ -19,6 +19,11 @@ final class PendingReplies {
     static final byte RESET = 4;
     /** Ferry's own command to the backend (AUTH, SELECT); the reply is not the client's. */
     static final byte INTERNAL = 5;
+    /**
+     * Ferry replaying on a client's new own connection what the client set while it shared one
+     * (CLIENT SETNAME, CLIENT SETINFO); not the client's, and an error is only logged.
+     */
+    static final byte REPLAY = 6;
 
     private byte[] ring = new byte[16];
     private int head;
@@ -60,7 +65,8 @@ final class PendingReplies {
     int clientReplies() {
         int count = 0;
         for (int i = 0; i < size; i++) {
-            if (ring[(head + i) & (ring.length - 1)] != INTERNAL) {
+            byte kind = ring[(head + i) & (ring.length - 1)];
+            if (kind != INTERNAL && kind != REPLAY) {
                 count++;
             }
         }

@@ -21,6 +21,7 @@ import java.util.Optional;
  * @param clientLimits limits on what a client may send
  * @param outputBufferLimit most reply bytes queued for one client
  * @param ioThreads event-loop threads
+ * @param sourceConnections whether clients share source connections until they use connection state
  */
 public record ProxyConfig(
         HostPort listen,
@@ -31,13 +32,15 @@ public record ProxyConfig(
         Duration drainTimeout,
         RespLimits clientLimits,
         long outputBufferLimit,
-        int ioThreads) {
+        int ioThreads,
+        SourceConnections sourceConnections) {
 
     public ProxyConfig {
         Objects.requireNonNull(listen, "listen");
         Objects.requireNonNull(source, "source");
         Objects.requireNonNull(nodeId, "nodeId");
         Objects.requireNonNull(clientLimits, "clientLimits");
+        Objects.requireNonNull(sourceConnections, "sourceConnections");
         if (maxConnections < 1) {
             throw new IllegalArgumentException("maxConnections: " + maxConnections + " (expected: >= 1)");
         }
@@ -69,7 +72,8 @@ public record ProxyConfig(
                 Duration.ofMillis(settings.getLong(ProxySettings.DRAIN_TIMEOUT_MS)),
                 limits,
                 settings.getLong(ProxySettings.OUTPUT_BUFFER_LIMIT),
-                ioThreads == 0 ? Runtime.getRuntime().availableProcessors() : ioThreads);
+                ioThreads == 0 ? Runtime.getRuntime().availableProcessors() : ioThreads,
+                SourceConnections.valueOf(settings.getString(ProxySettings.SOURCE_CONNECTIONS)));
     }
 
     /** A copy listening elsewhere (tests bind port 0). */
@@ -83,7 +87,23 @@ public record ProxyConfig(
                 drainTimeout,
                 clientLimits,
                 outputBufferLimit,
-                ioThreads);
+                ioThreads,
+                sourceConnections);
+    }
+
+    /** A copy with another mapping of clients onto source connections. */
+    public ProxyConfig withSourceConnections(SourceConnections mode) {
+        return new ProxyConfig(
+                listen,
+                source,
+                nodeId,
+                maxConnections,
+                idleTimeout,
+                drainTimeout,
+                clientLimits,
+                outputBufferLimit,
+                ioThreads,
+                mode);
     }
 
     /** True when the proxy must hold clients to AUTH before anything else (the source URI has a password). */

@@ -8,6 +8,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.timeout.IdleStateHandler;
@@ -17,6 +18,7 @@ import org.slf4j.LoggerFactory;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -24,16 +26,20 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A running proxy node: accepts application connections and gives each its own {@link
- * ClientSession}. {@link #close()} drains: it stops accepting, lets every client receive the
+ * ClientSession}, over the event loop's shared source connection or one of its own ({@link
+ * SourceConnections}). At start-up it reads the source's command table. {@link #close()} drains: it stops accepting, lets every client receive the
  * replies it is owed (up to the drain timeout), then closes what is left. Thread-safe.
  */
 public final class ProxyServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ProxyServer.class);
+    private static final Duration COMMAND_TABLE_TIMEOUT = Duration.ofSeconds(5);
 
     private final ProxyConfig config;
     private final Transport transport;
     private final EventLoopGroup group;
     private final Backend source;
+    private final SourceCommandTable commands;
+    private final Map<EventLoop, SharedSource> sharedSources = new ConcurrentHashMap<>();
     private final Set<ClientSession> sessions = ConcurrentHashMap.newKeySet();
     private final AtomicInteger connections = new AtomicInteger();
     private final Channel serverChannel;
@@ -45,6 +51,7 @@ public final class ProxyServer implements AutoCloseable {
         this.group = transport.newGroup(config.ioThreads(), "ferry-proxy");
         this.source = new Backend(config.source(), transport, config.outputBufferLimit());
         try {
+            this.commands = SourceCommandTable.load(source, group.next(), COMMAND_TABLE_TIMEOUT);
             this.serverChannel = new ServerBootstrap()
                     .group(group)
                     .channel(transport.serverChannel())
@@ -69,12 +76,13 @@ public final class ProxyServer implements AutoCloseable {
             throw e;
         }
         log.info(
-                "proxy {} listening on {} for source {} ({} transport, {} threads)",
+                "proxy {} listening on {} for source {} ({} transport, {} threads, {} source connections)",
                 config.nodeId(),
                 address(),
                 config.source(),
                 transport.name(),
-                config.ioThreads());
+                config.ioThreads(),
+                config.sourceConnections());
     }
 
     /**
@@ -107,7 +115,11 @@ public final class ProxyServer implements AutoCloseable {
                     .addListener(ChannelFutureListener.CLOSE);
             return;
         }
-        ClientSession session = new ClientSession(source, config.sourceRequiresAuth(), config.outputBufferLimit());
+        SharedSource shared = config.sourceConnections() == SourceConnections.SHARED
+                ? sharedSources.computeIfAbsent(channel.eventLoop(), loop -> new SharedSource(loop, source))
+                : null;
+        ClientSession session =
+                new ClientSession(source, shared, commands, config.sourceRequiresAuth(), config.outputBufferLimit());
         sessions.add(session);
         channel.closeFuture().addListener(closed -> sessions.remove(session));
         if (!config.idleTimeout().isZero()) {

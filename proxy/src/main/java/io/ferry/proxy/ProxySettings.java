@@ -24,6 +24,7 @@ public final class ProxySettings {
     public static final String MAX_NESTING_DEPTH = "client.max-nesting-depth";
     public static final String OUTPUT_BUFFER_LIMIT = "client.output-buffer-limit";
     public static final String IO_THREADS = "io-threads";
+    public static final String SOURCE_CONNECTIONS = "source-connections";
 
     public static final SettingsSpec SPEC = new SettingsSpec(
             "proxy",
@@ -135,7 +136,17 @@ public final class ProxySettings {
                             0,
                             Range.between(0, 1024),
                             Importance.LOW,
-                            "Event-loop threads; 0: one per CPU core."));
+                            "Event-loop threads; 0: one per CPU core.")
+                    .define(
+                            SOURCE_CONNECTIONS,
+                            Type.STRING,
+                            SourceConnections.SHARED.name(),
+                            Validators.oneOf(SourceConnections.class),
+                            Importance.MEDIUM,
+                            "SHARED: clients share a few pipelined source connections per event loop until they use "
+                                    + "connection state (SELECT, MULTI, WATCH, blocking commands, Pub/Sub, CLIENT, "
+                                    + "HELLO, ...), then get their own; PER_CLIENT: every client gets its own source "
+                                    + "connection from the start."));
 
     private ProxySettings() {}
 }

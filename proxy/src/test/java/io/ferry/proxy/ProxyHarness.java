@@ -38,7 +38,8 @@ final class ProxyHarness {
                 Duration.ofSeconds(5),
                 RespLimits.DEFAULTS,
                 64L * 1024 * 1024,
-                2);
+                2,
+                SourceConnections.SHARED);
     }
 
     static RedisURI uri(ProxyServer proxy) {

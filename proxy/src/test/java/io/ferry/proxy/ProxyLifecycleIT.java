@@ -28,7 +28,8 @@ class ProxyLifecycleIT {
                 drain,
                 RespLimits.DEFAULTS,
                 64L * 1024 * 1024,
-                1);
+                1,
+                SourceConnections.SHARED);
     }
 
     @Test

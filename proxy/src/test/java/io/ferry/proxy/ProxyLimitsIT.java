@@ -41,7 +41,8 @@ class ProxyLimitsIT {
                         .maxInlineLength(1024)
                         .build(),
                 64L * 1024 * 1024,
-                2));
+                2,
+                SourceConnections.SHARED));
     }
 
     @AfterAll

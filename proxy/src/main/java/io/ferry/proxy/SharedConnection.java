@@ -1,0 +1,205 @@
+package io.ferry.proxy;
+
+import io.ferry.resp.CommandMessage;
+import io.ferry.resp.ErrorMessage;
+import io.ferry.resp.PushMessage;
+import io.ferry.resp.RespMessage;
+import io.ferry.resp.RespProtocolException;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.EventLoop;
+import io.netty.util.ReferenceCountUtil;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One source connection that the clients of one event loop pipeline their commands over. Redis
+ * answers a connection's commands in order, so a first-in first-out queue of owners says whose each
+ * reply is. Writes are flushed once per pass of the event loop, so the commands of every client
+ * read in that pass reach the source in one system call.
+ *
+ * <p>Confined to its event loop.
+ */
+final class SharedConnection implements Backend.Listener {
+    private static final Logger log = LoggerFactory.getLogger(SharedConnection.class);
+
+    private final SharedSource pool;
+    private final ArrayDeque<ClientSession> owners = new ArrayDeque<>();
+    private final List<ClientSession> awaitingWritable = new ArrayList<>();
+    private final Runnable flushTask = this::flushNow;
+
+    private Channel channel;
+    /** Replies owed to Ferry's own handshake (AUTH, SELECT), which come before any client's. */
+    private int handshakeReplies;
+
+    private boolean ready;
+    private boolean closed;
+    /** Not the connection new commands go to (it carried a WAIT); kept open for its clients' next WAIT. */
+    private boolean retired;
+    /** When the last reply owed arrived, in nanoseconds; for closing connections long unused. */
+    private long idleSince = System.nanoTime();
+
+    private boolean flushScheduled;
+    private String refusal;
+
+    SharedConnection(SharedSource pool) {
+        this.pool = pool;
+    }
+
+    void connect(EventLoop loop, Backend backend) {
+        backend.connect(loop, this).addListener((ChannelFutureListener) connected -> {
+            if (!connected.isSuccess()) {
+                closed = true;
+                pool.onConnectFailed(this, connected.cause());
+                return;
+            }
+            channel = connected.channel();
+            for (CommandMessage command : backend.handshake()) {
+                handshakeReplies++;
+                channel.write(command, channel.voidPromise());
+            }
+            channel.flush();
+            // Client commands may follow the handshake at once: Redis runs them in order, and a
+            // refused handshake fails them all (onReply).
+            ready = true;
+            pool.onReady(this);
+        });
+    }
+
+    boolean isReady() {
+        return ready && !closed && !retired;
+    }
+
+    boolean isOpen() {
+        return ready && !closed;
+    }
+
+    /** True when no reply is owed. */
+    boolean isIdle() {
+        return owners.isEmpty();
+    }
+
+    long idleSince() {
+        return idleSince;
+    }
+
+    boolean isWritable() {
+        return channel != null && channel.isWritable();
+    }
+
+    /** Sends {@code command} for {@code owner}, whose reply will be handed to it in order. */
+    void write(CommandMessage command, ClientSession owner) {
+        owners.add(owner);
+        channel.write(command, channel.voidPromise());
+        if (!flushScheduled) {
+            flushScheduled = true;
+            // Runs after the event loop has read every ready client: one flush for all of them.
+            channel.eventLoop().execute(flushTask);
+        }
+    }
+
+    /** No new commands from now on, except a WAIT of a client whose last write it carried. */
+    void retire() {
+        retired = true;
+    }
+
+    /** Takes new commands again. */
+    void reinstate() {
+        retired = false;
+    }
+
+    void close() {
+        if (channel != null) {
+            channel.close();
+        }
+    }
+
+    /** Calls {@link ClientSession#onSourceWritable()} for {@code session} when the connection drains. */
+    void awaitWritable(ClientSession session) {
+        if (!awaitingWritable.contains(session)) {
+            awaitingWritable.add(session);
+        }
+    }
+
+    private void flushNow() {
+        flushScheduled = false;
+        if (channel != null) {
+            channel.flush();
+        }
+    }
+
+    @Override
+    public void onReply(RespMessage reply) {
+        if (handshakeReplies > 0) {
+            handshakeReplies--;
+            if (reply instanceof ErrorMessage error) {
+                refusal = "ERR Ferry: the source refused the proxy's credentials or database: " + error.text();
+                log.error("the source {} refused Ferry's handshake: {}", pool.uri(), error.text());
+                channel.close();
+            }
+            ReferenceCountUtil.release(reply);
+            return;
+        }
+        ClientSession owner = owners.poll();
+        if (owner == null || reply instanceof PushMessage) {
+            // Nothing on a shared connection asks for pushes (no tracking, no subscriptions).
+            log.warn("unexpected {} from the shared source connection; ignored", reply.type());
+            ReferenceCountUtil.release(reply);
+            return;
+        }
+        if (owners.isEmpty()) {
+            idleSince = System.nanoTime();
+        }
+        owner.onSharedReply(reply);
+    }
+
+    @Override
+    public void onReadComplete() {
+        pool.flushClients();
+    }
+
+    @Override
+    public void onWritabilityChanged(boolean writable) {
+        if (writable && !awaitingWritable.isEmpty()) {
+            List<ClientSession> waiting = new ArrayList<>(awaitingWritable);
+            awaitingWritable.clear();
+            waiting.forEach(ClientSession::onSourceWritable);
+        }
+    }
+
+    @Override
+    public void onInactive() {
+        closed = true;
+        pool.onLost(this);
+        if (owners.isEmpty()) {
+            return;
+        }
+        if (!retired || refusal != null) {
+            log.warn("lost a shared source connection with {} replies owed", owners.size());
+        }
+        String error = refusal != null ? refusal : ProxyReplies.SOURCE_LOST;
+        Map<ClientSession, Boolean> told = new IdentityHashMap<>();
+        ClientSession owner;
+        while ((owner = owners.poll()) != null) {
+            if (told.put(owner, Boolean.TRUE) == null) {
+                owner.onSharedLost(this, error);
+            }
+        }
+        awaitingWritable.clear();
+    }
+
+    @Override
+    public void onFailure(Throwable cause) {
+        if (cause instanceof RespProtocolException protocol) {
+            log.warn("closing a shared source connection: reply not accepted: {}", protocol.getMessage());
+        } else {
+            log.debug("shared source connection error: {}", cause.toString());
+        }
+    }
+}
