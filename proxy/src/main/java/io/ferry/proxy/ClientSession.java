@@ -59,6 +59,9 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Backen
     private static final byte[] SUBSCRIBE = ascii("SUBSCRIBE");
     private static final byte[] PSUBSCRIBE = ascii("PSUBSCRIBE");
     private static final byte[] SSUBSCRIBE = ascii("SSUBSCRIBE");
+    private static final byte[] UNSUBSCRIBE = ascii("UNSUBSCRIBE");
+    private static final byte[] PUNSUBSCRIBE = ascii("PUNSUBSCRIBE");
+    private static final byte[] SUNSUBSCRIBE = ascii("SUNSUBSCRIBE");
     private static final byte[] MONITOR = ascii("MONITOR");
     private static final byte[] CLIENT = ascii("CLIENT");
     private static final byte[] SETNAME = ascii("SETNAME");
@@ -111,8 +114,12 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Backen
     private Wait waiting = Wait.NONE;
     private String failure;
     private boolean authenticated;
-    /** Pub/Sub or MONITOR: the source now sends messages no request asked for. */
-    private boolean streaming;
+    /** The client has Pub/Sub subscriptions: the source sends messages no request asked for. */
+    private boolean subscribed;
+    /** The client sent a (un)subscribe command: look out for subscription frames among replies. */
+    private boolean pubSubUsed;
+    /** MONITOR: from now on everything the source sends is passed on as it comes. */
+    private boolean monitoring;
 
     private boolean quitting;
     private boolean draining;
@@ -310,18 +317,25 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Backen
             case PendingReplies.QUIT -> quitting = true;
             default -> {}
         }
-        if (command.nameEquals(SUBSCRIBE)
-                || command.nameEquals(PSUBSCRIBE)
-                || command.nameEquals(SSUBSCRIBE)
-                || command.nameEquals(MONITOR)) {
-            // From here the source pushes messages nobody asked for: stop pairing replies.
-            streaming = true;
-        }
-        if (!streaming) {
+        // (Un)subscribing is answered by one confirmation frame per channel, which carries the
+        // subscriptions left; those frames are recognised as they come rather than counted here.
+        boolean subscription = isSubscription(command);
+        pubSubUsed |= subscription;
+        monitoring |= command.nameEquals(MONITOR);
+        if (!subscription && !monitoring) {
             pending.add(kind);
         }
         own.write(command, own.voidPromise());
         return true;
+    }
+
+    private static boolean isSubscription(CommandMessage command) {
+        return command.nameEquals(SUBSCRIBE)
+                || command.nameEquals(PSUBSCRIBE)
+                || command.nameEquals(SSUBSCRIBE)
+                || command.nameEquals(UNSUBSCRIBE)
+                || command.nameEquals(PUNSUBSCRIBE)
+                || command.nameEquals(SUNSUBSCRIBE);
     }
 
     private static byte ownKind(CommandMessage command) {
@@ -456,7 +470,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Backen
     public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
         if (event instanceof IdleStateEvent) {
             // Like Redis's timeout: clients blocked in a command or subscribed are not idle.
-            if (pending.isEmpty() && !streaming && held.isEmpty()) {
+            if (pending.isEmpty() && !subscribed && !monitoring && held.isEmpty()) {
                 log.debug("closing idle client {}", client.remoteAddress());
                 client.close();
             }
@@ -502,9 +516,19 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Backen
             ReferenceCountUtil.release(reply);
             return;
         }
-        if (streaming || reply instanceof PushMessage) {
+        if (monitoring) {
             writeToClient(reply);
             return;
+        }
+        if (pubSubUsed || reply instanceof PushMessage) {
+            long frame = PubSubFrames.classify(reply, subscribed);
+            if (frame != PubSubFrames.NONE) {
+                if (frame >= 0) {
+                    subscribed = frame > 0;
+                }
+                writeToClient(reply);
+                return;
+            }
         }
         int kind = pending.poll();
         switch (kind) {
@@ -691,7 +715,8 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Backen
         // RESET logs the source connection out and back to database 0: restore Ferry's own
         // authentication and database so the next client command runs where it did before.
         authenticated = !requiresAuth;
-        streaming = false;
+        subscribed = false;
+        monitoring = false;
         clientName = null;
         for (CommandMessage command : backend.handshake()) {
             pending.add(PendingReplies.INTERNAL);
@@ -712,7 +737,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Backen
     }
 
     private void failInFlight(String error) {
-        int owed = streaming ? 1 : Math.max(1, pending.clientReplies());
+        int owed = Math.max(1, pending.clientReplies());
         pending.clear();
         state = State.FAILED;
         failure = error;
