@@ -4,6 +4,7 @@ import io.ferry.resp.RespLimits;
 import io.ferry.settings.HostPort;
 import io.ferry.settings.RedisUri;
 import io.ferry.settings.Settings;
+import io.ferry.settings.TlsOptions;
 
 import java.time.Duration;
 import java.util.Objects;
@@ -21,6 +22,7 @@ import java.util.Optional;
  * @param clientLimits limits on what a client may send
  * @param outputBufferLimit most reply bytes queued for one client
  * @param ioThreads event-loop threads
+ * @param sourceTls how to speak TLS to a {@code rediss://} source
  */
 public record ProxyConfig(
         HostPort listen,
@@ -31,13 +33,15 @@ public record ProxyConfig(
         Duration drainTimeout,
         RespLimits clientLimits,
         long outputBufferLimit,
-        int ioThreads) {
+        int ioThreads,
+        TlsOptions sourceTls) {
 
     public ProxyConfig {
         Objects.requireNonNull(listen, "listen");
         Objects.requireNonNull(source, "source");
         Objects.requireNonNull(nodeId, "nodeId");
         Objects.requireNonNull(clientLimits, "clientLimits");
+        Objects.requireNonNull(sourceTls, "sourceTls");
         if (maxConnections < 1) {
             throw new IllegalArgumentException("maxConnections: " + maxConnections + " (expected: >= 1)");
         }
@@ -69,7 +73,8 @@ public record ProxyConfig(
                 Duration.ofMillis(settings.getLong(ProxySettings.DRAIN_TIMEOUT_MS)),
                 limits,
                 settings.getLong(ProxySettings.OUTPUT_BUFFER_LIMIT),
-                ioThreads == 0 ? Runtime.getRuntime().availableProcessors() : ioThreads);
+                ioThreads == 0 ? Runtime.getRuntime().availableProcessors() : ioThreads,
+                ProxySettings.SOURCE_TLS.read(settings));
     }
 
     /** A copy listening elsewhere (tests bind port 0). */
@@ -83,7 +88,8 @@ public record ProxyConfig(
                 drainTimeout,
                 clientLimits,
                 outputBufferLimit,
-                ioThreads);
+                ioThreads,
+                sourceTls);
     }
 
     /** True when the proxy must hold clients to AUTH before anything else (the source URI has a password). */

@@ -3,6 +3,7 @@ package io.ferry.proxy;
 import io.ferry.resp.RespLimits;
 import io.ferry.settings.HostPort;
 import io.ferry.settings.RedisUri;
+import io.ferry.settings.TlsOptions;
 import io.ferry.testkit.RedisServer;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
@@ -38,7 +39,8 @@ final class ProxyHarness {
                 Duration.ofSeconds(5),
                 RespLimits.DEFAULTS,
                 64L * 1024 * 1024,
-                2);
+                2,
+                TlsOptions.DEFAULTS);
     }
 
     static RedisURI uri(ProxyServer proxy) {

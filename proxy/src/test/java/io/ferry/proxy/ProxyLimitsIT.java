@@ -3,6 +3,7 @@ package io.ferry.proxy;
 import io.ferry.resp.RespLimits;
 import io.ferry.settings.HostPort;
 import io.ferry.settings.RedisUri;
+import io.ferry.settings.TlsOptions;
 import io.ferry.testkit.RedisServers;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -41,7 +42,8 @@ class ProxyLimitsIT {
                         .maxInlineLength(1024)
                         .build(),
                 64L * 1024 * 1024,
-                2));
+                2,
+                TlsOptions.DEFAULTS));
     }
 
     @AfterAll
