@@ -4,6 +4,7 @@ import io.ferry.resp.RespLimits;
 import io.ferry.settings.HostPort;
 import io.ferry.settings.RedisUri;
 import io.ferry.settings.Settings;
+import io.ferry.settings.TlsOptions;
 
 import java.time.Duration;
 import java.util.Objects;
@@ -22,6 +23,7 @@ import java.util.Optional;
  * @param outputBufferLimit most reply bytes queued for one client
  * @param ioThreads event-loop threads
  * @param sourceConnections whether clients share source connections until they use connection state
+ * @param sourceTls how to speak TLS to a {@code rediss://} source
  */
 public record ProxyConfig(
         HostPort listen,
@@ -33,7 +35,8 @@ public record ProxyConfig(
         RespLimits clientLimits,
         long outputBufferLimit,
         int ioThreads,
-        SourceConnections sourceConnections) {
+        SourceConnections sourceConnections,
+        TlsOptions sourceTls) {
 
     public ProxyConfig {
         Objects.requireNonNull(listen, "listen");
@@ -41,6 +44,7 @@ public record ProxyConfig(
         Objects.requireNonNull(nodeId, "nodeId");
         Objects.requireNonNull(clientLimits, "clientLimits");
         Objects.requireNonNull(sourceConnections, "sourceConnections");
+        Objects.requireNonNull(sourceTls, "sourceTls");
         if (maxConnections < 1) {
             throw new IllegalArgumentException("maxConnections: " + maxConnections + " (expected: >= 1)");
         }
@@ -73,7 +77,8 @@ public record ProxyConfig(
                 limits,
                 settings.getLong(ProxySettings.OUTPUT_BUFFER_LIMIT),
                 ioThreads == 0 ? Runtime.getRuntime().availableProcessors() : ioThreads,
-                SourceConnections.valueOf(settings.getString(ProxySettings.SOURCE_CONNECTIONS)));
+                SourceConnections.valueOf(settings.getString(ProxySettings.SOURCE_CONNECTIONS)),
+                ProxySettings.SOURCE_TLS.read(settings));
     }
 
     /** A copy listening elsewhere (tests bind port 0). */
@@ -88,7 +93,8 @@ public record ProxyConfig(
                 clientLimits,
                 outputBufferLimit,
                 ioThreads,
-                sourceConnections);
+                sourceConnections,
+                sourceTls);
     }
 
     /** A copy with another mapping of clients onto source connections. */
@@ -103,7 +109,8 @@ public record ProxyConfig(
                 clientLimits,
                 outputBufferLimit,
                 ioThreads,
-                mode);
+                mode,
+                sourceTls);
     }
 
     /** True when the proxy must hold clients to AUTH before anything else (the source URI has a password). */

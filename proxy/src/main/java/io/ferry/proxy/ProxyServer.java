@@ -48,8 +48,9 @@ public final class ProxyServer implements AutoCloseable {
     private ProxyServer(ProxyConfig config) throws InterruptedException {
         this.config = config;
         this.transport = Transport.best();
+        // Before the threads start: a TLS set-up that fails leaves nothing to stop.
+        this.source = new Backend(config.source(), config.sourceTls(), transport, config.outputBufferLimit());
         this.group = transport.newGroup(config.ioThreads(), "ferry-proxy");
-        this.source = new Backend(config.source(), transport, config.outputBufferLimit());
         try {
             this.commands = SourceCommandTable.load(source, group.next(), COMMAND_TABLE_TIMEOUT);
             this.serverChannel = new ServerBootstrap()

@@ -1,16 +1,27 @@
 package io.ferry.proxy;
 
 import io.ferry.settings.SettingsSpec;
+import io.ferry.settings.TlsOptions;
 import io.ferry.settings.Validators;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
 import org.apache.kafka.common.config.ConfigDef.Range;
 import org.apache.kafka.common.config.ConfigDef.Type;
 
+import java.util.List;
+
 /** Every setting of a proxy node ({@code ferry proxy}), declared once. */
 public final class ProxySettings {
     public static final String LISTEN = "listen";
     public static final String SOURCE = "source";
+    public static final String SOURCE_TLS_CA_FILE = "source.tls.ca-file";
+    public static final String SOURCE_TLS_CERT_FILE = "source.tls.cert-file";
+    public static final String SOURCE_TLS_KEY_FILE = "source.tls.key-file";
+    public static final String SOURCE_TLS_VERIFY_HOSTNAME = "source.tls.verify-hostname";
+    /** The source's TLS settings, read into {@link ProxyConfig#sourceTls()}. */
+    public static final TlsOptions.Keys SOURCE_TLS = new TlsOptions.Keys(
+            SOURCE, SOURCE_TLS_CA_FILE, SOURCE_TLS_CERT_FILE, SOURCE_TLS_KEY_FILE, SOURCE_TLS_VERIFY_HOSTNAME);
+
     public static final String TARGET = "target";
     public static final String KAFKA = "kafka";
     public static final String TOPIC_PREFIX = "topic-prefix";
@@ -45,6 +56,38 @@ public final class ProxySettings {
                             Importance.HIGH,
                             "The source Redis, authoritative until commit: redis://[user:password@]host:port[/db], "
                                     + "rediss:// for TLS.")
+                    .define(
+                            SOURCE_TLS_CA_FILE,
+                            Type.STRING,
+                            "",
+                            Validators.pemCertificates(),
+                            Importance.MEDIUM,
+                            "For a rediss:// source: PEM file of the CA certificates to trust (a private CA, a "
+                                    + "self-signed server); empty: the JVM's default trust store.")
+                    .define(
+                            SOURCE_TLS_CERT_FILE,
+                            Type.STRING,
+                            "",
+                            Validators.pemCertificates(),
+                            Importance.MEDIUM,
+                            "For a rediss:// source that requires client certificates (Redis tls-auth-clients): "
+                                    + "PEM file of the certificate Ferry presents; needs source.tls.key-file. "
+                                    + "Empty: none.")
+                    .define(
+                            SOURCE_TLS_KEY_FILE,
+                            Type.STRING,
+                            "",
+                            Validators.pemPrivateKey(),
+                            Importance.MEDIUM,
+                            "Unencrypted PKCS#8 PEM private key (-----BEGIN PRIVATE KEY-----) of "
+                                    + "source.tls.cert-file; needs it. Empty: none.")
+                    .define(
+                            SOURCE_TLS_VERIFY_HOSTNAME,
+                            Type.BOOLEAN,
+                            true,
+                            Importance.LOW,
+                            "For a rediss:// source: the server's certificate must name the URI's host (DNS or IP "
+                                    + "subject alternative name). false trusts any certificate the CA signed.")
                     .define(
                             TARGET,
                             Type.STRING,
@@ -146,7 +189,8 @@ public final class ProxySettings {
                             "SHARED: clients share a few pipelined source connections per event loop until they use "
                                     + "connection state (SELECT, MULTI, WATCH, blocking commands, Pub/Sub, CLIENT, "
                                     + "HELLO, ...), then get their own; PER_CLIENT: every client gets its own source "
-                                    + "connection from the start."));
+                                    + "connection from the start."),
+            List.of(SOURCE_TLS::problems));
 
     private ProxySettings() {}
 }

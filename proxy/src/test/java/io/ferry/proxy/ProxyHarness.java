@@ -3,6 +3,7 @@ package io.ferry.proxy;
 import io.ferry.resp.RespLimits;
 import io.ferry.settings.HostPort;
 import io.ferry.settings.RedisUri;
+import io.ferry.settings.TlsOptions;
 import io.ferry.testkit.RedisServer;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
@@ -39,7 +40,8 @@ final class ProxyHarness {
                 RespLimits.DEFAULTS,
                 64L * 1024 * 1024,
                 2,
-                SourceConnections.SHARED);
+                SourceConnections.SHARED,
+                TlsOptions.DEFAULTS);
     }
 
     static RedisURI uri(ProxyServer proxy) {

@@ -3,6 +3,7 @@ package io.ferry.proxy;
 import io.ferry.resp.RespLimits;
 import io.ferry.settings.HostPort;
 import io.ferry.settings.RedisUri;
+import io.ferry.settings.TlsOptions;
 import io.ferry.testkit.RedisServer;
 import io.ferry.testkit.RedisServers;
 import org.junit.jupiter.api.Test;
@@ -29,7 +30,8 @@ class ProxyLifecycleIT {
                 RespLimits.DEFAULTS,
                 64L * 1024 * 1024,
                 1,
-                SourceConnections.SHARED);
+                SourceConnections.SHARED,
+                TlsOptions.DEFAULTS);
     }
 
     @Test

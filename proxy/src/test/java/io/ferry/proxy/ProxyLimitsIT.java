@@ -3,6 +3,7 @@ package io.ferry.proxy;
 import io.ferry.resp.RespLimits;
 import io.ferry.settings.HostPort;
 import io.ferry.settings.RedisUri;
+import io.ferry.settings.TlsOptions;
 import io.ferry.testkit.RedisServers;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -42,7 +43,8 @@ class ProxyLimitsIT {
                         .build(),
                 64L * 1024 * 1024,
                 2,
-                SourceConnections.SHARED));
+                SourceConnections.SHARED,
+                TlsOptions.DEFAULTS));
     }
 
     @AfterAll

@@ -47,7 +47,8 @@ class ProxySharedConnectionsIT {
                 base.clientLimits(),
                 base.outputBufferLimit(),
                 1,
-                SourceConnections.SHARED));
+                SourceConnections.SHARED,
+                base.sourceTls()));
         resp2 = ProxyHarness.client(ProtocolVersion.RESP2);
     }
 

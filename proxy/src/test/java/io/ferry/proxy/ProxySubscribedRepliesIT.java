@@ -111,7 +111,8 @@ class ProxySubscribedRepliesIT {
                         base.clientLimits(),
                         base.outputBufferLimit(),
                         base.ioThreads(),
-                        base.sourceConnections()));
+                        base.sourceConnections(),
+                        base.sourceTls()));
                 ProxyHarness.RawClient unsubscribed = new ProxyHarness.RawClient(idleProxy);
                 ProxyHarness.RawClient subscribed = new ProxyHarness.RawClient(idleProxy)) {
             unsubscribed.send("SUBSCRIBE ch\r\nUNSUBSCRIBE ch\r\n");

@@ -27,7 +27,8 @@ import java.util.regex.Pattern;
  * Loads one service's settings from an optional YAML file and command-line flags (flags win), checks
  * everything, and either returns {@link Settings} or throws one {@link SettingsException} listing
  * every problem: unknown keys (with the closest known name), wrong types, values a validator
- * refuses, missing required values, an unreadable or malformed file. Stateless and thread-safe.
+ * refuses, missing required values, an unreadable or malformed file, then what the spec's {@link
+ * SettingsSpec.Rule}s find in the values taken together. Stateless and thread-safe.
  *
  * <p>The YAML file is a map; nested maps are flattened with '.', so {@code client: {max-bulk-length:
  * 10}} is the setting {@code client.max-bulk-length}. Lists may be YAML sequences or comma-separated.
@@ -85,7 +86,14 @@ public final class SettingsLoader {
             // validateAll has already checked every value; this is a defect in a declaration.
             throw new SettingsException(spec.service(), List.of(Secrets.mask(e.getMessage())));
         }
-        return new Settings(spec, parsed, sources);
+        Settings settings = new Settings(spec, parsed, sources);
+        for (SettingsSpec.Rule rule : spec.rules()) {
+            problems.addAll(rule.problems(settings));
+        }
+        if (!problems.isEmpty()) {
+            throw new SettingsException(spec.service(), problems);
+        }
+        return settings;
     }
 
     private static void readYaml(

@@ -3,6 +3,7 @@ package io.ferry.settings;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigException;
 
+import java.nio.file.Path;
 import java.util.List;
 
 /**
@@ -38,6 +39,30 @@ public final class Validators {
             }
             for (String server : ((String) value).split(",")) {
                 HostPort.parse(server.trim());
+            }
+        });
+    }
+
+    /**
+     * A PEM file of X.509 certificates that can be read now, checked by parsing it; null or empty
+     * passes (not configured). The message names the path, never the content.
+     */
+    public static ConfigDef.Validator pemCertificates() {
+        return new Described("a readable PEM file of X.509 certificates", (name, value) -> {
+            if (value != null && !((String) value).isEmpty()) {
+                PemFiles.certificates(Path.of((String) value));
+            }
+        });
+    }
+
+    /**
+     * A PEM file holding an unencrypted PKCS#8 private key (RSA, EC or DSA) that can be read now;
+     * null or empty passes (not configured). The message names the path, never the content.
+     */
+    public static ConfigDef.Validator pemPrivateKey() {
+        return new Described("a readable PEM file of an unencrypted PKCS#8 private key", (name, value) -> {
+            if (value != null && !((String) value).isEmpty()) {
+                PemFiles.privateKey(Path.of((String) value));
             }
         });
     }

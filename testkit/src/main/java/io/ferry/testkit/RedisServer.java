@@ -29,13 +29,15 @@ public final class RedisServer {
     private final Path dir;
     private final List<String> extraArgs;
     private final int port;
+    private final int tlsPort;
     private Process process;
     private boolean paused;
 
-    RedisServer(String name, Path dir, int port, List<String> extraArgs) {
+    RedisServer(String name, Path dir, int port, int tlsPort, List<String> extraArgs) {
         this.name = name;
         this.dir = dir;
         this.port = port;
+        this.tlsPort = tlsPort;
         this.extraArgs = List.copyOf(extraArgs);
     }
 
@@ -55,6 +57,23 @@ public final class RedisServer {
     /** {@code redis://127.0.0.1:PORT}, the form Ferry's settings take. */
     public String uri() {
         return "redis://" + host() + ":" + port;
+    }
+
+    /**
+     * The TLS port of a server started with {@link RedisServers#startWithTls}.
+     *
+     * @throws IllegalStateException when this server has none
+     */
+    public int tlsPort() {
+        if (tlsPort == 0) {
+            throw new IllegalStateException(this + " was not started with TLS (RedisServers.startWithTls)");
+        }
+        return tlsPort;
+    }
+
+    /** {@code rediss://127.0.0.1:TLSPORT}, for a server started with {@link RedisServers#startWithTls}. */
+    public String tlsUri() {
+        return "rediss://" + host() + ":" + tlsPort();
     }
 
     public Path dir() {
@@ -95,6 +114,9 @@ public final class RedisServer {
                 "no",
                 "--logfile",
                 dir.resolve("redis.log").toString()));
+        if (tlsPort != 0) {
+            command.addAll(List.of("--tls-port", Integer.toString(tlsPort)));
+        }
         command.addAll(extraArgs);
         try {
             process = new ProcessBuilder(command)

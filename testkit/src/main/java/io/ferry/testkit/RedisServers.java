@@ -66,6 +66,21 @@ public final class RedisServers implements BeforeAllCallback, AfterAllCallback {
 
     /** Starts a new server with extra {@code redis-server} arguments (for example "--requirepass", "s3cret"). */
     public synchronized RedisServer start(String name, String... extraArgs) {
+        return start(name, false, extraArgs);
+    }
+
+    /**
+     * Starts a new server that also serves TLS, on a second free port ({@link RedisServer#tlsPort()}).
+     * The plain port stays, so the harness's own checks ({@link RedisServer#command}) work as
+     * before. The extra arguments configure TLS: at least {@code --tls-cert-file}, {@code
+     * --tls-key-file} and {@code --tls-ca-cert-file} (Redis requires client certificates unless
+     * {@code --tls-auth-clients no}).
+     */
+    public synchronized RedisServer startWithTls(String name, String... extraArgs) {
+        return start(name, true, extraArgs);
+    }
+
+    private RedisServer start(String name, boolean tls, String... extraArgs) {
         if (servers.containsKey(name)) {
             throw new IllegalStateException("a redis-server named " + name + " already exists in this class");
         }
@@ -81,8 +96,9 @@ public final class RedisServers implements BeforeAllCallback, AfterAllCallback {
         }
         IllegalStateException failure = null;
         for (int attempt = 0; attempt < START_ATTEMPTS; attempt++) {
-            // A free port can be taken between picking and binding; a new one is tried then.
-            RedisServer server = new RedisServer(name, dir, FreePorts.next(), List.of(extraArgs));
+            // A free port can be taken between picking and binding; new ones are tried then.
+            RedisServer server =
+                    new RedisServer(name, dir, FreePorts.next(), tls ? FreePorts.next() : 0, List.of(extraArgs));
             try {
                 server.start();
                 servers.put(name, server);

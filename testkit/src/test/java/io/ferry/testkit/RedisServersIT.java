@@ -1,15 +1,19 @@
 package io.ferry.testkit;
 
+import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisCommandTimeoutException;
 import io.lettuce.core.RedisURI;
+import io.lettuce.core.SslOptions;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.file.Path;
 import java.time.Duration;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -103,6 +107,41 @@ class RedisServersIT {
         server.kill();
         assertThat(server.isRunning()).isFalse();
         assertThatThrownBy(server::pid).isInstanceOf(IllegalStateException.class);
+    }
+
+    @Test
+    void aTlsServerAlsoServesTlsOnItsOwnPortWithClientCertificates(@TempDir Path dir) throws Exception {
+        TestCertificates certificates = TestCertificates.create(dir);
+        RedisServer server = redis.startWithTls(
+                "tls", certificates.redisServerArgs(certificates.server()).toArray(String[]::new));
+
+        assertThat(server.command("PING")).isEqualTo("+PONG");
+        assertThat(server.tlsPort()).isNotEqualTo(server.port());
+        assertThat(server.tlsUri()).isEqualTo("rediss://127.0.0.1:" + server.tlsPort());
+        assertThatThrownBy(() -> redis.source().tlsPort()).isInstanceOf(IllegalStateException.class);
+
+        RedisClient tlsClient = RedisClient.create();
+        try {
+            SslOptions ssl = SslOptions.builder()
+                    .jdkSslProvider()
+                    .trustManager(certificates.caCert().toFile())
+                    .keyManager(
+                            certificates.client().cert().toFile(),
+                            certificates.client().key().toFile(),
+                            null)
+                    .build();
+            tlsClient.setOptions(ClientOptions.builder().sslOptions(ssl).build());
+            RedisURI uri = RedisURI.create(server.tlsUri());
+            uri.setTimeout(Duration.ofSeconds(5));
+            try (StatefulRedisConnection<String, String> connection = tlsClient.connect(uri)) {
+                connection.sync().set("over-tls", "yes");
+            }
+        } finally {
+            tlsClient.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+        }
+        try (StatefulRedisConnection<String, String> plain = connect(server)) {
+            assertThat(plain.sync().get("over-tls")).isEqualTo("yes");
+        }
     }
 
     private static StatefulRedisConnection<String, String> connect(RedisServer server) {
