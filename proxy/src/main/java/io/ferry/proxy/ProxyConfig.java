@@ -81,36 +81,93 @@ public record ProxyConfig(
                 ProxySettings.SOURCE_TLS.read(settings));
     }
 
-    /** A copy listening elsewhere (tests bind port 0). */
-    public ProxyConfig withListen(HostPort address) {
-        return new ProxyConfig(
-                address,
-                source,
-                nodeId,
-                maxConnections,
-                idleTimeout,
-                drainTimeout,
-                clientLimits,
-                outputBufferLimit,
-                ioThreads,
-                sourceConnections,
-                sourceTls);
+    /** A builder starting from this configuration, to derive a variant (tests, embedding). */
+    public Builder toBuilder() {
+        return new Builder(this);
     }
 
-    /** A copy with another mapping of clients onto source connections. */
-    public ProxyConfig withSourceConnections(SourceConnections mode) {
-        return new ProxyConfig(
-                listen,
-                source,
-                nodeId,
-                maxConnections,
-                idleTimeout,
-                drainTimeout,
-                clientLimits,
-                outputBufferLimit,
-                ioThreads,
-                mode,
-                sourceTls);
+    /** Changes some components of a configuration; {@link #build()} validates as the constructor does. */
+    public static final class Builder {
+        private HostPort listen;
+        private final RedisUri source;
+        private final String nodeId;
+        private int maxConnections;
+        private Duration idleTimeout;
+        private Duration drainTimeout;
+        private RespLimits clientLimits;
+        private final long outputBufferLimit;
+        private int ioThreads;
+        private SourceConnections sourceConnections;
+        private TlsOptions sourceTls;
+
+        private Builder(ProxyConfig from) {
+            listen = from.listen;
+            source = from.source;
+            nodeId = from.nodeId;
+            maxConnections = from.maxConnections;
+            idleTimeout = from.idleTimeout;
+            drainTimeout = from.drainTimeout;
+            clientLimits = from.clientLimits;
+            outputBufferLimit = from.outputBufferLimit;
+            ioThreads = from.ioThreads;
+            sourceConnections = from.sourceConnections;
+            sourceTls = from.sourceTls;
+        }
+
+        public Builder listen(HostPort address) {
+            this.listen = address;
+            return this;
+        }
+
+        public Builder maxConnections(int count) {
+            this.maxConnections = count;
+            return this;
+        }
+
+        public Builder idleTimeout(Duration timeout) {
+            this.idleTimeout = timeout;
+            return this;
+        }
+
+        public Builder drainTimeout(Duration timeout) {
+            this.drainTimeout = timeout;
+            return this;
+        }
+
+        public Builder clientLimits(RespLimits limits) {
+            this.clientLimits = limits;
+            return this;
+        }
+
+        public Builder ioThreads(int threads) {
+            this.ioThreads = threads;
+            return this;
+        }
+
+        public Builder sourceConnections(SourceConnections mode) {
+            this.sourceConnections = mode;
+            return this;
+        }
+
+        public Builder sourceTls(TlsOptions tls) {
+            this.sourceTls = tls;
+            return this;
+        }
+
+        public ProxyConfig build() {
+            return new ProxyConfig(
+                    listen,
+                    source,
+                    nodeId,
+                    maxConnections,
+                    idleTimeout,
+                    drainTimeout,
+                    clientLimits,
+                    outputBufferLimit,
+                    ioThreads,
+                    sourceConnections,
+                    sourceTls);
+        }
     }
 
     /** True when the proxy must hold clients to AUTH before anything else (the source URI has a password). */

@@ -2,6 +2,7 @@ package io.ferry.proxy;
 
 import io.ferry.resp.AggregateMessage;
 import io.ferry.resp.ArrayMessage;
+import io.ferry.resp.AsciiText;
 import io.ferry.resp.BulkStringMessage;
 import io.ferry.resp.IntegerMessage;
 import io.ferry.resp.PushMessage;
@@ -48,7 +49,7 @@ final class PubSubFrames {
         ByteBuf kind = aggregate.size() == 0 ? null : kindOf(aggregate.get(0));
         if (kind != null && aggregate.size() == 3 && aggregate.get(2) instanceof IntegerMessage count) {
             for (byte[] name : COUNT_KINDS) {
-                if (equalsIgnoreCase(kind, name)) {
+                if (AsciiText.equalsIgnoreCase(kind, name)) {
                     return Math.max(0, count.value());
                 }
             }
@@ -58,7 +59,7 @@ final class PubSubFrames {
         }
         if (subscribed && kind != null) {
             for (byte[] name : MESSAGE_KINDS) {
-                if (equalsIgnoreCase(kind, name)) {
+                if (AsciiText.equalsIgnoreCase(kind, name)) {
                     return MESSAGE;
                 }
             }
@@ -74,22 +75,6 @@ final class PubSubFrames {
             return simple.content();
         }
         return null;
-    }
-
-    private static boolean equalsIgnoreCase(ByteBuf text, byte[] ascii) {
-        if (text.readableBytes() != ascii.length) {
-            return false;
-        }
-        for (int i = 0; i < ascii.length; i++) {
-            int b = text.getByte(text.readerIndex() + i);
-            if (b >= 'A' && b <= 'Z') {
-                b += 'a' - 'A';
-            }
-            if (b != ascii[i]) {
-                return false;
-            }
-        }
-        return true;
     }
 
     private static byte[] ascii(String text) {

@@ -1,9 +1,5 @@
 package io.ferry.proxy;
 
-import io.ferry.resp.RespLimits;
-import io.ferry.settings.HostPort;
-import io.ferry.settings.RedisUri;
-import io.ferry.settings.TlsOptions;
 import io.ferry.testkit.RedisServer;
 import io.ferry.testkit.RedisServers;
 import org.junit.jupiter.api.Test;
@@ -20,18 +16,12 @@ class ProxyLifecycleIT {
     static final RedisServers redis = new RedisServers();
 
     private static ProxyConfig config(RedisServer source, Duration idle, Duration drain) {
-        return new ProxyConfig(
-                new HostPort("127.0.0.1", 0),
-                RedisUri.parse(source.uri()),
-                "lifecycle",
-                100,
-                idle,
-                drain,
-                RespLimits.DEFAULTS,
-                64L * 1024 * 1024,
-                1,
-                SourceConnections.SHARED,
-                TlsOptions.DEFAULTS);
+        return ProxyHarness.config(source).toBuilder()
+                .maxConnections(100)
+                .idleTimeout(idle)
+                .drainTimeout(drain)
+                .ioThreads(1)
+                .build();
     }
 
     @Test

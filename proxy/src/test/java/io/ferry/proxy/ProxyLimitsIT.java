@@ -1,9 +1,6 @@
 package io.ferry.proxy;
 
 import io.ferry.resp.RespLimits;
-import io.ferry.settings.HostPort;
-import io.ferry.settings.RedisUri;
-import io.ferry.settings.TlsOptions;
 import io.ferry.testkit.RedisServers;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -29,22 +26,14 @@ class ProxyLimitsIT {
 
     @BeforeAll
     static void start() throws InterruptedException {
-        proxy = ProxyServer.start(new ProxyConfig(
-                new HostPort("127.0.0.1", 0),
-                RedisUri.parse(redis.source().uri()),
-                "limits",
-                20,
-                Duration.ZERO,
-                Duration.ofSeconds(5),
-                RespLimits.builder()
+        proxy = ProxyServer.start(ProxyHarness.config(redis.source()).toBuilder()
+                .maxConnections(20)
+                .clientLimits(RespLimits.builder()
                         .maxBulkLength(1024 * 1024)
                         .maxAggregateLength(1000)
                         .maxInlineLength(1024)
-                        .build(),
-                64L * 1024 * 1024,
-                2,
-                SourceConnections.SHARED,
-                TlsOptions.DEFAULTS));
+                        .build())
+                .build());
     }
 
     @AfterAll

@@ -7,8 +7,9 @@ import org.junit.jupiter.api.BeforeAll;
 class ProxyPassthroughPerClientIT extends ProxyPassthroughIT {
     @BeforeAll
     static void start() throws InterruptedException {
-        proxy = ProxyServer.start(
-                ProxyHarness.config(redis.source()).withSourceConnections(SourceConnections.PER_CLIENT));
+        proxy = ProxyServer.start(ProxyHarness.config(redis.source()).toBuilder()
+                .sourceConnections(SourceConnections.PER_CLIENT)
+                .build());
         resp2 = ProxyHarness.client(ProtocolVersion.RESP2);
         resp3 = ProxyHarness.client(ProtocolVersion.RESP3);
     }

@@ -100,19 +100,9 @@ class ProxySubscribedRepliesIT {
 
     @Test
     void anUnsubscribedClientIsIdleAgainButASubscribedOneIsNot() throws Exception {
-        ProxyConfig base = ProxyHarness.config(redis.source());
-        try (ProxyServer idleProxy = ProxyServer.start(new ProxyConfig(
-                        base.listen(),
-                        base.source(),
-                        base.nodeId(),
-                        base.maxConnections(),
-                        Duration.ofMillis(300),
-                        base.drainTimeout(),
-                        base.clientLimits(),
-                        base.outputBufferLimit(),
-                        base.ioThreads(),
-                        base.sourceConnections(),
-                        base.sourceTls()));
+        try (ProxyServer idleProxy = ProxyServer.start(ProxyHarness.config(redis.source()).toBuilder()
+                        .idleTimeout(Duration.ofMillis(300))
+                        .build());
                 ProxyHarness.RawClient unsubscribed = new ProxyHarness.RawClient(idleProxy);
                 ProxyHarness.RawClient subscribed = new ProxyHarness.RawClient(idleProxy)) {
             unsubscribed.send("SUBSCRIBE ch\r\nUNSUBSCRIBE ch\r\n");

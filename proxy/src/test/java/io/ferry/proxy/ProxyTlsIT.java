@@ -3,9 +3,6 @@ package io.ferry.proxy;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
-import io.ferry.resp.RespLimits;
-import io.ferry.settings.HostPort;
-import io.ferry.settings.RedisUri;
 import io.ferry.settings.Settings;
 import io.ferry.settings.SettingsException;
 import io.ferry.settings.SettingsLoader;
@@ -235,18 +232,9 @@ class ProxyTlsIT {
     void aFileSpoiledAfterTheSettingsCheckStopsTheStartWithItsPath() throws Exception {
         // ProxyConfig built directly skips the settings checks, as a file changed after them would.
         Path spoiled = Files.writeString(dir.resolve("spoiled-ca.pem"), "-----BEGIN CERTIFICATE-----\nAAAA\n");
-        ProxyConfig config = new ProxyConfig(
-                new HostPort("127.0.0.1", 0),
-                RedisUri.parse(source.tlsUri()),
-                "test-proxy",
-                10,
-                Duration.ZERO,
-                Duration.ofSeconds(2),
-                RespLimits.DEFAULTS,
-                64L * 1024 * 1024,
-                1,
-                SourceConnections.SHARED,
-                new TlsOptions(Optional.of(spoiled), Optional.empty(), Optional.empty(), true));
+        ProxyConfig config = ProxyHarness.config(source.tlsUri()).toBuilder()
+                .sourceTls(new TlsOptions(Optional.of(spoiled), Optional.empty(), Optional.empty(), true))
+                .build();
 
         assertThatThrownBy(() -> ProxyServer.start(config).close())
                 .isInstanceOf(IllegalArgumentException.class)

@@ -3,8 +3,11 @@ package io.ferry.resp;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufHolder;
 
-/** Byte-level text checks and rendering shared by the message types; no String is built on hot paths. */
-final class AsciiText {
+/**
+ * Byte-level text checks and rendering shared by the message types and the services reading them;
+ * no String is built on hot paths. Stateless.
+ */
+public final class AsciiText {
 
     private static final int DEBUG_MAX_BYTES = 64;
     private static final char[] HEX = "0123456789abcdef".toCharArray();
@@ -31,7 +34,7 @@ final class AsciiText {
     }
 
     /** ASCII case-insensitive equality of the readable bytes of {@code buf} and {@code ascii}. */
-    static boolean equalsIgnoreCase(ByteBuf buf, byte[] ascii) {
+    public static boolean equalsIgnoreCase(ByteBuf buf, byte[] ascii) {
         int length = buf.readableBytes();
         if (length != ascii.length) {
             return false;
