@@ -2,12 +2,20 @@ package io.ferry.proxy;
 
 import io.ferry.resp.CommandMessage;
 import io.ferry.resp.ErrorMessage;
+import io.ferry.resp.NullMessage;
 import io.ferry.resp.PushMessage;
 import io.ferry.resp.RespMessage;
 import io.ferry.resp.RespProtocolException;
 import io.ferry.resp.SimpleStringMessage;
 import io.ferry.resp.command.CommandInfo;
+import io.ferry.resp.command.CommandKind;
 import io.ferry.resp.command.CommandTable;
+import io.ferry.resp.command.KeyPositions;
+import io.ferry.schemas.Outcome;
+import io.ferry.schemas.ReadMode;
+import io.ferry.schemas.Side;
+import io.ferry.schemas.WriteFlag;
+import io.ferry.schemas.WritePolicy;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
@@ -26,36 +34,47 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
- * One application connection. Its commands reach the source in order and its replies come back in
- * order, so every connection-scoped behaviour of Redis (SELECT, MULTI/EXEC/WATCH, blocking
- * commands, Pub/Sub, MONITOR, CLIENT state, HELLO/RESP3, scripts, WAIT) holds as if the client were
- * connected directly.
+ * One application connection. Its commands reach each side (source, target) in the order it sent
+ * them, and its replies come back in that order, so every connection-scoped behaviour of Redis
+ * (SELECT, MULTI/EXEC/WATCH, blocking commands, Pub/Sub, MONITOR, CLIENT state, HELLO/RESP3, scripts,
+ * WAIT) holds as if the client were connected directly.
  *
- * <p>Where commands go ({@link SourceConnections}): with {@code PER_CLIENT} the client has its own
- * source connection from the start. With {@code SHARED} its commands ride the event loop's shared
- * connection ({@link SharedSource}) until the first command that needs a connection of its own
- * ({@link Affinity}); the client then gets one, for good, once the replies it is owed have arrived.
- * The replies owed always come from one connection at a time, so a queue of what each stands for
- * ({@link PendingReplies}) keeps them in order. Two things a shared client does are answered by the
- * proxy itself: AUTH with the very credentials the proxy uses for the source, and CLIENT SETNAME /
- * SETINFO, which are replayed on the client's own connection if it gets one.
+ * <p>Where commands go: the {@link MigrationRoute} in force when each command arrives says which side
+ * serves it and whether the other side gets it too (see docs/migration.md for the rules). On each
+ * side ({@link Lane}) the client's commands ride the event loop's shared connection ({@link
+ * SharedSource}) until its first command that needs a connection of its own ({@link Affinity}); from
+ * then on it has its own connection on every side it uses, each opened with the client's database,
+ * protocol and name replayed. Commands that hold connection state (a transaction, WATCH,
+ * subscriptions, MONITOR) pin the client to the side they ran on until it leaves that state; its
+ * writes meanwhile reach that side only and are flagged for repair.
+ *
+ * <p>Each command in flight is an {@link Exchange}; the client gets the replies of its visible
+ * exchanges in order, each as soon as it and every earlier one are decided.
  *
  * <p>What the proxy decides itself: authentication when the proxy holds the source's credentials
  * (the client must AUTH before anything else, as with Redis), protocol errors and limits, idle
- * timeout, back-pressure, and what a client sees when its source connection is lost (an error for
- * every command in flight, then its connection closed).
+ * timeout, back-pressure, and what a client sees when a connection that owes it replies is lost (an
+ * error for every command in flight, then its connection closed).
  *
- * <p>Confined to the client channel's event loop, which is also that of its source connections.
+ * <p>Confined to the client channel's event loop, which is also that of its backend connections.
  */
-final class ClientSession extends ChannelInboundHandlerAdapter implements Backend.Listener {
+final class ClientSession extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(ClientSession.class);
 
     private static final byte[] AUTH = ascii("AUTH");
     private static final byte[] HELLO = ascii("HELLO");
     private static final byte[] QUIT = ascii("QUIT");
     private static final byte[] RESET = ascii("RESET");
+    private static final byte[] SELECT = ascii("SELECT");
+    private static final byte[] MULTI = ascii("MULTI");
+    private static final byte[] EXEC = ascii("EXEC");
+    private static final byte[] DISCARD = ascii("DISCARD");
+    private static final byte[] WATCH = ascii("WATCH");
+    private static final byte[] UNWATCH = ascii("UNWATCH");
     private static final byte[] SUBSCRIBE = ascii("SUBSCRIBE");
     private static final byte[] PSUBSCRIBE = ascii("PSUBSCRIBE");
     private static final byte[] SSUBSCRIBE = ascii("SSUBSCRIBE");
@@ -69,6 +88,9 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Backen
     private static final byte[] LIB_NAME = ascii("LIB-NAME");
     private static final byte[] LIB_VER = ascii("LIB-VER");
 
+    /** How long a side that could not be reached is skipped by mirrored commands before it is tried again. */
+    private static final long RETRY_NANOS = 1_000_000_000L;
+
     private enum State {
         CONNECTING,
         READY,
@@ -81,17 +103,25 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Backen
         NONE,
         /** An AUTH of a not yet authenticated client: nobody knows yet whether the next may run. */
         AUTH_REPLY,
-        /** The next command goes to another connection than the replies owed: they come first. */
+        /** The next command goes to another connection of a side than commands in flight there. */
         REPLIES_OWED,
-        /** The client's own source connection is being opened. */
+        /** The client's own connection to a side is being opened. */
         OWN_CONNECTION,
-        /** The event loop's shared connection is being (re)opened. */
+        /** The event loop's shared connection to a side is being (re)opened. */
         SHARED_CONNECTION
     }
 
-    private final Backend backend;
-    /** The event loop's shared connections; null with {@link SourceConnections#PER_CLIENT}. */
-    private final SharedSource shared;
+    // Outcomes of choosing the connection for a command on one side.
+    private static final int WAIT = 0;
+    private static final int SKIP = 1;
+    private static final int OWN = 2;
+    private static final int SHARED = 3;
+    private static final int UNREACHABLE = 4;
+
+    private final SessionContext context;
+    private final Lane source;
+    /** Null when the proxy has no target. */
+    private final Lane target;
 
     private final CommandTable commands;
     /** The table was read from the source itself, so what it lacks the source lacks. */
@@ -99,26 +129,34 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Backen
 
     private final boolean requiresAuth;
     private final long outputBufferLimit;
-    private final PendingReplies pending = new PendingReplies();
+    private final long mirrorTimeoutNanos;
+
+    /** The client's visible exchanges, in the order it sent the commands. */
+    private final ArrayDeque<Exchange> order = new ArrayDeque<>();
+
     private final ArrayDeque<CommandMessage> held = new ArrayDeque<>();
+    private final KeyPositions keys = new KeyPositions();
+    private final String connectionId;
 
     private Channel client;
-    /** The client's own source connection, once it has one. */
-    private Channel own;
-    /** The shared connection the replies owed come from; null when they come from {@link #own}. */
-    private SharedConnection link;
-    /** The shared connection that carried the client's last write; null if that was its own. */
-    private SharedConnection lastWrite;
-
     private State state = State.CONNECTING;
     private Wait waiting = Wait.NONE;
     private String failure;
     private boolean authenticated;
-    /** The client has Pub/Sub subscriptions: the source sends messages no request asked for. */
+
+    /** The client uses connections of its own (it used connection state once). */
+    private boolean ownMode;
+    /** The side holding the client's connection state, which all its commands go to; null when none. */
+    private Lane pinned;
+
+    private boolean inMulti;
+    private boolean watching;
+    private boolean subscribing;
+    /** The client has Pub/Sub subscriptions: a side sends messages no request asked for. */
     private boolean subscribed;
     /** The client sent a (un)subscribe command: look out for subscription frames among replies. */
     private boolean pubSubUsed;
-    /** MONITOR: from now on everything the source sends is passed on as it comes. */
+    /** MONITOR: from now on everything the side sends is passed on as it comes. */
     private boolean monitoring;
 
     private boolean quitting;
@@ -131,39 +169,50 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Backen
     /** The client sent a bad frame: this error is its last reply, after those still owed. */
     private String protocolError;
 
-    /** Set while sharing, replayed on the client's own connection. */
-    private byte[] clientName;
+    /** The database the client selected and the protocol it chose, replayed on its new connections. */
+    private int db;
 
+    private int protocol = 2;
+    private byte[] clientName;
     private byte[] libName;
     private byte[] libVersion;
+    private long sequence;
 
     ClientSession(
-            Backend backend,
-            SharedSource shared,
+            SessionContext context,
+            Backend sourceBackend,
+            SharedSource sourceShared,
+            Backend targetBackend,
+            SharedSource targetShared,
             SourceCommandTable commands,
             boolean requiresAuth,
-            long outputBufferLimit) {
-        this.backend = backend;
-        this.shared = shared;
+            long outputBufferLimit,
+            long mirrorTimeoutNanos) {
+        this.context = context;
+        this.source = new Lane(Side.SOURCE, sourceBackend, sourceShared, this);
+        this.target = targetBackend == null ? null : new Lane(Side.TARGET, targetBackend, targetShared, this);
         this.commands = commands.table();
         this.commandsFromSource = commands.fromSource();
         this.requiresAuth = requiresAuth;
         this.outputBufferLimit = outputBufferLimit;
+        this.mirrorTimeoutNanos = mirrorTimeoutNanos;
         this.authenticated = !requiresAuth;
+        this.connectionId = context.nextConnectionId();
     }
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
         client = ctx.channel();
-        if (shared == null) {
-            openOwnConnection();
+        if (source.shared == null) {
+            ownMode = true;
+            openOwn(source);
             return;
         }
-        SharedConnection ready = shared.ready();
+        SharedConnection ready = source.shared.ready();
         if (ready != null) {
             onSharedReady(ready);
         } else {
-            shared.await(this);
+            source.shared.await(this);
         }
     }
 
@@ -175,7 +224,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Backen
         }
         if (waiting == Wait.NONE && held.isEmpty()) {
             if (handle(command)) {
-                if (!sourceWritable()) {
+                if (!writable()) {
                     updateReading();
                 }
                 return;
@@ -207,173 +256,570 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Backen
             return true;
         }
         if (command.nameEquals(QUIT)) {
-            return own == null ? quitLocally(command) : forwardOwn(command, PendingReplies.QUIT);
+            if (ownMode) {
+                return sendSingle(command, pinnedOr(authoritativeLane()), ReplyKind.QUIT, null);
+            }
+            command.release();
+            quitting = true;
+            order.add(answered(ReplyKind.QUIT, SimpleStringMessage.OK));
+            drainOrder();
+            return true;
         }
         if (command.nameEquals(AUTH)) {
-            if (own == null && matchesSourceCredentials(command)) {
-                return replyLocally(command, SimpleStringMessage.OK, () -> authenticated = true);
+            if (!ownMode && matchesSourceCredentials(command)) {
+                authenticated = true;
+                return answer(command, SimpleStringMessage.OK);
             }
-            return forwardOwn(command, authenticated ? PendingReplies.FORWARD : PendingReplies.AUTH);
+            // AUTH changes who the connection is: it needs a connection of the client's own.
+            ownMode = true;
+            return sendSingle(command, source, authenticated ? ReplyKind.FORWARD : ReplyKind.AUTH, null);
         }
         if (!authenticated) {
             if (command.nameEquals(HELLO) && hasAuthOption(command)) {
-                return forwardOwn(command, PendingReplies.HELLO_AUTH);
+                ownMode = true;
+                return sendSingle(command, source, ReplyKind.HELLO_AUTH, null);
             }
             boolean hello = command.nameEquals(HELLO);
             command.release();
-            // Only Ferry's own handshake replies can be owed here, and those are never the
-            // client's, so this reply overtakes nothing.
-            client.write(ProxyReplies.error(hello ? ProxyReplies.HELLO_NOAUTH : ProxyReplies.NOAUTH));
-            repliedLocally = true;
+            order.add(answered(
+                    ReplyKind.FORWARD, ProxyReplies.error(hello ? ProxyReplies.HELLO_NOAUTH : ProxyReplies.NOAUTH)));
+            drainOrder();
             return true;
         }
-        if (own != null) {
-            if (lastWrite != null) {
-                // Until it writes on its own connection, the client's WAIT must go where its last
-                // write went: WAIT counts the writes of the connection it runs on.
-                CommandInfo info = commands.lookup(command);
-                if (info.isWrite()) {
-                    lastWrite = null;
-                } else if (Affinity.of(info, command) == Affinity.LAST_WRITE && lastWrite.isOpen()) {
-                    return forwardShared(command, lastWrite, false, true);
-                }
-            }
-            return forwardOwn(command, ownKind(command));
+        MigrationRoute route = context.route();
+        boolean withTarget = target != null && route.usesTarget();
+        CommandInfo info = commands.lookup(command);
+        if (pinned != null) {
+            return sendPinned(command, info, route, withTarget);
         }
-        if (command.nameEquals(CLIENT)) {
+        Affinity affinity = Affinity.of(info, command);
+        if (affinity == Affinity.LAST_WRITE) {
+            return sendWait(command, authoritativeLane(route, withTarget));
+        }
+        if (!ownMode && command.nameEquals(CLIENT)) {
             if (isLocalClientAttribute(command)) {
-                return replyLocally(command, SimpleStringMessage.OK, () -> rememberClientAttribute(command));
+                rememberClientAttribute(command);
+                return answer(command, SimpleStringMessage.OK);
             }
             if (isUnknownClientSubcommand(command)) {
                 // Client libraries send new subcommands on connect (SETINFO before Redis 7.2,
                 // MAINT_NOTIFICATIONS) and ignore the error of a server that lacks them: answer
                 // with that server's own error rather than leave the shared connection for it.
                 String given = command.arg(1).toString(StandardCharsets.US_ASCII);
-                return replyLocally(
-                        command,
-                        ProxyReplies.error("ERR unknown subcommand '" + given + "'. Try CLIENT HELP."),
-                        () -> {});
+                return answer(command, ProxyReplies.error("ERR unknown subcommand '" + given + "'. Try CLIENT HELP."));
             }
         }
-        CommandInfo info = commands.lookup(command);
-        return switch (Affinity.of(info, command)) {
-            case SHAREABLE -> forwardShared(command, shared.ready(), info.isWrite(), false);
-            case LAST_WRITE -> {
-                SharedConnection target = lastWrite != null && lastWrite.isOpen() ? lastWrite : shared.ready();
-                yield forwardShared(command, target, false, true);
+        if (affinity == Affinity.OWN_CONNECTION) {
+            return sendConnectionBound(command, info, route, withTarget);
+        }
+        if (!withTarget) {
+            if (info.isWrite()) {
+                source.lastWrite = null;
             }
-            case OWN_CONNECTION -> forwardOwn(command, ownKind(command));
+            return sendSingle(command, source, ReplyKind.FORWARD, null, info.isWrite());
+        }
+        return sendRouted(command, info, route);
+    }
+
+    // --- routing with a target ---
+
+    /** A command any connection may carry, with a target in use: a write, a read or a keyless command. */
+    private boolean sendRouted(CommandMessage command, CommandInfo info, MigrationRoute route) {
+        CommandKind kind = info.kindOf(command);
+        Lane authoritative = lane(route.authoritative());
+        if (kind == CommandKind.SCRIPTING && !info.noKeys()) {
+            // A script may touch keys it does not declare and may not replay alike: it runs where the
+            // truth is, and its declared keys are repaired on the other side.
+            WriteTrace trace = route.dualWrites() ? trace(command, info, route) : null;
+            if (trace != null) {
+                trace.flag(WriteFlag.SCRIPT);
+                trace.flag(WriteFlag.REPAIR);
+                trace.failed(other(authoritative).side, Outcome.NOT_SENT, "scripts run on the authoritative side only");
+            }
+            return sendSingle(command, authoritative, ReplyKind.FORWARD, trace, info.isWrite());
+        }
+        if (info.isWrite() || kind == CommandKind.PUBSUB) {
+            return sendWrite(
+                    command, info, route, kind == CommandKind.PUBSUB || info.noKeys() && kind == CommandKind.SCRIPTING);
+        }
+        if (kind == CommandKind.READ) {
+            info.findKeys(command, keys);
+            Side side = route.readSide(command, keys);
+            if (route.comparesReads()) {
+                WriteTrace trace = trace(command, info, route);
+                return sendBoth(command, lane(side), Exchange.COMPARED, trace, false);
+            }
+            if (side == Side.TARGET && route.fallsBackOnMiss()) {
+                return sendFallback(command);
+            }
+            return sendSingle(command, lane(side), ReplyKind.FORWARD, null);
+        }
+        return sendSingle(command, authoritative, ReplyKind.FORWARD, null);
+    }
+
+    private boolean sendWrite(CommandMessage command, CommandInfo info, MigrationRoute route, boolean untraced) {
+        WritePolicy policy = route.writePolicy();
+        WriteTrace trace = untraced || !context.journal.isDurable() && policy == WritePolicy.BEST_EFFORT
+                ? null
+                : trace(command, info, route);
+        return switch (policy) {
+            case SOURCE_ONLY -> sendSingle(command, source, ReplyKind.FORWARD, trace, true);
+            case TARGET_ONLY -> sendSingle(command, target, ReplyKind.FORWARD, trace, true);
+            case SOURCE_AUTHORITATIVE, BEST_EFFORT -> sendBoth(command, source, Exchange.MIRRORED, trace, true);
+            case TARGET_AUTHORITATIVE -> sendBoth(command, target, Exchange.MIRRORED, trace, true);
+            case BOTH_REQUIRED -> sendBoth(command, source, Exchange.BOTH_REQUIRED, trace, true);
         };
     }
 
-    private boolean forwardShared(CommandMessage command, SharedConnection target, boolean write, boolean retire) {
-        if (target == null || (target != link && !pending.isEmpty())) {
-            if (!pending.isEmpty()) {
-                waiting = Wait.REPLIES_OWED;
-            } else {
-                waiting = Wait.SHARED_CONNECTION;
-                shared.await(this);
-            }
+    /**
+     * A command that needs a connection of the client's own: SELECT, HELLO and RESET go to every side
+     * the client has a connection on (they shape how later commands run there); transactions, WATCH,
+     * subscriptions and MONITOR pin the client to the authoritative side; anything else runs on the
+     * authoritative side, a write among them flagged for repair.
+     */
+    private boolean sendConnectionBound(
+            CommandMessage command, CommandInfo info, MigrationRoute route, boolean withTarget) {
+        ownMode = true;
+        Lane lane = authoritativeLane(route, withTarget);
+        if (command.nameEquals(SELECT) || command.nameEquals(HELLO) || command.nameEquals(RESET)) {
+            return sendStateChange(command, lane, withTarget);
+        }
+        WriteTrace trace = null;
+        if (withTarget && route.dualWrites() && info.isWrite()) {
+            trace = trace(command, info, route);
+            trace.failed(other(lane).side, Outcome.NOT_SENT, "runs on the authoritative side only");
+        }
+        // Read before sending: the command is released once written.
+        int effect = stateEffect(command);
+        if (!sendSingle(command, lane, ownKind(command), trace, info.isWrite())) {
             return false;
         }
-        link = target;
-        pending.add(PendingReplies.FORWARD);
-        if (write) {
-            lastWrite = target;
-        }
-        target.write(command, this);
-        if (retire) {
-            // The wait may take long: the connection takes no other client's commands after it.
-            shared.retire(target);
-        }
+        applyStateEffect(effect, lane);
         return true;
     }
 
-    private boolean forwardOwn(CommandMessage command, byte kind) {
-        if (own == null) {
-            if (!pending.isEmpty()) {
-                waiting = Wait.REPLIES_OWED;
-            } else {
-                if (log.isDebugEnabled()) {
-                    log.debug(
-                            "client {} gets its own source connection for {}",
-                            client.remoteAddress(),
-                            commandName(command));
-                }
-                waiting = Wait.OWN_CONNECTION;
-                openOwnConnection();
+    /** While pinned, every command goes to the pinned side; writes are flagged for repair there. */
+    private boolean sendPinned(CommandMessage command, CommandInfo info, MigrationRoute route, boolean withTarget) {
+        WriteTrace trace = null;
+        if (withTarget && route.dualWrites() && info.isWrite()) {
+            trace = trace(command, info, route);
+            if (inMulti) {
+                trace.flag(WriteFlag.TRANSACTION);
             }
-            return false;
+            trace.failed(other(pinned).side, Outcome.NOT_SENT, "the client is pinned to one side");
         }
-        if (link != null) {
-            if (!pending.isEmpty()) {
-                waiting = Wait.REPLIES_OWED;
+        Lane lane = pinned;
+        // Read before sending: the command is released once written.
+        int effect = stateEffect(command);
+        if (command.nameEquals(SELECT) || command.nameEquals(HELLO) || command.nameEquals(RESET)) {
+            if (!sendStateChange(command, lane, withTarget)) {
                 return false;
             }
-            link = null;
+        } else if (!sendSingle(command, lane, ownKind(command), trace, info.isWrite())) {
+            return false;
+        }
+        applyStateEffect(effect, lane);
+        unpinIfStateless();
+        return true;
+    }
+
+    // What a command does to the connection state that pins a client to a side.
+    private static final int NO_EFFECT = 0;
+    private static final int STARTS_MULTI = 1;
+    private static final int STARTS_WATCH = 2;
+    private static final int SUBSCRIBES = 3;
+    private static final int MONITORS = 4;
+    private static final int ENDS_TRANSACTION = 5;
+    private static final int UNWATCHES = 6;
+    private static final int RESETS = 7;
+
+    private static int stateEffect(CommandMessage command) {
+        if (command.nameEquals(MULTI)) {
+            return STARTS_MULTI;
+        } else if (command.nameEquals(WATCH)) {
+            return STARTS_WATCH;
+        } else if (isSubscription(command)) {
+            return SUBSCRIBES;
+        } else if (command.nameEquals(MONITOR)) {
+            return MONITORS;
+        } else if (command.nameEquals(EXEC) || command.nameEquals(DISCARD)) {
+            return ENDS_TRANSACTION;
+        } else if (command.nameEquals(UNWATCH)) {
+            return UNWATCHES;
+        } else if (command.nameEquals(RESET)) {
+            return RESETS;
+        }
+        return NO_EFFECT;
+    }
+
+    private void applyStateEffect(int effect, Lane lane) {
+        switch (effect) {
+            case STARTS_MULTI -> inMulti = true;
+            case STARTS_WATCH -> watching = true;
+            case SUBSCRIBES -> subscribing = true;
+            case ENDS_TRANSACTION -> {
+                inMulti = false;
+                watching = false;
+            }
+            case UNWATCHES -> watching &= inMulti;
+            case RESETS -> {
+                inMulti = false;
+                watching = false;
+                subscribing = false;
+                subscribed = false;
+                monitoring = false;
+            }
+            default -> {}
+        }
+        if (effect == STARTS_MULTI || effect == STARTS_WATCH || effect == SUBSCRIBES || effect == MONITORS) {
+            pinned = lane;
+        }
+    }
+
+    private void unpinIfStateless() {
+        if (!inMulti && !watching && !subscribing && !subscribed && !monitoring) {
+            pinned = null;
+        }
+    }
+
+    /**
+     * SELECT, HELLO, RESET: to {@code lane}, whose reply is the client's, and to every other side the
+     * client has a connection of its own on, so the client's later commands run alike there. A side
+     * it has no connection on yet gets the new state when it opens one.
+     */
+    private boolean sendStateChange(CommandMessage command, Lane lane, boolean withTarget) {
+        Lane other = withTarget || (target != null && target.hasOwn()) ? other(lane) : null;
+        int how = pick(lane, false, null);
+        if (how == WAIT) {
+            return false;
+        }
+        SharedConnection connection = picked(lane, how);
+        int otherHow = other != null && other.hasOwn() ? pick(other, true, null) : SKIP;
+        if (otherHow == WAIT) {
+            return false;
+        }
+        if (how == UNREACHABLE) {
+            return answer(command, ProxyReplies.error(lane.unavailable));
+        }
+        byte kind = command.nameEquals(RESET)
+                ? ReplyKind.RESET
+                : command.nameEquals(SELECT) ? ReplyKind.SELECT : ReplyKind.HELLO;
+        Exchange exchange = newExchange(kind, lane.side, Exchange.SINGLE);
+        if (kind == ReplyKind.SELECT) {
+            exchange.argument = parseInt(command, 1, db);
+            db = exchange.argument;
+        } else if (kind == ReplyKind.HELLO) {
+            exchange.argument = parseInt(command, 1, protocol);
+        }
+        if (otherHow == OWN || otherHow == SHARED) {
+            // Not the client's reply; the sides answer alike, and a refusal there is logged.
+            Exchange sync = new Exchange(ReplyKind.SYNC, false);
+            sync.session = this;
+            transmit(other, otherHow, picked, stateCommandFor(command), sync);
+        }
+        order.add(exchange);
+        transmit(lane, how, connection, command, exchange);
+        return true;
+    }
+
+    /** What another side gets for the client's SELECT, HELLO or RESET (never its credentials). */
+    private static CommandMessage stateCommandFor(CommandMessage command) {
+        if (command.nameEquals(HELLO)) {
+            return command.argCount() >= 2
+                    ? CommandMessage.of(
+                            Unpooled.wrappedBuffer(HELLO), command.arg(1).retainedDuplicate())
+                    : CommandMessage.of("PING");
+        }
+        return (CommandMessage) command.retain();
+    }
+
+    /** WAIT / WAITAOF: on the connection that carried the client's last write to {@code lane}'s side. */
+    private boolean sendWait(CommandMessage command, Lane lane) {
+        SharedConnection last = lane.lastWrite != null && lane.lastWrite.isOpen() ? lane.lastWrite : null;
+        if (ownMode && last == null) {
+            return sendSingle(command, lane, ReplyKind.FORWARD, null);
+        }
+        SharedConnection chosen = last != null ? last : lane.shared == null ? null : lane.shared.ready();
+        if (lane.shared == null) {
+            return sendSingle(command, lane, ReplyKind.FORWARD, null);
+        }
+        int how = pickShared(lane, false, chosen);
+        if (how == WAIT) {
+            return false;
+        }
+        if (how == UNREACHABLE) {
+            return answer(command, ProxyReplies.error(lane.unavailable));
+        }
+        Exchange exchange = newExchange(ReplyKind.FORWARD, lane.side, Exchange.SINGLE);
+        order.add(exchange);
+        SharedConnection connection = picked;
+        transmit(lane, SHARED, connection, command, exchange);
+        // The wait may take long: the connection takes no other client's commands after it.
+        lane.shared.retire(connection);
+        return true;
+    }
+
+    // --- sending ---
+
+    private boolean sendSingle(CommandMessage command, Lane lane, byte kind, WriteTrace trace) {
+        return sendSingle(command, lane, kind, trace, false);
+    }
+
+    private boolean sendSingle(CommandMessage command, Lane lane, byte kind, WriteTrace trace, boolean write) {
+        int how = pick(lane, false, null);
+        if (how == WAIT) {
+            return false;
+        }
+        if (how == UNREACHABLE) {
+            return answer(command, ProxyReplies.error(lane.unavailable));
         }
         switch (kind) {
-            case PendingReplies.AUTH, PendingReplies.HELLO_AUTH -> waiting = Wait.AUTH_REPLY;
-            case PendingReplies.QUIT -> quitting = true;
+            case ReplyKind.AUTH, ReplyKind.HELLO_AUTH -> waiting = Wait.AUTH_REPLY;
+            case ReplyKind.QUIT -> quitting = true;
             default -> {}
+        }
+        Exchange exchange = newExchange(kind, lane.side, Exchange.SINGLE);
+        exchange.trace = trace;
+        SharedConnection connection = picked(lane, how);
+        if (write) {
+            lane.lastWrite = how == SHARED ? connection : null;
         }
         // (Un)subscribing is answered by one confirmation frame per channel, which carries the
         // subscriptions left; those frames are recognised as they come rather than counted here.
         boolean subscription = isSubscription(command);
         pubSubUsed |= subscription;
-        monitoring |= command.nameEquals(MONITOR);
-        if (!subscription && !monitoring) {
-            pending.add(kind);
+        boolean monitor = command.nameEquals(MONITOR);
+        monitoring |= monitor;
+        if (subscription || monitor) {
+            exchange.owed = 0;
+            sendUnanswered(lane, how, connection, command);
+            if (trace != null) {
+                finishTrace(exchange);
+            }
+            return true;
         }
-        own.write(command, own.voidPromise());
+        order.add(exchange);
+        transmit(lane, how, connection, command, exchange);
         return true;
     }
 
-    private static boolean isSubscription(CommandMessage command) {
-        return command.nameEquals(SUBSCRIBE)
-                || command.nameEquals(PSUBSCRIBE)
-                || command.nameEquals(SSUBSCRIBE)
-                || command.nameEquals(UNSUBSCRIBE)
-                || command.nameEquals(PUNSUBSCRIBE)
-                || command.nameEquals(SUNSUBSCRIBE);
+    /** Sends {@code command} to {@code served} and to the other side; the plan says how replies combine. */
+    private boolean sendBoth(CommandMessage command, Lane served, byte plan, WriteTrace trace, boolean write) {
+        Lane other = other(served);
+        int how = pick(served, false, null);
+        if (how == WAIT) {
+            return false;
+        }
+        SharedConnection servedConnection = picked(served, how);
+        int otherHow = pick(other, true, null);
+        if (otherHow == WAIT) {
+            return false;
+        }
+        if (how == UNREACHABLE) {
+            return answer(command, ProxyReplies.error(served.unavailable));
+        }
+        SharedConnection otherConnection = picked(other, otherHow);
+        Exchange exchange = newExchange(ReplyKind.FORWARD, served.side, plan);
+        exchange.trace = trace;
+        order.add(exchange);
+        if (otherHow == OWN || otherHow == SHARED) {
+            if (write) {
+                other.lastWrite = otherHow == SHARED ? otherConnection : null;
+            }
+            transmit(other, otherHow, otherConnection, (CommandMessage) command.retain(), exchange);
+        } else {
+            otherSkipped(exchange, other, otherHow);
+        }
+        if (write) {
+            served.lastWrite = how == SHARED ? servedConnection : null;
+        }
+        transmit(served, how, servedConnection, command, exchange);
+        return true;
     }
 
-    private static byte ownKind(CommandMessage command) {
-        return command.nameEquals(RESET) ? PendingReplies.RESET : PendingReplies.FORWARD;
+    /** FALLBACK_ON_MISS: the target first; on nil, the source (see {@link #servedReply}). */
+    private boolean sendFallback(CommandMessage command) {
+        int how = pick(target, false, null);
+        if (how == WAIT) {
+            return false;
+        }
+        if (how == UNREACHABLE) {
+            // The target cannot be reached: the source still has the answer.
+            return sendSingle(command, source, ReplyKind.FORWARD, null);
+        }
+        Exchange exchange = newExchange(ReplyKind.FORWARD, Side.TARGET, Exchange.FALLBACK);
+        exchange.retry = (CommandMessage) command.retain();
+        order.add(exchange);
+        transmit(target, how, picked(target, how), command, exchange);
+        return true;
+    }
+
+    private SharedConnection picked;
+
+    /**
+     * Chooses the connection of {@code lane} for the next command: the client's own ({@link #OWN}), the
+     * shared one in {@link #picked} ({@link #SHARED}); or {@link #WAIT} (with {@link #waiting} set),
+     * {@link #UNREACHABLE} (the side cannot be reached; {@link Lane#unavailable} says why), or, for a
+     * mirrored command, which never waits, {@link #SKIP}.
+     */
+    private int pick(Lane lane, boolean mirror, SharedConnection preferred) {
+        if (ownMode || lane.shared == null) {
+            return pickOwn(lane, mirror);
+        }
+        return pickShared(lane, mirror, preferred);
+    }
+
+    private int pickOwn(Lane lane, boolean mirror) {
+        if (lane.own != null) {
+            if (lane.link != null) {
+                if (lane.inFlight > 0) {
+                    return waitFor(Wait.REPLIES_OWED);
+                }
+                lane.link = null;
+            }
+            if (mirror && !lane.own.isWritable()) {
+                return SKIP;
+            }
+            return OWN;
+        }
+        if (lane.unavailable != null && System.nanoTime() < lane.retryAt) {
+            return mirror ? SKIP : UNREACHABLE;
+        }
+        if (lane.inFlight > 0) {
+            return waitFor(Wait.REPLIES_OWED);
+        }
+        if (!lane.opening) {
+            openOwn(lane);
+        }
+        return waitFor(Wait.OWN_CONNECTION);
+    }
+
+    private int pickShared(Lane lane, boolean mirror, SharedConnection preferred) {
+        SharedConnection connection = preferred != null ? preferred : lane.shared.ready();
+        if (connection == null) {
+            if (lane.unavailable != null && System.nanoTime() < lane.retryAt) {
+                // The side failed to connect a moment ago: a mirrored command skips it (and is
+                // flagged for repair) rather than hold the client at every retry.
+                return mirror ? SKIP : UNREACHABLE;
+            }
+            // ready() has begun opening one. Even a mirrored command waits for it: skipping would
+            // leave a gap on that side from the very first write.
+            lane.shared.await(this);
+            return waitFor(Wait.SHARED_CONNECTION);
+        }
+        if (connection != lane.link && lane.inFlight > 0) {
+            return waitFor(Wait.REPLIES_OWED);
+        }
+        if (mirror && !connection.isWritable()) {
+            return SKIP;
+        }
+        picked = connection;
+        return SHARED;
+    }
+
+    private SharedConnection picked(Lane lane, int how) {
+        return how == SHARED ? picked : null;
+    }
+
+    private int waitFor(Wait reason) {
+        waiting = reason;
+        return WAIT;
+    }
+
+    private void transmit(Lane lane, int how, SharedConnection connection, CommandMessage command, Exchange exchange) {
+        lane.inFlight++;
+        exchange.owed++;
+        if (how == OWN) {
+            lane.ownOwed.add(exchange);
+            lane.own.write(command, lane.own.voidPromise());
+        } else {
+            lane.link = connection;
+            connection.write(command, exchange);
+        }
+    }
+
+    /** SUBSCRIBE and friends, MONITOR: no reply is counted for them (see {@link #onOwnReply}). */
+    private void sendUnanswered(Lane lane, int how, SharedConnection connection, CommandMessage command) {
+        if (how == OWN) {
+            lane.own.write(command, lane.own.voidPromise());
+        } else {
+            // Only connection-bound clients subscribe or monitor, and those have their own connections.
+            command.release();
+            log.error("client {}: a subscription command reached a shared connection; dropped", client.remoteAddress());
+        }
+    }
+
+    private void otherSkipped(Exchange exchange, Lane other, int how) {
+        exchange.otherDone = true;
+        exchange.otherFailure = "ERR Ferry: the " + other + " cannot take commands now"
+                + (other.unavailable != null ? " (" + other.unavailable + ")" : " (connection busy or opening)");
+        if (exchange.trace != null) {
+            exchange.trace.failed(other.side, Outcome.NOT_SENT, exchange.otherFailure);
+        }
+        if (exchange.trace == null && exchange.plan != Exchange.COMPARED) {
+            context.record(unrecordedRepair(), true);
+        }
+    }
+
+    /** A repair the session could not trace (no journal): counted and warned about by the context. */
+    private static io.ferry.schemas.WriteRecord unrecordedRepair() {
+        return UNRECORDED;
+    }
+
+    private static final io.ferry.schemas.WriteRecord UNRECORDED = io.ferry.schemas.WriteRecord.newBuilder()
+            .setNode("")
+            .setConnection("")
+            .setSequence(0)
+            .setTimestampMicros(java.time.Instant.EPOCH)
+            .setCommand("(a write)")
+            .build();
+
+    private Exchange newExchange(byte kind, Side served, byte plan) {
+        Exchange exchange = new Exchange(kind, true);
+        exchange.session = this;
+        exchange.served = served;
+        exchange.plan = plan;
+        exchange.sentNanos = System.nanoTime();
+        sequence++;
+        return exchange;
+    }
+
+    private Exchange answered(byte kind, RespMessage reply) {
+        Exchange exchange = Exchange.answered(kind, reply);
+        exchange.session = this;
+        sequence++;
+        return exchange;
     }
 
     /** The proxy answers {@code command} itself, in order: after every reply owed. */
-    private boolean replyLocally(CommandMessage command, RespMessage reply, Runnable effect) {
-        if (!pending.isEmpty()) {
-            waiting = Wait.REPLIES_OWED;
-            return false;
-        }
-        effect.run();
+    private boolean answer(CommandMessage command, RespMessage reply) {
         command.release();
-        client.write(reply, client.voidPromise());
-        repliedLocally = true;
+        order.add(answered(ReplyKind.FORWARD, reply));
+        drainOrder();
         return true;
     }
 
-    private boolean quitLocally(CommandMessage command) {
-        if (!pending.isEmpty()) {
-            waiting = Wait.REPLIES_OWED;
-            return false;
-        }
-        command.release();
-        quitting = true;
-        client.writeAndFlush(SimpleStringMessage.OK).addListener(ChannelFutureListener.CLOSE);
-        return true;
+    private WriteTrace trace(CommandMessage command, CommandInfo info, MigrationRoute route) {
+        info.findKeys(command, keys);
+        return new WriteTrace(command, info, keys, connectionId, sequence, db, route.epoch());
     }
 
-    private void openOwnConnection() {
-        backend.connect(client.eventLoop(), this).addListener((ChannelFutureListener) connected -> {
+    private void openOwn(Lane lane) {
+        lane.opening = true;
+        lane.backend.connect(client.eventLoop(), lane).addListener((ChannelFutureListener) connected -> {
+            lane.opening = false;
             if (!connected.isSuccess()) {
-                String error = ProxyReplies.sourceUnreachable(backend.uri().toString(), reason(connected.cause()));
+                String error = unreachable(lane, reason(connected.cause()));
+                lane.unavailable = error;
+                lane.retryAt = System.nanoTime() + RETRY_NANOS;
                 if (waiting == Wait.OWN_CONNECTION) {
                     waiting = Wait.NONE;
                 }
-                fail(error);
+                if (lane == source && (state == State.CONNECTING || target == null)) {
+                    fail(error);
+                } else {
+                    log.warn("client {}: {}", remote(), error);
+                }
                 releaseHeld();
                 return;
             }
@@ -382,14 +828,14 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Backen
                 channel.close();
                 return;
             }
-            own = channel;
-            link = null;
-            for (CommandMessage command : backend.handshake()) {
-                pending.add(PendingReplies.INTERNAL);
-                own.write(command, own.voidPromise());
+            lane.own = channel;
+            lane.link = null;
+            lane.unavailable = null;
+            for (CommandMessage command : lane.backend.handshake()) {
+                sendInternal(lane, command, ReplyKind.INTERNAL);
             }
-            replayClientAttributes();
-            own.flush();
+            replayClientState(lane);
+            lane.own.flush();
             if (state == State.CONNECTING) {
                 state = State.READY;
             }
@@ -400,21 +846,38 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Backen
         });
     }
 
-    private void replayClientAttributes() {
-        if (clientName != null && clientName.length > 0) {
-            replay(CommandMessage.of(wrap(CLIENT), wrap(SETNAME), wrap(clientName)));
-        }
-        if (libName != null) {
-            replay(CommandMessage.of(wrap(CLIENT), wrap(SETINFO), wrap(LIB_NAME), wrap(libName)));
-        }
-        if (libVersion != null) {
-            replay(CommandMessage.of(wrap(CLIENT), wrap(SETINFO), wrap(LIB_VER), wrap(libVersion)));
-        }
+    private void sendInternal(Lane lane, CommandMessage command, byte kind) {
+        Exchange exchange = new Exchange(kind, false);
+        exchange.session = this;
+        lane.inFlight++;
+        exchange.owed++;
+        lane.ownOwed.add(exchange);
+        lane.own.write(command, lane.own.voidPromise());
     }
 
-    private void replay(CommandMessage command) {
-        pending.add(PendingReplies.REPLAY);
-        own.write(command, own.voidPromise());
+    /** What the client set while sharing, or on another side, replayed on a new own connection. */
+    private void replayClientState(Lane lane) {
+        if (protocol != 2) {
+            sendInternal(lane, CommandMessage.of("HELLO", Integer.toString(protocol)), ReplyKind.REPLAY);
+        }
+        if (db != lane.backend.uri().db()) {
+            sendInternal(lane, CommandMessage.of("SELECT", Integer.toString(db)), ReplyKind.REPLAY);
+        }
+        if (clientName != null && clientName.length > 0) {
+            sendInternal(lane, CommandMessage.of(wrap(CLIENT), wrap(SETNAME), wrap(clientName)), ReplyKind.REPLAY);
+        }
+        if (libName != null) {
+            sendInternal(
+                    lane,
+                    CommandMessage.of(wrap(CLIENT), wrap(SETINFO), wrap(LIB_NAME), wrap(libName)),
+                    ReplyKind.REPLAY);
+        }
+        if (libVersion != null) {
+            sendInternal(
+                    lane,
+                    CommandMessage.of(wrap(CLIENT), wrap(SETINFO), wrap(LIB_VER), wrap(libVersion)),
+                    ReplyKind.REPLAY);
+        }
     }
 
     /** Handles the commands held, in order, until one has to wait again. */
@@ -434,9 +897,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Backen
         } finally {
             releasing = false;
         }
-        if (own != null) {
-            own.flush();
-        }
+        flushLanes();
         if (repliedLocally) {
             repliedLocally = false;
             client.flush();
@@ -445,11 +906,16 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Backen
         closeAfterProtocolErrorIfDue();
     }
 
+    private void flushLanes() {
+        source.flush();
+        if (target != null) {
+            target.flush();
+        }
+    }
+
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
-        if (own != null) {
-            own.flush();
-        }
+        flushLanes();
         if (repliedLocally) {
             repliedLocally = false;
             client.flush();
@@ -458,10 +924,14 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Backen
 
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-        // A slow client: stop reading its replies from its own source connection until it catches
-        // up; on a shared one, stop taking its commands instead.
-        if (own != null) {
-            own.config().setAutoRead(client.isWritable());
+        // A slow client: stop reading its replies from its own connections until it catches up; on a
+        // shared one, stop taking its commands instead.
+        boolean writable = client.isWritable();
+        if (source.own != null) {
+            source.own.config().setAutoRead(writable);
+        }
+        if (target != null && target.own != null) {
+            target.own.config().setAutoRead(writable);
         }
         updateReading();
     }
@@ -470,8 +940,8 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Backen
     public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
         if (event instanceof IdleStateEvent) {
             // Like Redis's timeout: clients blocked in a command or subscribed are not idle.
-            if (pending.isEmpty() && !subscribed && !monitoring && held.isEmpty()) {
-                log.debug("closing idle client {}", client.remoteAddress());
+            if (order.isEmpty() && !subscribed && !monitoring && held.isEmpty()) {
+                log.debug("closing idle client {}", remote());
                 client.close();
             }
         } else {
@@ -484,39 +954,42 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Backen
         held.forEach(CommandMessage::release);
         held.clear();
         state = State.CLOSED;
-        pending.clear();
-        if (own != null) {
-            own.close();
+        discardOrder();
+        if (source.own != null) {
+            source.own.close();
+        }
+        if (target != null && target.own != null) {
+            target.own.close();
         }
     }
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        if (cause instanceof RespProtocolException protocol) {
+        if (cause instanceof RespProtocolException protocolException) {
             // As Redis does: the replies to the commands before the bad frame, then the error,
             // then the connection closed. The decoder reads nothing more.
-            log.info("closing client {}: {}", client.remoteAddress(), protocol.getMessage());
-            protocolError = "ERR " + protocol.redisMessage();
+            log.info("closing client {}: {}", remote(), protocolException.getMessage());
+            protocolError = "ERR " + protocolException.redisMessage();
             updateReading();
             closeAfterProtocolErrorIfDue();
         } else if (cause instanceof IOException) {
-            log.debug("client {} connection error: {}", client.remoteAddress(), cause.toString());
+            log.debug("client {} connection error: {}", remote(), cause.toString());
             ctx.close();
         } else {
-            log.warn("closing client {} after an unexpected error", client.remoteAddress(), cause);
+            log.warn("closing client {} after an unexpected error", remote(), cause);
             ctx.close();
         }
     }
 
-    // --- the source's side, on the same event loop ---
+    // --- replies, on the same event loop ---
 
-    @Override
-    public void onReply(RespMessage reply) {
+    /** A reply on the client's own connection to {@code lane}'s side. */
+    void onOwnReply(Lane lane, RespMessage reply) {
         if (state == State.CLOSED) {
             ReferenceCountUtil.release(reply);
             return;
         }
-        if (monitoring) {
+        if (monitoring && lane == pinned) {
             writeToClient(reply);
             return;
         }
@@ -525,127 +998,414 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Backen
             if (frame != PubSubFrames.NONE) {
                 if (frame >= 0) {
                     subscribed = frame > 0;
+                    if (!subscribed) {
+                        subscribing = false;
+                        unpinIfStateless();
+                    }
                 }
                 writeToClient(reply);
                 return;
             }
         }
-        int kind = pending.poll();
-        switch (kind) {
-            case -1 -> {
-                // Owed to nobody any more (the client was failed meanwhile).
-                ReferenceCountUtil.release(reply);
-                return;
-            }
-            case PendingReplies.INTERNAL -> {
-                boolean refused = reply instanceof ErrorMessage;
-                String text = refused ? ((ErrorMessage) reply).text() : null;
-                ReferenceCountUtil.release(reply);
-                if (refused) {
-                    log.error("the source {} refused Ferry's handshake: {}", backend.uri(), text);
-                    failInFlight("ERR Ferry: the source refused the proxy's credentials or database: " + text);
+        Exchange exchange = lane.ownOwed.poll();
+        if (exchange == null) {
+            // Owed to nobody any more (the client was failed meanwhile).
+            ReferenceCountUtil.release(reply);
+            return;
+        }
+        onExchangeReply(exchange, lane, reply);
+    }
+
+    /** A reply from a shared connection to {@code side}, in the order the commands were written to it. */
+    void onSharedReply(Exchange exchange, Side side, RespMessage reply) {
+        Lane lane = lane(side);
+        onExchangeReply(exchange, lane, reply);
+        if (!flushQueued && state != State.CLOSED) {
+            flushQueued = true;
+            lane.shared.replied(this);
+        }
+    }
+
+    private void onExchangeReply(Exchange exchange, Lane lane, RespMessage reply) {
+        lane.inFlight--;
+        exchange.owed--;
+        if (exchange.dead || state == State.CLOSED) {
+            ReferenceCountUtil.release(reply);
+            resumeIfWaitingForReplies();
+            return;
+        }
+        if (!exchange.visible) {
+            onInternalReply(exchange, lane, reply);
+            resumeIfWaitingForReplies();
+            return;
+        }
+        if (lane.side == exchange.served) {
+            servedReply(exchange, lane, reply);
+        } else {
+            otherReply(exchange, lane, reply);
+        }
+        drainOrder();
+        resumeIfWaitingForReplies();
+    }
+
+    private void servedReply(Exchange exchange, Lane lane, RespMessage reply) {
+        switch (exchange.plan) {
+            case Exchange.FALLBACK -> {
+                if (isMiss(reply) && exchange.retry != null && resendToSource(exchange)) {
+                    ReferenceCountUtil.release(reply);
                     return;
                 }
-                afterReply();
-                return;
+                ReferenceCountUtil.release(exchange.retry);
+                exchange.retry = null;
+                exchange.reply = reply;
+                exchange.ready = true;
             }
-            case PendingReplies.REPLAY -> {
-                if (reply instanceof ErrorMessage error) {
-                    log.debug("client {}: replaying its client attributes: {}", client.remoteAddress(), error.text());
+            case Exchange.BOTH_REQUIRED -> {
+                if (exchange.trace != null) {
+                    exchange.trace.replied(lane.side, reply);
                 }
-                ReferenceCountUtil.release(reply);
-                afterReply();
+                exchange.servedCopy = reply;
+                if (exchange.otherDone) {
+                    decideBoth(exchange);
+                }
+            }
+            default -> {
+                if (exchange.trace != null) {
+                    exchange.trace.replied(lane.side, reply);
+                }
+                exchange.reply = reply;
+                exchange.ready = true;
+            }
+        }
+        if (exchange.owed == 0 && exchange.trace != null) {
+            finishTrace(exchange);
+        }
+    }
+
+    private void otherReply(Exchange exchange, Lane lane, RespMessage reply) {
+        exchange.otherDone = true;
+        if (exchange.trace != null && context.route().writePolicy() != WritePolicy.BEST_EFFORT) {
+            exchange.trace.replied(lane.side, reply);
+        }
+        if (exchange.plan == Exchange.BOTH_REQUIRED) {
+            exchange.other = reply;
+            if (exchange.servedCopy != null) {
+                decideBoth(exchange);
+            }
+        } else {
+            ReferenceCountUtil.release(reply);
+        }
+        if (exchange.owed == 0 && exchange.trace != null) {
+            finishTrace(exchange);
+        }
+    }
+
+    /** FALLBACK_ON_MISS: the target had nothing; ask the source, if that can be done at once. */
+    private boolean resendToSource(Exchange exchange) {
+        Wait before = waiting;
+        int how = pick(source, true, null);
+        waiting = before;
+        if (how != OWN && how != SHARED) {
+            return false;
+        }
+        CommandMessage command = exchange.retry;
+        exchange.retry = null;
+        exchange.served = Side.SOURCE;
+        exchange.plan = Exchange.SINGLE;
+        transmit(source, how, picked(source, how), command, exchange);
+        source.flush();
+        return true;
+    }
+
+    /** BOTH_REQUIRED: both sides answered (or one failed); the client's reply says which side failed. */
+    private void decideBoth(Exchange exchange) {
+        RespMessage sourceReply = exchange.servedCopy;
+        RespMessage targetReply = exchange.other;
+        exchange.servedCopy = null;
+        exchange.other = null;
+        String sourceError = sourceReply instanceof ErrorMessage error ? error.text() : null;
+        String targetError = exchange.otherFailure != null
+                ? exchange.otherFailure
+                : targetReply instanceof ErrorMessage error ? error.text() : null;
+        if (targetError != null && (sourceError == null || !sourceError.equals(targetError))) {
+            ReferenceCountUtil.release(sourceReply);
+            ReferenceCountUtil.release(targetReply);
+            exchange.reply = ProxyReplies.error("ERR Ferry: the write failed on the target: " + oneLine(targetError));
+        } else if (sourceError != null && targetError == null) {
+            ReferenceCountUtil.release(sourceReply);
+            ReferenceCountUtil.release(targetReply);
+            exchange.reply = ProxyReplies.error("ERR Ferry: the write failed on the source: " + oneLine(sourceError));
+        } else {
+            // Both succeeded, or both refused it alike (a wrong type, a syntax error): the source's reply.
+            ReferenceCountUtil.release(targetReply);
+            exchange.reply = sourceReply;
+        }
+        exchange.ready = true;
+    }
+
+    private void finishTrace(Exchange exchange) {
+        WriteTrace trace = exchange.trace;
+        exchange.trace = null;
+        if (exchange.plan == Exchange.COMPARED) {
+            if (!trace.mismatched()) {
                 return;
             }
-            case PendingReplies.AUTH, PendingReplies.HELLO_AUTH -> {
+            context.divergences.incrementAndGet();
+            if (context.route().readMode() == ReadMode.REPLICATED) {
+                log.warn(
+                        "divergence: {} {} answered {} bytes on the source and {} bytes on the target",
+                        trace.command(),
+                        trace.firstKeyForLog(),
+                        trace.replySize(Side.SOURCE),
+                        trace.replySize(Side.TARGET));
+                return;
+            }
+            trace.flag(WriteFlag.MISMATCH);
+            trace.flag(WriteFlag.REPAIR);
+        }
+        var record = trace.toRecord(context.nodeId);
+        context.record(record, record.getFlags().contains(WriteFlag.REPAIR));
+    }
+
+    private void onInternalReply(Exchange exchange, Lane lane, RespMessage reply) {
+        boolean refused = reply instanceof ErrorMessage;
+        String text = refused ? ((ErrorMessage) reply).text() : null;
+        ReferenceCountUtil.release(reply);
+        if (!refused) {
+            return;
+        }
+        switch (exchange.kind) {
+            case ReplyKind.INTERNAL -> {
+                log.error("the {} {} refused Ferry's handshake: {}", lane, lane.backend.uri(), text);
+                failInFlight("ERR Ferry: the " + lane + " refused the proxy's credentials or database: " + text);
+            }
+            case ReplyKind.REPLAY -> log.debug("client {}: replaying its state on the {}: {}", remote(), lane, text);
+            default ->
+                log.warn("client {}: the {} refused a connection setting the client made: {}", remote(), lane, text);
+        }
+    }
+
+    /** Writes the replies that are decided, in order, up to the first that is not. */
+    private void drainOrder() {
+        Exchange head;
+        boolean wrote = false;
+        while ((head = order.peek()) != null && head.ready) {
+            order.poll();
+            deliver(head);
+            wrote = true;
+            if (state == State.CLOSED || state == State.FAILED) {
+                return;
+            }
+        }
+        if (wrote) {
+            repliedLocally = true;
+            afterReply();
+        }
+    }
+
+    private void deliver(Exchange exchange) {
+        RespMessage reply = exchange.reply;
+        exchange.reply = null;
+        switch (exchange.kind) {
+            case ReplyKind.AUTH, ReplyKind.HELLO_AUTH -> {
                 if (!(reply instanceof ErrorMessage)) {
                     authenticated = true;
                 }
                 writeToClient(reply);
                 if (waiting == Wait.AUTH_REPLY) {
                     waiting = Wait.NONE;
+                    client.flush();
+                    client.eventLoop().execute(this::releaseHeld);
                 }
-                client.flush();
-                releaseHeld();
                 return;
             }
-            case PendingReplies.RESET -> afterReset();
+            case ReplyKind.SELECT -> {
+                if (reply instanceof ErrorMessage error) {
+                    log.debug("client {}: SELECT {} refused: {}", remote(), exchange.argument, error.text());
+                }
+            }
+            case ReplyKind.HELLO -> {
+                if (!(reply instanceof ErrorMessage)) {
+                    protocol = exchange.argument;
+                }
+            }
+            case ReplyKind.RESET -> afterReset();
             default -> {}
         }
         writeToClient(reply);
-        if (kind == PendingReplies.QUIT) {
+        if (exchange.kind == ReplyKind.QUIT) {
             quitting = true;
             client.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
-            return;
+            state = State.CLOSED;
         }
-        afterReply();
+    }
+
+    private void resumeIfWaitingForReplies() {
+        if (waiting == Wait.REPLIES_OWED) {
+            waiting = Wait.NONE;
+            releaseHeld();
+        }
     }
 
     private void afterReply() {
-        if (pending.isEmpty() && waiting == Wait.REPLIES_OWED) {
-            waiting = Wait.NONE;
-            releaseHeld();
-            return;
-        }
         if (closeAfterProtocolErrorIfDue()) {
             return;
         }
-        if (draining && pending.isEmpty()) {
+        if (draining && order.isEmpty()) {
             client.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
         }
     }
 
     private boolean closeAfterProtocolErrorIfDue() {
-        if (protocolError != null && state != State.CLOSED && pending.clientReplies() == 0 && held.isEmpty()) {
+        if (protocolError != null && state != State.CLOSED && order.isEmpty() && held.isEmpty()) {
             replyAndClose(protocolError);
             return true;
         }
         return false;
     }
 
-    @Override
-    public void onReadComplete() {
+    void onOwnReadComplete() {
         if (client != null) {
             client.flush();
         }
     }
 
-    @Override
-    public void onWritabilityChanged(boolean writable) {
+    void onLaneWritable(Lane lane) {
         updateReading();
     }
 
-    @Override
-    public void onInactive() {
+    /** The client's own connection to {@code lane}'s side closed. */
+    void onOwnInactive(Lane lane) {
+        if (lane.own == null) {
+            return;
+        }
+        lane.own = null;
         if (state == State.CLOSED || quitting) {
             client.close();
             return;
         }
-        log.warn("lost the source connection of client {}", client.remoteAddress());
-        failInFlight(ProxyReplies.SOURCE_LOST);
+        boolean owesClient = lane == pinned || lane == source && target == null;
+        for (Exchange exchange : lane.ownOwed) {
+            owesClient |= exchange.visible && !exchange.ready && exchange.served == lane.side;
+        }
+        String error = lost(lane);
+        if (owesClient) {
+            log.warn("lost the {} connection of client {}", lane, remote());
+            lane.ownOwed.clear();
+            failInFlight(error);
+            return;
+        }
+        // Only mirrored commands were owed there: they count as failed, the client goes on.
+        log.warn(
+                "lost the {} connection of client {}; the writes in flight there are flagged for repair",
+                lane,
+                remote());
+        Exchange exchange;
+        while ((exchange = lane.ownOwed.poll()) != null) {
+            onLost(exchange, lane, error, false);
+        }
+        drainOrder();
+        flushIfReplied();
+        resumeIfWaitingForReplies();
     }
 
-    @Override
-    public void onFailure(Throwable cause) {
-        if (cause instanceof RespProtocolException protocol) {
-            // A reply over the output buffer limit, or a source speaking something else than RESP.
+    void onOwnFailure(Lane lane, Throwable cause) {
+        if (cause instanceof RespProtocolException protocolException) {
+            // A reply over the output buffer limit, or a server speaking something else than RESP.
             log.warn(
-                    "closing client {}: reply from the source not accepted: {}",
-                    client.remoteAddress(),
-                    protocol.getMessage());
+                    "closing client {}: reply from the {} not accepted: {}",
+                    remote(),
+                    lane,
+                    protocolException.getMessage());
         } else {
-            log.debug("source connection error for client {}: {}", client.remoteAddress(), cause.toString());
+            log.debug("{} connection error for client {}: {}", lane, remote(), cause.toString());
         }
     }
 
-    // --- the shared connections' side, on the same event loop ---
+    /** A shared connection to {@code side} that owed {@code exchange} a reply was lost, or timed out. */
+    void onSharedLost(Exchange exchange, Side side, String error, boolean timedOut) {
+        Lane lane = lane(side);
+        if (state == State.CLOSED || exchange.dead) {
+            lane.inFlight--;
+            exchange.owed--;
+            return;
+        }
+        if (exchange.visible && exchange.served == side && !exchange.ready) {
+            lane.inFlight--;
+            exchange.owed--;
+            if (state != State.FAILED) {
+                log.warn("lost the shared {} connection of client {}", lane, remote());
+                failInFlight(error);
+            }
+            return;
+        }
+        onLost(exchange, lane, error, timedOut);
+        drainOrder();
+        flushIfReplied();
+        resumeIfWaitingForReplies();
+    }
 
-    /** A reply from the shared connection, in the order this client's commands were written to it. */
-    void onSharedReply(RespMessage reply) {
-        onReply(reply);
-        if (!flushQueued && state != State.CLOSED) {
-            flushQueued = true;
-            shared.replied(this);
+    /** Flushes what was written to the client outside a read of one of its connections. */
+    private void flushIfReplied() {
+        if (repliedLocally && state != State.CLOSED) {
+            repliedLocally = false;
+            client.flush();
+        }
+    }
+
+    private void onLost(Exchange exchange, Lane lane, String error, boolean timedOut) {
+        lane.inFlight--;
+        exchange.owed--;
+        if (exchange.dead || !exchange.visible) {
+            return;
+        }
+        exchange.otherDone = true;
+        exchange.otherFailure = error;
+        if (exchange.trace != null) {
+            exchange.trace.failed(lane.side, timedOut ? Outcome.TIMEOUT : Outcome.ERROR, error);
+        }
+        if (exchange.plan == Exchange.BOTH_REQUIRED && exchange.servedCopy != null) {
+            decideBoth(exchange);
+        }
+        if (exchange.owed == 0 && exchange.trace != null) {
+            finishTrace(exchange);
+        } else if (exchange.trace == null && exchange.plan != Exchange.COMPARED) {
+            context.record(UNRECORDED, true);
+        }
+    }
+
+    /** The event loop's shared connection to a side can take commands. */
+    void onSharedReady(SharedConnection connection) {
+        if (state == State.CLOSED) {
+            return;
+        }
+        if (state == State.CONNECTING) {
+            state = State.READY;
+            updateReading();
+        } else if (waiting == Wait.SHARED_CONNECTION) {
+            waiting = Wait.NONE;
+            releaseHeld();
+        }
+    }
+
+    /** The shared connection to {@code side} could not be opened. */
+    void onSharedUnavailable(Side side, String reason) {
+        if (state == State.CLOSED) {
+            return;
+        }
+        Lane lane = lane(side);
+        String error = unreachable(lane, reason);
+        if (state == State.CONNECTING) {
+            fail(error);
+        } else if (waiting == Wait.SHARED_CONNECTION) {
+            waiting = Wait.NONE;
+            if (side == Side.SOURCE && target == null) {
+                fail(error);
+            } else {
+                lane.unavailable = error;
+                lane.retryAt = System.nanoTime() + RETRY_NANOS;
+            }
+            releaseHeld();
         }
     }
 
@@ -655,49 +1415,16 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Backen
         client.flush();
     }
 
-    /** The event loop's shared connection can take commands. */
-    void onSharedReady(SharedConnection connection) {
-        if (state == State.CLOSED) {
-            return;
-        }
-        if (state == State.CONNECTING) {
-            link = connection;
-            state = State.READY;
-            updateReading();
-        } else if (waiting == Wait.SHARED_CONNECTION) {
-            waiting = Wait.NONE;
-            releaseHeld();
-        }
-    }
-
-    /** The shared connection could not be opened. */
-    void onSharedUnavailable(String reason) {
-        if (state == State.CLOSED) {
-            return;
-        }
-        String error = ProxyReplies.sourceUnreachable(backend.uri().toString(), reason);
-        if (state == State.CONNECTING) {
-            fail(error);
-        } else if (waiting == Wait.SHARED_CONNECTION) {
-            waiting = Wait.NONE;
-            fail(error);
-            releaseHeld();
-        }
-    }
-
-    /** {@code connection} closed; if this client's replies were owed by it, they never come. */
-    void onSharedLost(SharedConnection connection, String error) {
-        if (state != State.CLOSED && link == connection && !pending.isEmpty()) {
-            log.warn("lost the shared source connection of client {}", client.remoteAddress());
-            failInFlight(error);
-        }
-    }
-
-    /** The shared connection this client writes to drained its write buffer. */
+    /** A shared connection this client writes to drained its write buffer. */
     void onSourceWritable() {
         if (state != State.CLOSED) {
             updateReading();
         }
+    }
+
+    /** How long a side that does not serve a command may take to answer it; see {@link SharedConnection}. */
+    long mirrorTimeoutNanos() {
+        return mirrorTimeoutNanos;
     }
 
     /** Stop taking commands, close once every reply owed has been written. */
@@ -705,22 +1432,32 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Backen
         client.eventLoop().execute(() -> {
             draining = true;
             updateReading();
-            if (pending.isEmpty()) {
+            if (order.isEmpty()) {
                 client.close();
             }
         });
     }
 
     private void afterReset() {
-        // RESET logs the source connection out and back to database 0: restore Ferry's own
+        // RESET logs the connections out and back to database 0 and RESP2: restore Ferry's own
         // authentication and database so the next client command runs where it did before.
         authenticated = !requiresAuth;
         subscribed = false;
+        subscribing = false;
         monitoring = false;
+        inMulti = false;
+        watching = false;
+        pinned = null;
         clientName = null;
-        for (CommandMessage command : backend.handshake()) {
-            pending.add(PendingReplies.INTERNAL);
-            own.write(command, own.voidPromise());
+        db = source.backend.uri().db();
+        protocol = 2;
+        for (Lane lane : lanes()) {
+            if (lane.own != null) {
+                for (CommandMessage command : lane.backend.handshake()) {
+                    sendInternal(lane, command, ReplyKind.INTERNAL);
+                }
+                lane.flush();
+            }
         }
     }
 
@@ -730,49 +1467,76 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Backen
         if (buffer != null && buffer.totalPendingWriteBytes() > outputBufferLimit) {
             log.warn(
                     "closing client {}: more than {} reply bytes queued (client.output-buffer-limit)",
-                    client.remoteAddress(),
+                    remote(),
                     outputBufferLimit);
             client.close();
         }
     }
 
     private void failInFlight(String error) {
-        int owed = Math.max(1, pending.clientReplies());
-        pending.clear();
+        if (state == State.FAILED || state == State.CLOSED) {
+            return;
+        }
+        int owed = 0;
+        for (Exchange exchange : order) {
+            if (!exchange.ready) {
+                owed++;
+            }
+        }
+        // Replies already decided come first, in order; then an error for each still owed.
+        Exchange exchange;
+        while ((exchange = order.peek()) != null && exchange.ready) {
+            order.poll();
+            writeToClient(exchange.reply);
+            exchange.reply = null;
+        }
+        discardOrder();
         state = State.FAILED;
         failure = error;
-        for (int i = 0; i < owed; i++) {
+        for (int i = 0; i < Math.max(1, owed); i++) {
             client.write(ProxyReplies.error(error), client.voidPromise());
         }
         client.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
     }
 
+    private void discardOrder() {
+        Exchange exchange;
+        while ((exchange = order.poll()) != null) {
+            exchange.dead = true;
+            exchange.discard();
+        }
+    }
+
     private void fail(String error) {
         state = State.FAILED;
         failure = error;
-        log.warn("client {}: {}", client.remoteAddress(), error);
+        log.warn("client {}: {}", remote(), error);
         // The client hears of it on its next command, as a reply it can match.
         client.config().setAutoRead(true);
     }
 
     private void replyAndClose(String error) {
-        ChannelFuture written =
-                client.writeAndFlush(ProxyReplies.error(error.replace('\r', ' ').replace('\n', ' ')));
+        ChannelFuture written = client.writeAndFlush(ProxyReplies.error(oneLine(error)));
         written.addListener(ChannelFutureListener.CLOSE);
     }
 
-    private boolean sourceWritable() {
-        if (link != null) {
-            if (!client.isWritable()) {
-                return false;
-            }
-            if (!link.isWritable()) {
-                link.awaitWritable(this);
-                return false;
-            }
-            return true;
+    private boolean writable() {
+        if (!client.isWritable()) {
+            return false;
         }
-        return own != null && own.isWritable();
+        if (!sharedWritable(source) || target != null && !sharedWritable(target)) {
+            return false;
+        }
+        Lane authoritative = lane(context.route().authoritative());
+        return authoritative.own == null || authoritative.own.isWritable();
+    }
+
+    private boolean sharedWritable(Lane lane) {
+        if (lane.own == null && lane.link != null && !lane.link.isWritable()) {
+            lane.link.awaitWritable(this);
+            return false;
+        }
+        return true;
     }
 
     private void updateReading() {
@@ -782,7 +1546,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Backen
                 && !quitting
                 && waiting == Wait.NONE
                 && held.isEmpty()
-                && sourceWritable();
+                && writable();
         if (state == State.FAILED) {
             // The client hears of the failure on its next command.
             read = true;
@@ -790,15 +1554,100 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Backen
         client.config().setAutoRead(read);
     }
 
+    // --- lanes ---
+
+    private Lane lane(Side side) {
+        return side == Side.TARGET && target != null ? target : source;
+    }
+
+    private Lane other(Lane lane) {
+        return lane == source ? (target != null ? target : source) : source;
+    }
+
+    private Lane authoritativeLane() {
+        MigrationRoute route = context.route();
+        return authoritativeLane(route, target != null && route.usesTarget());
+    }
+
+    private Lane authoritativeLane(MigrationRoute route, boolean withTarget) {
+        return withTarget ? lane(route.authoritative()) : source;
+    }
+
+    private Lane pinnedOr(Lane lane) {
+        return pinned != null ? pinned : lane;
+    }
+
+    private List<Lane> lanes() {
+        List<Lane> lanes = new ArrayList<>(2);
+        lanes.add(source);
+        if (target != null) {
+            lanes.add(target);
+        }
+        return lanes;
+    }
+
+    private String unreachable(Lane lane, String reason) {
+        return lane == source
+                ? ProxyReplies.sourceUnreachable(lane.backend.uri().toString(), reason)
+                : "ERR Ferry: cannot reach the " + lane + " " + lane.backend.uri() + ": " + reason;
+    }
+
+    private String lost(Lane lane) {
+        return lane == source ? ProxyReplies.SOURCE_LOST : "ERR Ferry: the connection to the " + lane + " was lost";
+    }
+
+    private Object remote() {
+        return client == null ? "(not connected)" : client.remoteAddress();
+    }
+
+    // --- commands ---
+
+    private static boolean isSubscription(CommandMessage command) {
+        return command.nameEquals(SUBSCRIBE)
+                || command.nameEquals(PSUBSCRIBE)
+                || command.nameEquals(SSUBSCRIBE)
+                || command.nameEquals(UNSUBSCRIBE)
+                || command.nameEquals(PUNSUBSCRIBE)
+                || command.nameEquals(SUNSUBSCRIBE);
+    }
+
+    private static byte ownKind(CommandMessage command) {
+        return command.nameEquals(RESET) ? ReplyKind.RESET : ReplyKind.FORWARD;
+    }
+
+    /** Redis's nil: a RESP2 null bulk string or array, or the RESP3 null. */
+    private static boolean isMiss(RespMessage reply) {
+        return reply instanceof NullMessage;
+    }
+
+    private static int parseInt(CommandMessage command, int index, int fallback) {
+        if (command.argCount() <= index) {
+            return fallback;
+        }
+        ByteBuf arg = command.arg(index);
+        if (arg.readableBytes() == 0 || arg.readableBytes() > 9) {
+            return fallback;
+        }
+        int value = 0;
+        for (int i = arg.readerIndex(); i < arg.writerIndex(); i++) {
+            byte b = arg.getByte(i);
+            if (b < '0' || b > '9') {
+                return fallback;
+            }
+            value = value * 10 + (b - '0');
+        }
+        return value;
+    }
+
     /** AUTH [user] password with exactly the credentials the proxy uses for the source. */
     private boolean matchesSourceCredentials(CommandMessage auth) {
-        if (backend.uri().password().isEmpty() || auth.argCount() < 2 || auth.argCount() > 3) {
+        if (source.backend.uri().password().isEmpty() || auth.argCount() < 2 || auth.argCount() > 3) {
             return false;
         }
-        String user = backend.uri().username().orElse("default");
+        String user = source.backend.uri().username().orElse("default");
         boolean userMatches = auth.argCount() == 2 ? user.equals("default") : equalBytes(auth.arg(1), user);
         boolean passwordMatches = equalBytes(
-                auth.arg(auth.argCount() - 1), backend.uri().password().get());
+                auth.arg(auth.argCount() - 1), source.backend.uri().password().get());
         return userMatches & passwordMatches;
     }
 
@@ -868,12 +1717,6 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Backen
         return true;
     }
 
-    /** The command's name, and its subcommand for a container: never an argument that may be a secret. */
-    private String commandName(CommandMessage command) {
-        CommandInfo info = commands.lookup(command);
-        return info.isKnown() ? info.name() : "an unknown command";
-    }
-
     private static boolean hasAuthOption(CommandMessage hello) {
         for (int i = 2; i < hello.argCount(); i++) {
             if (hello.argEqualsIgnoreCase(i, AUTH)) {
@@ -885,6 +1728,10 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Backen
 
     static String reason(Throwable cause) {
         String text = cause == null ? "unknown" : cause.getMessage() == null ? cause.toString() : cause.getMessage();
+        return oneLine(text);
+    }
+
+    private static String oneLine(String text) {
         return text.replace('\r', ' ').replace('\n', ' ');
     }
 

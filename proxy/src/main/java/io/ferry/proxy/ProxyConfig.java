@@ -1,6 +1,8 @@
 package io.ferry.proxy;
 
 import io.ferry.resp.RespLimits;
+import io.ferry.schemas.ReadMode;
+import io.ferry.schemas.WritePolicy;
 import io.ferry.settings.HostPort;
 import io.ferry.settings.RedisUri;
 import io.ferry.settings.Settings;
@@ -24,6 +26,10 @@ import java.util.Optional;
  * @param ioThreads event-loop threads
  * @param sourceConnections whether clients share source connections until they use connection state
  * @param sourceTls how to speak TLS to a {@code rediss://} source
+ * @param target the target Redis; null for passthrough
+ * @param targetTls how to speak TLS to a {@code rediss://} target
+ * @param route where writes and reads go until the control topic says otherwise
+ * @param mirrorTimeout how long the side that does not answer a client may take; zero: no limit
  */
 public record ProxyConfig(
         HostPort listen,
@@ -36,7 +42,11 @@ public record ProxyConfig(
         long outputBufferLimit,
         int ioThreads,
         SourceConnections sourceConnections,
-        TlsOptions sourceTls) {
+        TlsOptions sourceTls,
+        RedisUri target,
+        TlsOptions targetTls,
+        MigrationRoute route,
+        Duration mirrorTimeout) {
 
     public ProxyConfig {
         Objects.requireNonNull(listen, "listen");
@@ -45,6 +55,12 @@ public record ProxyConfig(
         Objects.requireNonNull(clientLimits, "clientLimits");
         Objects.requireNonNull(sourceConnections, "sourceConnections");
         Objects.requireNonNull(sourceTls, "sourceTls");
+        Objects.requireNonNull(targetTls, "targetTls");
+        Objects.requireNonNull(route, "route");
+        Objects.requireNonNull(mirrorTimeout, "mirrorTimeout");
+        if (target == null && route.usesTarget()) {
+            throw new IllegalArgumentException("route " + route + " needs a target");
+        }
         if (maxConnections < 1) {
             throw new IllegalArgumentException("maxConnections: " + maxConnections + " (expected: >= 1)");
         }
@@ -78,7 +94,18 @@ public record ProxyConfig(
                 settings.getLong(ProxySettings.OUTPUT_BUFFER_LIMIT),
                 ioThreads == 0 ? Runtime.getRuntime().availableProcessors() : ioThreads,
                 SourceConnections.valueOf(settings.getString(ProxySettings.SOURCE_CONNECTIONS)),
-                ProxySettings.SOURCE_TLS.read(settings));
+                ProxySettings.SOURCE_TLS.read(settings),
+                settings.getString(ProxySettings.TARGET) == null
+                        ? null
+                        : RedisUri.parse(settings.getString(ProxySettings.TARGET)),
+                ProxySettings.TARGET_TLS.read(settings),
+                settings.getString(ProxySettings.TARGET) == null
+                        ? MigrationRoute.PASSTHROUGH
+                        : MigrationRoute.of(
+                                WritePolicy.valueOf(settings.getString(ProxySettings.WRITE_POLICY)),
+                                ReadMode.valueOf(settings.getString(ProxySettings.READ_MODE)),
+                                settings.getInt(ProxySettings.RATIO)),
+                Duration.ofMillis(settings.getLong(ProxySettings.MIRROR_TIMEOUT_MS)));
     }
 
     /** A builder starting from this configuration, to derive a variant (tests, embedding). */
@@ -99,6 +126,10 @@ public record ProxyConfig(
         private int ioThreads;
         private SourceConnections sourceConnections;
         private TlsOptions sourceTls;
+        private RedisUri target;
+        private TlsOptions targetTls;
+        private MigrationRoute route;
+        private Duration mirrorTimeout;
 
         private Builder(ProxyConfig from) {
             listen = from.listen;
@@ -112,6 +143,27 @@ public record ProxyConfig(
             ioThreads = from.ioThreads;
             sourceConnections = from.sourceConnections;
             sourceTls = from.sourceTls;
+            target = from.target;
+            targetTls = from.targetTls;
+            route = from.route;
+            mirrorTimeout = from.mirrorTimeout;
+        }
+
+        /** A target, with writes and reads as {@code route} says. */
+        public Builder target(RedisUri uri, WritePolicy writePolicy, ReadMode readMode, int ratioPercent) {
+            this.target = uri;
+            this.route = MigrationRoute.of(writePolicy, readMode, ratioPercent);
+            return this;
+        }
+
+        public Builder targetTls(TlsOptions tls) {
+            this.targetTls = tls;
+            return this;
+        }
+
+        public Builder mirrorTimeout(Duration timeout) {
+            this.mirrorTimeout = timeout;
+            return this;
         }
 
         public Builder listen(HostPort address) {
@@ -166,7 +218,11 @@ public record ProxyConfig(
                     outputBufferLimit,
                     ioThreads,
                     sourceConnections,
-                    sourceTls);
+                    sourceTls,
+                    target,
+                    targetTls,
+                    route,
+                    mirrorTimeout);
         }
     }
 

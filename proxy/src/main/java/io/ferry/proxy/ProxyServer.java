@@ -2,6 +2,8 @@ package io.ferry.proxy;
 
 import io.ferry.resp.RespDecoder;
 import io.ferry.resp.RespEncoder;
+import io.ferry.schemas.MigrationState;
+import io.ferry.schemas.Side;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -38,8 +40,13 @@ public final class ProxyServer implements AutoCloseable {
     private final Transport transport;
     private final EventLoopGroup group;
     private final Backend source;
+    /** Null without a target. */
+    private final Backend target;
+
+    private final SessionContext context;
     private final SourceCommandTable commands;
     private final Map<EventLoop, SharedSource> sharedSources = new ConcurrentHashMap<>();
+    private final Map<EventLoop, SharedSource> sharedTargets = new ConcurrentHashMap<>();
     private final Set<ClientSession> sessions = ConcurrentHashMap.newKeySet();
     private final AtomicInteger connections = new AtomicInteger();
     private final Channel serverChannel;
@@ -50,6 +57,10 @@ public final class ProxyServer implements AutoCloseable {
         this.transport = Transport.best();
         // Before the threads start: a TLS set-up that fails leaves nothing to stop.
         this.source = new Backend(config.source(), config.sourceTls(), transport, config.outputBufferLimit());
+        this.target = config.target() == null
+                ? null
+                : new Backend(config.target(), config.targetTls(), transport, config.outputBufferLimit());
+        this.context = new SessionContext(config.nodeId(), config.route(), WriteJournals.NONE);
         this.group = transport.newGroup(config.ioThreads(), "ferry-proxy");
         try {
             this.commands = SourceCommandTable.load(source, group.next(), COMMAND_TABLE_TIMEOUT);
@@ -84,6 +95,9 @@ public final class ProxyServer implements AutoCloseable {
                 transport.name(),
                 config.ioThreads(),
                 config.sourceConnections());
+        if (target != null) {
+            log.info("proxy {} target {}; route {}", config.nodeId(), config.target(), config.route());
+        }
     }
 
     /**
@@ -101,6 +115,41 @@ public final class ProxyServer implements AutoCloseable {
         return (InetSocketAddress) serverChannel.localAddress();
     }
 
+    /** The route in force: where writes and reads go now. */
+    public MigrationRoute route() {
+        return context.route();
+    }
+
+    /**
+     * Takes the migration state {@code state} (from the control topic) when it is newer than the route
+     * in force; clients' next commands follow it, with no connection dropped. True when taken.
+     *
+     * @throws IllegalArgumentException when the state cannot be served (a target route on a proxy
+     *     without a target, or a combination that would lose writes); the route in force stays
+     */
+    public boolean applyState(MigrationState state) {
+        MigrationRoute next = MigrationRoute.from(state);
+        if (target == null && next.usesTarget()) {
+            throw new IllegalArgumentException(
+                    "migration state " + next + " sends traffic to the target, but this proxy has none (--target)");
+        }
+        boolean taken = context.offer(next);
+        if (taken) {
+            log.info("proxy {} now routes by {}", config.nodeId(), next);
+        }
+        return taken;
+    }
+
+    /** Reads whose two sides answered differently, since start (VERSION_COMPARE, REPLICATED). */
+    public long divergences() {
+        return context.divergences.get();
+    }
+
+    /** Writes flagged for repair since start. */
+    public long repairsFlagged() {
+        return context.repairsFlagged.get();
+    }
+
     /** Client connections open now. */
     public int connectionCount() {
         return connections.get();
@@ -116,11 +165,27 @@ public final class ProxyServer implements AutoCloseable {
                     .addListener(ChannelFutureListener.CLOSE);
             return;
         }
-        SharedSource shared = config.sourceConnections() == SourceConnections.SHARED
-                ? sharedSources.computeIfAbsent(channel.eventLoop(), loop -> new SharedSource(loop, source))
+        boolean sharing = config.sourceConnections() == SourceConnections.SHARED;
+        SharedSource sharedSource = sharing
+                ? sharedSources.computeIfAbsent(
+                        channel.eventLoop(),
+                        loop -> new SharedSource(loop, source, Side.SOURCE, config.mirrorTimeout()))
                 : null;
-        ClientSession session =
-                new ClientSession(source, shared, commands, config.sourceRequiresAuth(), config.outputBufferLimit());
+        SharedSource sharedTarget = sharing && target != null
+                ? sharedTargets.computeIfAbsent(
+                        channel.eventLoop(),
+                        loop -> new SharedSource(loop, target, Side.TARGET, config.mirrorTimeout()))
+                : null;
+        ClientSession session = new ClientSession(
+                context,
+                source,
+                sharedSource,
+                target,
+                sharedTarget,
+                commands,
+                config.sourceRequiresAuth(),
+                config.outputBufferLimit(),
+                config.mirrorTimeout().toNanos());
         sessions.add(session);
         channel.closeFuture().addListener(closed -> sessions.remove(session));
         if (!config.idleTimeout().isZero()) {

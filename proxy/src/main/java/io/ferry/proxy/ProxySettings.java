@@ -1,5 +1,9 @@
 package io.ferry.proxy;
 
+import io.ferry.schemas.ReadMode;
+import io.ferry.schemas.Strategy;
+import io.ferry.schemas.WritePolicy;
+import io.ferry.settings.Settings;
 import io.ferry.settings.SettingsSpec;
 import io.ferry.settings.TlsOptions;
 import io.ferry.settings.Validators;
@@ -8,6 +12,7 @@ import org.apache.kafka.common.config.ConfigDef.Importance;
 import org.apache.kafka.common.config.ConfigDef.Range;
 import org.apache.kafka.common.config.ConfigDef.Type;
 
+import java.util.ArrayList;
 import java.util.List;
 
 /** Every setting of a proxy node ({@code ferry proxy}), declared once. */
@@ -23,6 +28,18 @@ public final class ProxySettings {
             SOURCE, SOURCE_TLS_CA_FILE, SOURCE_TLS_CERT_FILE, SOURCE_TLS_KEY_FILE, SOURCE_TLS_VERIFY_HOSTNAME);
 
     public static final String TARGET = "target";
+    public static final String TARGET_TLS_CA_FILE = "target.tls.ca-file";
+    public static final String TARGET_TLS_CERT_FILE = "target.tls.cert-file";
+    public static final String TARGET_TLS_KEY_FILE = "target.tls.key-file";
+    public static final String TARGET_TLS_VERIFY_HOSTNAME = "target.tls.verify-hostname";
+    /** The target's TLS settings, read into {@link ProxyConfig#targetTls()}. */
+    public static final TlsOptions.Keys TARGET_TLS = new TlsOptions.Keys(
+            TARGET, TARGET_TLS_CA_FILE, TARGET_TLS_CERT_FILE, TARGET_TLS_KEY_FILE, TARGET_TLS_VERIFY_HOSTNAME);
+
+    public static final String WRITE_POLICY = "write-policy";
+    public static final String READ_MODE = "read-mode";
+    public static final String RATIO = "ratio";
+    public static final String MIRROR_TIMEOUT_MS = "mirror-timeout-ms";
     public static final String KAFKA = "kafka";
     public static final String TOPIC_PREFIX = "topic-prefix";
     public static final String NODE_ID = "node-id";
@@ -95,6 +112,71 @@ public final class ProxySettings {
                             Validators.redisUri(),
                             Importance.HIGH,
                             "The target Redis to migrate to, same form as source; none for passthrough.")
+                    .define(
+                            TARGET_TLS_CA_FILE,
+                            Type.STRING,
+                            "",
+                            Validators.pemCertificates(),
+                            Importance.MEDIUM,
+                            "For a rediss:// target: as source.tls.ca-file.")
+                    .define(
+                            TARGET_TLS_CERT_FILE,
+                            Type.STRING,
+                            "",
+                            Validators.pemCertificates(),
+                            Importance.MEDIUM,
+                            "For a rediss:// target: as source.tls.cert-file; needs target.tls.key-file.")
+                    .define(
+                            TARGET_TLS_KEY_FILE,
+                            Type.STRING,
+                            "",
+                            Validators.pemPrivateKey(),
+                            Importance.MEDIUM,
+                            "For a rediss:// target: as source.tls.key-file; needs target.tls.cert-file.")
+                    .define(
+                            TARGET_TLS_VERIFY_HOSTNAME,
+                            Type.BOOLEAN,
+                            true,
+                            Importance.LOW,
+                            "For a rediss:// target: as source.tls.verify-hostname.")
+                    .define(
+                            WRITE_POLICY,
+                            Type.STRING,
+                            WritePolicy.SOURCE_ONLY.name(),
+                            Validators.oneOf(WritePolicy.class),
+                            Importance.HIGH,
+                            "How writes reach the two sides until the control topic says otherwise: SOURCE_ONLY, "
+                                    + "SOURCE_AUTHORITATIVE (both; the client gets the source's reply at once), "
+                                    + "BEST_EFFORT (target fire-and-forget), BOTH_REQUIRED (both must succeed), "
+                                    + "TARGET_AUTHORITATIVE, TARGET_ONLY. Anything but SOURCE_ONLY needs target.")
+                    .define(
+                            READ_MODE,
+                            Type.STRING,
+                            ReadMode.SOURCE.name(),
+                            Validators.oneOf(ReadMode.class),
+                            Importance.HIGH,
+                            "Where reads are served until the control topic says otherwise: SOURCE, TARGET, RATIO "
+                                    + "(a stable hash of the key picks the side, see ratio), FALLBACK_ON_MISS (target, "
+                                    + "then source on nil), VERSION_COMPARE (read both, serve the authoritative side, "
+                                    + "repair the key on a mismatch), REPLICATED (read both, serve the authoritative "
+                                    + "side, log divergences).")
+                    .define(
+                            RATIO,
+                            Type.INT,
+                            0,
+                            Range.between(0, 100),
+                            Importance.MEDIUM,
+                            "With read-mode RATIO: the share of keys, in percent, read from the target.")
+                    .define(
+                            MIRROR_TIMEOUT_MS,
+                            Type.LONG,
+                            2_000L,
+                            Range.between(0, 3_600_000),
+                            Importance.MEDIUM,
+                            "How long the side that does not answer a client (the target under "
+                                    + "SOURCE_AUTHORITATIVE) may take before its commands count as timed out, are "
+                                    + "flagged for repair and its shared connection is reopened; under BOTH_REQUIRED "
+                                    + "the client then gets an error. 0: no limit.")
                     .define(
                             KAFKA,
                             Type.STRING,
@@ -190,7 +272,24 @@ public final class ProxySettings {
                                     + "connection state (SELECT, MULTI, WATCH, blocking commands, Pub/Sub, CLIENT, "
                                     + "HELLO, ...), then get their own; PER_CLIENT: every client gets its own source "
                                     + "connection from the start."),
-            List.of(SOURCE_TLS::problems));
+            List.of(SOURCE_TLS::problems, TARGET_TLS::problems, ProxySettings::routeProblems));
+
+    /** A write policy or read mode that needs a target without one, or a combination that loses writes. */
+    private static List<String> routeProblems(Settings settings) {
+        List<String> problems = new ArrayList<>();
+        WritePolicy policy = WritePolicy.valueOf(settings.getString(WRITE_POLICY));
+        ReadMode mode = ReadMode.valueOf(settings.getString(READ_MODE));
+        if (settings.getString(TARGET) == null && (policy != WritePolicy.SOURCE_ONLY || mode != ReadMode.SOURCE)) {
+            problems.add(WRITE_POLICY + " " + policy + " and " + READ_MODE + " " + mode + " need a target (expected: --"
+                    + TARGET + " URI, or SOURCE_ONLY and SOURCE)");
+        }
+        String combination =
+                MigrationRoute.problem(policy, mode, mode == ReadMode.RATIO ? Strategy.CANARY : Strategy.BIG_BANG);
+        if (combination != null) {
+            problems.add(WRITE_POLICY + ", " + READ_MODE + ": " + combination);
+        }
+        return problems;
+    }
 
     private ProxySettings() {}
 }

@@ -5,18 +5,19 @@ import io.ferry.resp.ErrorMessage;
 import io.ferry.resp.PushMessage;
 import io.ferry.resp.RespMessage;
 import io.ferry.resp.RespProtocolException;
+import io.ferry.schemas.Side;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.EventLoop;
 import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.IdentityHashMap;
 import java.util.List;
-import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 /**
  * One source connection that the clients of one event loop pipeline their commands over. Redis
@@ -30,7 +31,7 @@ final class SharedConnection implements Backend.Listener {
     private static final Logger log = LoggerFactory.getLogger(SharedConnection.class);
 
     private final SharedSource pool;
-    private final ArrayDeque<ClientSession> owners = new ArrayDeque<>();
+    private final ArrayDeque<Exchange> owners = new ArrayDeque<>();
     private final List<ClientSession> awaitingWritable = new ArrayList<>();
     private final Runnable flushTask = this::flushNow;
 
@@ -47,6 +48,10 @@ final class SharedConnection implements Backend.Listener {
 
     private boolean flushScheduled;
     private String refusal;
+    /** Closed because a command the side does not serve went unanswered too long. */
+    private boolean timedOut;
+
+    private ScheduledFuture<?> timeoutCheck;
 
     SharedConnection(SharedSource pool) {
         this.pool = pool;
@@ -60,6 +65,12 @@ final class SharedConnection implements Backend.Listener {
                 return;
             }
             channel = connected.channel();
+            long timeout = pool.mirrorTimeoutNanos();
+            if (timeout > 0) {
+                long period = Math.max(TimeUnit.MILLISECONDS.toNanos(50), timeout / 4);
+                timeoutCheck = channel.eventLoop()
+                        .scheduleAtFixedRate(this::checkTimeout, period, period, TimeUnit.NANOSECONDS);
+            }
             for (CommandMessage command : backend.handshake()) {
                 handshakeReplies++;
                 channel.write(command, channel.voidPromise());
@@ -93,9 +104,9 @@ final class SharedConnection implements Backend.Listener {
         return channel != null && channel.isWritable();
     }
 
-    /** Sends {@code command} for {@code owner}, whose reply will be handed to it in order. */
-    void write(CommandMessage command, ClientSession owner) {
-        owners.add(owner);
+    /** Sends {@code command} for {@code exchange}, whose session is handed the reply in order. */
+    void write(CommandMessage command, Exchange exchange) {
+        owners.add(exchange);
         channel.write(command, channel.voidPromise());
         if (!flushScheduled) {
             flushScheduled = true;
@@ -139,14 +150,15 @@ final class SharedConnection implements Backend.Listener {
         if (handshakeReplies > 0) {
             handshakeReplies--;
             if (reply instanceof ErrorMessage error) {
-                refusal = "ERR Ferry: the source refused the proxy's credentials or database: " + error.text();
-                log.error("the source {} refused Ferry's handshake: {}", pool.uri(), error.text());
+                refusal = "ERR Ferry: the " + pool.sideName() + " refused the proxy's credentials or database: "
+                        + error.text();
+                log.error("the {} {} refused Ferry's handshake: {}", pool.sideName(), pool.uri(), error.text());
                 channel.close();
             }
             ReferenceCountUtil.release(reply);
             return;
         }
-        ClientSession owner = owners.poll();
+        Exchange owner = owners.poll();
         if (owner == null || reply instanceof PushMessage) {
             // Nothing on a shared connection asks for pushes (no tracking, no subscriptions).
             log.warn("unexpected {} from the shared source connection; ignored", reply.type());
@@ -156,7 +168,30 @@ final class SharedConnection implements Backend.Listener {
         if (owners.isEmpty()) {
             idleSince = System.nanoTime();
         }
-        owner.onSharedReply(reply);
+        owner.session.onSharedReply(owner, pool.side(), reply);
+    }
+
+    /**
+     * A command this side does not serve (a mirrored write, the other half of a compared read) that
+     * goes unanswered past the time limit means the side is stuck (paused, overloaded, partitioned):
+     * the connection is closed, its commands count as timed out and are flagged for repair, and the
+     * next command opens a new one. Commands this side serves wait as they would on Redis itself.
+     */
+    private void checkTimeout() {
+        Exchange oldest = owners.peek();
+        if (oldest == null || retired || closed) {
+            return;
+        }
+        if (oldest.served != pool.side() && System.nanoTime() - oldest.sentNanos > pool.mirrorTimeoutNanos()) {
+            log.warn(
+                    "the {} did not answer a mirrored command within {} ms; closing the shared connection "
+                            + "({} commands in flight are flagged for repair)",
+                    pool.sideName(),
+                    TimeUnit.NANOSECONDS.toMillis(pool.mirrorTimeoutNanos()),
+                    owners.size());
+            timedOut = true;
+            channel.close();
+        }
     }
 
     @Override
@@ -176,20 +211,27 @@ final class SharedConnection implements Backend.Listener {
     @Override
     public void onInactive() {
         closed = true;
+        if (timeoutCheck != null) {
+            timeoutCheck.cancel(false);
+        }
         pool.onLost(this);
         if (owners.isEmpty()) {
             return;
         }
         if (!retired || refusal != null) {
-            log.warn("lost a shared source connection with {} replies owed", owners.size());
+            log.warn("lost a shared {} connection with {} replies owed", pool.side(), owners.size());
         }
-        String error = refusal != null ? refusal : ProxyReplies.SOURCE_LOST;
-        Map<ClientSession, Boolean> told = new IdentityHashMap<>();
-        ClientSession owner;
+        String error = refusal != null
+                ? refusal
+                : timedOut
+                        ? "ERR Ferry: the " + pool.sideName() + " did not answer within "
+                                + TimeUnit.NANOSECONDS.toMillis(pool.mirrorTimeoutNanos()) + " ms"
+                        : pool.side() == Side.SOURCE
+                                ? ProxyReplies.SOURCE_LOST
+                                : "ERR Ferry: the connection to the " + pool.sideName() + " was lost";
+        Exchange owner;
         while ((owner = owners.poll()) != null) {
-            if (told.put(owner, Boolean.TRUE) == null) {
-                owner.onSharedLost(this, error);
-            }
+            owner.session.onSharedLost(owner, pool.side(), error, timedOut);
         }
         awaitingWritable.clear();
     }

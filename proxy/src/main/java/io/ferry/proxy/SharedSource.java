@@ -1,5 +1,6 @@
 package io.ferry.proxy;
 
+import io.ferry.schemas.Side;
 import io.ferry.settings.RedisUri;
 import io.netty.channel.EventLoop;
 
@@ -8,10 +9,11 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The shared source connections of one event loop ({@link SourceConnections#SHARED}): the active
+ * The shared connections to one side (source or target) of one event loop ({@link SourceConnections#SHARED}): the active
  * one, which new commands go to, opened when first needed and again after it is lost; and retired
  * ones. A connection is retired when it carries a WAIT, so that the wait holds up no other client;
  * it stays open, because WAIT counts the writes of the connection it runs on and a client's next
@@ -23,6 +25,8 @@ import java.util.concurrent.TimeUnit;
 final class SharedSource {
     private final EventLoop loop;
     private final Backend backend;
+    private final Side side;
+    private final long mirrorTimeoutNanos;
     private final ArrayDeque<ClientSession> waiters = new ArrayDeque<>();
     private final List<ClientSession> replied = new ArrayList<>();
 
@@ -32,9 +36,24 @@ final class SharedSource {
     private SharedConnection active;
     private boolean sweepScheduled;
 
-    SharedSource(EventLoop loop, Backend backend) {
+    SharedSource(EventLoop loop, Backend backend, Side side, Duration mirrorTimeout) {
         this.loop = loop;
         this.backend = backend;
+        this.side = side;
+        this.mirrorTimeoutNanos = mirrorTimeout.toNanos();
+    }
+
+    Side side() {
+        return side;
+    }
+
+    /** "source" or "target", for messages. */
+    String sideName() {
+        return side.name().toLowerCase(Locale.ROOT);
+    }
+
+    long mirrorTimeoutNanos() {
+        return mirrorTimeoutNanos;
     }
 
     RedisUri uri() {
@@ -139,7 +158,7 @@ final class SharedSource {
         String reason = ClientSession.reason(cause);
         ClientSession session;
         while ((session = waiters.poll()) != null) {
-            session.onSharedUnavailable(reason);
+            session.onSharedUnavailable(side, reason);
         }
     }
 

@@ -41,7 +41,11 @@ final class ProxyHarness {
                 64L * 1024 * 1024,
                 2,
                 SourceConnections.SHARED,
-                TlsOptions.DEFAULTS);
+                TlsOptions.DEFAULTS,
+                null,
+                TlsOptions.DEFAULTS,
+                MigrationRoute.PASSTHROUGH,
+                Duration.ofSeconds(2));
     }
 
     static RedisURI uri(ProxyServer proxy) {

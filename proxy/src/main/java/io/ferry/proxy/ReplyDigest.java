@@ -1,0 +1,82 @@
+package io.ferry.proxy;
+
+import io.ferry.resp.AggregateMessage;
+import io.ferry.resp.MapMessage;
+import io.ferry.resp.RespEncoder;
+import io.ferry.resp.RespMessage;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.ByteBufUtil;
+
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * A digest of a reply, to tell whether the two sides answered alike without keeping both replies:
+ * the first 16 bytes of the SHA-256 of the reply's RESP encoding. For a command whose reply order
+ * may differ between servers (SMEMBERS, HGETALL, KEYS), the elements (map entries) are digested in
+ * sorted order, so two replies with the same elements in another order have the same digest.
+ * Stateless and thread-safe.
+ */
+final class ReplyDigest {
+    static final int LENGTH = 16;
+
+    private ReplyDigest() {}
+
+    static byte[] of(RespMessage reply, boolean unordered) {
+        MessageDigest sha = sha256();
+        if (unordered && reply instanceof AggregateMessage aggregate) {
+            List<byte[]> parts = new ArrayList<>();
+            int step = aggregate instanceof MapMessage ? 2 : 1;
+            List<RespMessage> elements = aggregate.elements();
+            for (int i = 0; i + step - 1 < elements.size(); i += step) {
+                byte[] part = encode(elements.get(i));
+                if (step == 2) {
+                    byte[] value = encode(elements.get(i + 1));
+                    byte[] both = Arrays.copyOf(part, part.length + value.length);
+                    System.arraycopy(value, 0, both, part.length, value.length);
+                    part = both;
+                }
+                parts.add(part);
+            }
+            parts.sort(Arrays::compareUnsigned);
+            sha.update((byte) reply.type().prefix());
+            for (byte[] part : parts) {
+                sha.update(part);
+            }
+        } else {
+            sha.update(encode(reply));
+        }
+        return Arrays.copyOf(sha.digest(), LENGTH);
+    }
+
+    /** The size of the reply's RESP encoding, in bytes. */
+    static int size(RespMessage reply) {
+        ByteBuf encoded = RespEncoder.encode(ByteBufAllocator.DEFAULT, reply);
+        try {
+            return encoded.readableBytes();
+        } finally {
+            encoded.release();
+        }
+    }
+
+    private static byte[] encode(RespMessage message) {
+        ByteBuf encoded = RespEncoder.encode(ByteBufAllocator.DEFAULT, message);
+        try {
+            return ByteBufUtil.getBytes(encoded);
+        } finally {
+            encoded.release();
+        }
+    }
+
+    private static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every Java platform has SHA-256", e);
+        }
+    }
+}

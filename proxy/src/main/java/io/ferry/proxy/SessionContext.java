@@ -1,0 +1,82 @@
+package io.ferry.proxy;
+
+import io.ferry.schemas.WriteRecord;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * What every client session of one proxy node shares: the node's name, the migration route in force
+ * (replaced as a whole when the flags or the control topic change it), the writes journal and the
+ * node's counters. Thread-safe.
+ */
+final class SessionContext {
+    private static final Logger log = LoggerFactory.getLogger(SessionContext.class);
+    private static final long WARN_INTERVAL_NANOS = 10_000_000_000L;
+
+    final String nodeId;
+    final WriteJournal journal;
+    private final AtomicReference<MigrationRoute> route;
+    private final AtomicLong connectionIds = new AtomicLong();
+
+    /** Reads whose two sides answered differently (VERSION_COMPARE, REPLICATED). */
+    final AtomicLong divergences = new AtomicLong();
+    /** Writes that may have left the two sides different (flagged for repair). */
+    final AtomicLong repairsFlagged = new AtomicLong();
+    /** Writes flagged for repair with no durable journal to record them in. */
+    final AtomicLong repairsUnrecorded = new AtomicLong();
+
+    private final AtomicLong lastUnrecordedWarning = new AtomicLong(System.nanoTime() - WARN_INTERVAL_NANOS);
+
+    SessionContext(String nodeId, MigrationRoute initial, WriteJournal journal) {
+        this.nodeId = nodeId;
+        this.route = new AtomicReference<>(initial);
+        this.journal = journal;
+    }
+
+    MigrationRoute route() {
+        return route.get();
+    }
+
+    /** Takes {@code next} when it is newer than the route in force (a higher epoch); true when taken. */
+    boolean offer(MigrationRoute next) {
+        while (true) {
+            MigrationRoute current = route.get();
+            if (next.epoch() <= current.epoch() && current != MigrationRoute.PASSTHROUGH) {
+                return false;
+            }
+            if (route.compareAndSet(current, next)) {
+                return true;
+            }
+        }
+    }
+
+    String nextConnectionId() {
+        return Long.toString(connectionIds.incrementAndGet());
+    }
+
+    /** Records a finished trace: in the journal, counting and warning about what needs repair. */
+    void record(WriteRecord record, boolean repair) {
+        if (repair) {
+            repairsFlagged.incrementAndGet();
+        }
+        if (journal.isDurable()) {
+            journal.record(record);
+            return;
+        }
+        if (repair) {
+            long unrecorded = repairsUnrecorded.incrementAndGet();
+            long now = System.nanoTime();
+            long last = lastUnrecordedWarning.get();
+            if (now - last >= WARN_INTERVAL_NANOS && lastUnrecordedWarning.compareAndSet(last, now)) {
+                log.warn(
+                        "{} writes may differ between source and target and no writes log records them "
+                                + "(run the proxy with --kafka so the reconciler can repair them; last: {})",
+                        unrecorded,
+                        record.getCommand());
+            }
+        }
+    }
+}

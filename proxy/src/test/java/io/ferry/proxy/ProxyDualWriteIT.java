@@ -1,0 +1,423 @@
+package io.ferry.proxy;
+
+import io.ferry.proxy.route.KeySlice;
+import io.ferry.schemas.MigrationState;
+import io.ferry.schemas.Phase;
+import io.ferry.schemas.ReadMode;
+import io.ferry.schemas.Strategy;
+import io.ferry.schemas.WritePolicy;
+import io.ferry.settings.RedisUri;
+import io.ferry.testkit.RedisServer;
+import io.ferry.testkit.RedisServers;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisCommandExecutionException;
+import io.lettuce.core.RedisFuture;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.lettuce.core.api.sync.RedisCommands;
+import io.lettuce.core.protocol.ProtocolVersion;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * A proxy with a target: every write policy and read mode against a real source and target, what a
+ * client sees and what each side holds afterwards; connection-bound commands under dual-write; route
+ * changes while clients write (a canary walk); a paused target.
+ */
+class ProxyDualWriteIT {
+    @RegisterExtension
+    static final RedisServers redis = new RedisServers();
+
+    static RedisClient lettuce;
+    static RedisClient lettuce3;
+    static RedisCommands<String, String> source;
+    static RedisCommands<String, String> target;
+    static StatefulRedisConnection<String, String> sourceConnection;
+    static StatefulRedisConnection<String, String> targetConnection;
+
+    @BeforeAll
+    static void start() {
+        lettuce = ProxyHarness.client(ProtocolVersion.RESP2);
+        lettuce3 = ProxyHarness.client(ProtocolVersion.RESP3);
+        sourceConnection =
+                lettuce.connect(io.lettuce.core.RedisURI.create(redis.source().uri()));
+        targetConnection =
+                lettuce.connect(io.lettuce.core.RedisURI.create(redis.target().uri()));
+        source = sourceConnection.sync();
+        target = targetConnection.sync();
+    }
+
+    @AfterAll
+    static void stop() {
+        sourceConnection.close();
+        targetConnection.close();
+        lettuce.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+        lettuce3.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+    }
+
+    @BeforeEach
+    void flush() {
+        redis.source().flushAll();
+        redis.target().flushAll();
+    }
+
+    static ProxyServer proxy(WritePolicy policy, ReadMode mode, int ratio) throws InterruptedException {
+        return proxy(policy, mode, ratio, Duration.ofSeconds(2));
+    }
+
+    static ProxyServer proxy(WritePolicy policy, ReadMode mode, int ratio, Duration mirrorTimeout)
+            throws InterruptedException {
+        return ProxyServer.start(ProxyHarness.config(redis.source()).toBuilder()
+                .target(RedisUri.parse(redis.target().uri()), policy, mode, ratio)
+                .mirrorTimeout(mirrorTimeout)
+                .build());
+    }
+
+    static StatefulRedisConnection<String, String> connect(ProxyServer proxy) {
+        return lettuce.connect(ProxyHarness.uri(proxy));
+    }
+
+    // --- write policies ---
+
+    @Test
+    void sourceAuthoritativeWritesBothSidesAndAnswersFromTheSource() throws Exception {
+        try (ProxyServer proxy = proxy(WritePolicy.SOURCE_AUTHORITATIVE, ReadMode.SOURCE, 0);
+                StatefulRedisConnection<String, String> client = connect(proxy)) {
+            target.set("counter", "100");
+            assertThat(client.sync().incr("counter")).as("the source's reply").isEqualTo(1L);
+            client.sync().set("k", "v");
+            client.sync().hset("h", "f", "1");
+            client.sync().del("nothing");
+            assertThat(source.get("k")).isEqualTo("v");
+            assertThat(target.get("k")).isEqualTo("v");
+            assertThat(target.hget("h", "f")).isEqualTo("1");
+            assertThat(target.get("counter"))
+                    .as("the write reached the target too")
+                    .isEqualTo("101");
+            // The two sides answered INCR differently: flagged for repair.
+            await().atMost(Duration.ofSeconds(5)).until(() -> proxy.repairsFlagged() >= 1);
+        }
+    }
+
+    @Test
+    void bestEffortWritesBothSides() throws Exception {
+        try (ProxyServer proxy = proxy(WritePolicy.BEST_EFFORT, ReadMode.SOURCE, 0);
+                StatefulRedisConnection<String, String> client = connect(proxy)) {
+            client.sync().set("k", "v");
+            client.sync().rpush("list", "a", "b");
+            await().atMost(Duration.ofSeconds(5)).until(() -> target.llen("list") == 2);
+            assertThat(target.get("k")).isEqualTo("v");
+            assertThat(source.lrange("list", 0, -1)).containsExactly("a", "b");
+        }
+    }
+
+    @Test
+    void bothRequiredFailsWithTheSideThatFailed() throws Exception {
+        try (ProxyServer proxy = proxy(WritePolicy.BOTH_REQUIRED, ReadMode.SOURCE, 0);
+                StatefulRedisConnection<String, String> client = connect(proxy)) {
+            client.sync().set("k", "v");
+            assertThat(target.get("k")).isEqualTo("v");
+            // The target holds a string where the source has nothing: the push fails there only.
+            target.set("list", "not a list");
+            assertThatThrownBy(() -> client.sync().rpush("list", "a"))
+                    .isInstanceOf(RedisCommandExecutionException.class)
+                    .hasMessageContaining("failed on the target")
+                    .hasMessageContaining("WRONGTYPE");
+            // An error both sides give alike is the application's own error, passed on as it is.
+            source.set("s", "x");
+            target.set("s", "x");
+            assertThatThrownBy(() -> client.sync().lpush("s", "a"))
+                    .isInstanceOf(RedisCommandExecutionException.class)
+                    .hasMessageStartingWith("WRONGTYPE");
+            assertThat(client.sync().get("k")).isEqualTo("v");
+        }
+    }
+
+    @Test
+    void targetAuthoritativeAnswersFromTheTargetAndStillWritesTheSource() throws Exception {
+        try (ProxyServer proxy = proxy(WritePolicy.TARGET_AUTHORITATIVE, ReadMode.TARGET, 0);
+                StatefulRedisConnection<String, String> client = connect(proxy)) {
+            target.set("counter", "100");
+            assertThat(client.sync().incr("counter")).as("the target's reply").isEqualTo(101L);
+            assertThat(source.get("counter"))
+                    .as("the source is kept for rollback")
+                    .isEqualTo("1");
+            client.sync().set("k", "v");
+            assertThat(source.get("k")).isEqualTo("v");
+            assertThat(client.sync().get("counter")).isEqualTo("101");
+        }
+    }
+
+    @Test
+    void targetOnlyLeavesTheSourceAlone() throws Exception {
+        try (ProxyServer proxy = proxy(WritePolicy.TARGET_ONLY, ReadMode.TARGET, 0);
+                StatefulRedisConnection<String, String> client = connect(proxy)) {
+            client.sync().set("k", "v");
+            assertThat(target.get("k")).isEqualTo("v");
+            assertThat(source.exists("k")).isZero();
+            assertThat(client.sync().get("k")).isEqualTo("v");
+        }
+    }
+
+    @Test
+    void sourceOnlyLeavesTheTargetAlone() throws Exception {
+        try (ProxyServer proxy = proxy(WritePolicy.SOURCE_ONLY, ReadMode.SOURCE, 0);
+                StatefulRedisConnection<String, String> client = connect(proxy)) {
+            client.sync().set("k", "v");
+            assertThat(source.get("k")).isEqualTo("v");
+            assertThat(target.exists("k")).isZero();
+        }
+    }
+
+    // --- read modes ---
+
+    @ParameterizedTest
+    @EnumSource(
+            value = ReadMode.class,
+            names = {"SOURCE", "TARGET"})
+    void readsComeFromTheSideTheModeNames(ReadMode mode) throws Exception {
+        source.set("k", "from-source");
+        target.set("k", "from-target");
+        try (ProxyServer proxy = proxy(WritePolicy.SOURCE_AUTHORITATIVE, mode, 0);
+                StatefulRedisConnection<String, String> client = connect(proxy)) {
+            assertThat(client.sync().get("k")).isEqualTo(mode == ReadMode.SOURCE ? "from-source" : "from-target");
+        }
+    }
+
+    @Test
+    void ratioReadsEachKeyFromTheSideItsHashPicksAndKeepsPipelineOrder() throws Exception {
+        int keys = 400;
+        for (int i = 0; i < keys; i++) {
+            source.set("key:" + i, "source-" + i);
+            target.set("key:" + i, "target-" + i);
+        }
+        try (ProxyServer proxy = proxy(WritePolicy.SOURCE_AUTHORITATIVE, ReadMode.RATIO, 40);
+                StatefulRedisConnection<String, String> client = connect(proxy)) {
+            // Pipelined: replies from both sides, each to the command that asked.
+            RedisAsyncCommands<String, String> async = client.async();
+            List<RedisFuture<String>> replies = new ArrayList<>();
+            for (int round = 0; round < 2; round++) {
+                for (int i = 0; i < keys; i++) {
+                    replies.add(async.get("key:" + i));
+                }
+            }
+            int fromTarget = 0;
+            for (int n = 0; n < replies.size(); n++) {
+                int i = n % keys;
+                byte[] key = ("key:" + i).getBytes(StandardCharsets.UTF_8);
+                boolean targetSide = KeySlice.bucket(key) < 40 * 100;
+                String expected = (targetSide ? "target-" : "source-") + i;
+                assertThat(replies.get(n).get(10, TimeUnit.SECONDS))
+                        .as("GET key:%d", i)
+                        .isEqualTo(expected);
+                fromTarget += targetSide && n < keys ? 1 : 0;
+            }
+            assertThat(fromTarget).as("share of keys read from the target").isBetween(keys * 30 / 100, keys * 50 / 100);
+        }
+    }
+
+    @Test
+    void fallbackOnMissReadsTheSourceWhenTheTargetHasNothing() throws Exception {
+        source.set("only-source", "s");
+        source.set("both", "s");
+        target.set("both", "t");
+        try (ProxyServer proxy = proxy(WritePolicy.SOURCE_AUTHORITATIVE, ReadMode.FALLBACK_ON_MISS, 0);
+                StatefulRedisConnection<String, String> client = connect(proxy)) {
+            RedisAsyncCommands<String, String> async = client.async();
+            RedisFuture<String> missing = async.get("only-source");
+            RedisFuture<String> both = async.get("both");
+            RedisFuture<String> nowhere = async.get("nowhere");
+            assertThat(missing.get(5, TimeUnit.SECONDS)).isEqualTo("s");
+            assertThat(both.get(5, TimeUnit.SECONDS)).isEqualTo("t");
+            assertThat(nowhere.get(5, TimeUnit.SECONDS)).isNull();
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(
+            value = ReadMode.class,
+            names = {"VERSION_COMPARE", "REPLICATED"})
+    void comparingModesServeTheSourceAndCountDivergences(ReadMode mode) throws Exception {
+        source.set("same", "x");
+        target.set("same", "x");
+        source.set("differs", "new");
+        target.set("differs", "old");
+        source.sadd("set", "a", "b", "c");
+        target.sadd("set", "c", "b", "a");
+        try (ProxyServer proxy = proxy(WritePolicy.SOURCE_AUTHORITATIVE, mode, 0);
+                StatefulRedisConnection<String, String> client = connect(proxy)) {
+            assertThat(client.sync().get("same")).isEqualTo("x");
+            assertThat(client.sync().smembers("set")).containsExactlyInAnyOrder("a", "b", "c");
+            assertThat(client.sync().get("differs")).isEqualTo("new");
+            await().atMost(Duration.ofSeconds(5)).until(() -> proxy.divergences() == 1);
+            long repairs = proxy.repairsFlagged();
+            assertThat(repairs).as("repairs requested").isEqualTo(mode == ReadMode.VERSION_COMPARE ? 1 : 0);
+        }
+    }
+
+    // --- connection-bound commands under dual-write ---
+
+    @Test
+    void selectAppliesToBothSides() throws Exception {
+        try (ProxyServer proxy = proxy(WritePolicy.SOURCE_AUTHORITATIVE, ReadMode.SOURCE, 0);
+                StatefulRedisConnection<String, String> client = connect(proxy)) {
+            client.sync().select(3);
+            client.sync().set("in-3", "v");
+            sourceConnection.sync().select(3);
+            targetConnection.sync().select(3);
+            try {
+                assertThat(source.get("in-3")).isEqualTo("v");
+                assertThat(target.get("in-3")).isEqualTo("v");
+            } finally {
+                sourceConnection.sync().select(0);
+                targetConnection.sync().select(0);
+            }
+            assertThat(source.exists("in-3")).isZero();
+            assertThat(target.exists("in-3")).isZero();
+        }
+    }
+
+    @Test
+    void transactionsRunOnTheAuthoritativeSideAndTheirKeysAreFlaggedForRepair() throws Exception {
+        try (ProxyServer proxy = proxy(WritePolicy.SOURCE_AUTHORITATIVE, ReadMode.SOURCE, 0);
+                StatefulRedisConnection<String, String> client = connect(proxy)) {
+            RedisCommands<String, String> sync = client.sync();
+            sync.multi();
+            sync.set("tx", "1");
+            sync.incr("tx");
+            assertThat(sync.exec().wasDiscarded()).isFalse();
+            assertThat(source.get("tx")).isEqualTo("2");
+            assertThat(target.exists("tx")).as("not replayed on the target").isZero();
+            await().atMost(Duration.ofSeconds(5)).until(() -> proxy.repairsFlagged() >= 2);
+            // After EXEC the client is not pinned any more: its writes reach both sides again.
+            sync.set("after", "v");
+            assertThat(target.get("after")).isEqualTo("v");
+        }
+    }
+
+    @Test
+    void resp3ClientGetsResp3RepliesFromBothSides() throws Exception {
+        source.hset("h", "f", "s");
+        target.hset("h", "f", "t");
+        try (ProxyServer proxy = proxy(WritePolicy.SOURCE_AUTHORITATIVE, ReadMode.TARGET, 0);
+                StatefulRedisConnection<String, String> client = lettuce3.connect(ProxyHarness.uri(proxy))) {
+            assertThat(client.sync().hgetall("h")).containsEntry("f", "t");
+            client.sync().hset("h", "g", "1");
+            assertThat(source.hget("h", "g")).isEqualTo("1");
+            assertThat(client.sync().hgetall("h")).containsEntry("g", "1");
+        }
+    }
+
+    // --- route changes and faults ---
+
+    @Test
+    void canaryWalkThereAndBackWhileAClientWritesLeavesBothSidesEqual() throws Exception {
+        try (ProxyServer proxy = proxy(WritePolicy.SOURCE_AUTHORITATIVE, ReadMode.RATIO, 0);
+                StatefulRedisConnection<String, String> writer = connect(proxy);
+                StatefulRedisConnection<String, String> reader = connect(proxy)) {
+            AtomicBoolean running = new AtomicBoolean(true);
+            AtomicLong written = new AtomicLong();
+            AtomicInteger readErrors = new AtomicInteger();
+            Thread writing = new Thread(() -> {
+                long n = 0;
+                while (running.get()) {
+                    String key = "walk:" + (n % 500);
+                    writer.sync().set(key, "v" + n);
+                    String read = reader.sync().get(key);
+                    if (!("v" + n).equals(read)) {
+                        readErrors.incrementAndGet();
+                    }
+                    n++;
+                    written.set(n);
+                }
+            });
+            writing.start();
+            long epoch = 1;
+            for (int ratio : new int[] {5, 20, 40, 80, 100, 40, 0}) {
+                long before = written.get();
+                assertThat(proxy.applyState(state(epoch++, ratio))).isTrue();
+                assertThat(proxy.route().ratioPercent()).isEqualTo(ratio);
+                await().atMost(Duration.ofSeconds(10)).until(() -> written.get() > before + 200);
+            }
+            running.set(false);
+            writing.join(10_000);
+            assertThat(readErrors.get())
+                    .as("reads that did not see the client's own write")
+                    .isZero();
+            for (int i = 0; i < 500; i++) {
+                assertThat(target.get("walk:" + i)).as("walk:%d", i).isEqualTo(source.get("walk:" + i));
+            }
+            assertThat(proxy.applyState(state(1, 50)))
+                    .as("an older epoch is ignored")
+                    .isFalse();
+        }
+    }
+
+    @Test
+    void pausedTargetLeavesSourceAuthoritativeClientsServedAndFlagsTheirWrites() throws Exception {
+        RedisServer paused = redis.target();
+        try (ProxyServer proxy = proxy(WritePolicy.SOURCE_AUTHORITATIVE, ReadMode.SOURCE, 0, Duration.ofMillis(500));
+                StatefulRedisConnection<String, String> client = connect(proxy)) {
+            client.sync().set("before", "v");
+            paused.pause();
+            try {
+                for (int i = 0; i < 200; i++) {
+                    client.sync().set("during:" + i, "v");
+                }
+                assertThat(client.sync().get("during:199")).isEqualTo("v");
+                await().atMost(Duration.ofSeconds(10)).until(() -> proxy.repairsFlagged() >= 1);
+            } finally {
+                paused.resume();
+            }
+            client.sync().set("after", "v");
+            await().atMost(Duration.ofSeconds(10)).until(() -> "v".equals(target.get("after")));
+        }
+    }
+
+    @Test
+    void pausedTargetFailsBothRequiredWritesAfterTheTimeout() throws Exception {
+        RedisServer paused = redis.target();
+        try (ProxyServer proxy = proxy(WritePolicy.BOTH_REQUIRED, ReadMode.SOURCE, 0, Duration.ofMillis(500));
+                StatefulRedisConnection<String, String> client = connect(proxy)) {
+            client.sync().set("before", "v");
+            paused.pause();
+            try {
+                assertThatThrownBy(() -> client.sync().set("during", "v"))
+                        .isInstanceOf(RedisCommandExecutionException.class)
+                        .hasMessageContaining("target");
+            } finally {
+                paused.resume();
+            }
+        }
+    }
+
+    private static MigrationState state(long epoch, int ratio) {
+        return MigrationState.newBuilder()
+                .setRunId("run")
+                .setPhase(Phase.MIGRATE)
+                .setStrategy(Strategy.CANARY)
+                .setReadMode(ReadMode.RATIO)
+                .setWritePolicy(WritePolicy.SOURCE_AUTHORITATIVE)
+                .setRatioPercent(ratio)
+                .setEpoch(epoch)
+                .build();
+    }
+}
