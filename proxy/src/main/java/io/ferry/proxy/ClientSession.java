@@ -2,7 +2,6 @@ package io.ferry.proxy;
 
 import io.ferry.resp.CommandMessage;
 import io.ferry.resp.ErrorMessage;
-import io.ferry.resp.NullMessage;
 import io.ferry.resp.PushMessage;
 import io.ferry.resp.RespMessage;
 import io.ferry.resp.RespProtocolException;
@@ -16,7 +15,6 @@ import io.ferry.schemas.ReadMode;
 import io.ferry.schemas.Side;
 import io.ferry.schemas.WriteFlag;
 import io.ferry.schemas.WritePolicy;
-import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -32,10 +30,11 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+
+import static io.ferry.proxy.ClientCommands.*;
 
 /**
  * One application connection. Its commands reach each side (source, target) in the order it sent
@@ -64,29 +63,6 @@ import java.util.List;
  */
 final class ClientSession extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(ClientSession.class);
-
-    private static final byte[] AUTH = ascii("AUTH");
-    private static final byte[] HELLO = ascii("HELLO");
-    private static final byte[] QUIT = ascii("QUIT");
-    private static final byte[] RESET = ascii("RESET");
-    private static final byte[] SELECT = ascii("SELECT");
-    private static final byte[] MULTI = ascii("MULTI");
-    private static final byte[] EXEC = ascii("EXEC");
-    private static final byte[] DISCARD = ascii("DISCARD");
-    private static final byte[] WATCH = ascii("WATCH");
-    private static final byte[] UNWATCH = ascii("UNWATCH");
-    private static final byte[] SUBSCRIBE = ascii("SUBSCRIBE");
-    private static final byte[] PSUBSCRIBE = ascii("PSUBSCRIBE");
-    private static final byte[] SSUBSCRIBE = ascii("SSUBSCRIBE");
-    private static final byte[] UNSUBSCRIBE = ascii("UNSUBSCRIBE");
-    private static final byte[] PUNSUBSCRIBE = ascii("PUNSUBSCRIBE");
-    private static final byte[] SUNSUBSCRIBE = ascii("SUNSUBSCRIBE");
-    private static final byte[] MONITOR = ascii("MONITOR");
-    private static final byte[] CLIENT = ascii("CLIENT");
-    private static final byte[] SETNAME = ascii("SETNAME");
-    private static final byte[] SETINFO = ascii("SETINFO");
-    private static final byte[] LIB_NAME = ascii("LIB-NAME");
-    private static final byte[] LIB_VER = ascii("LIB-VER");
 
     /** How long a side that could not be reached is skipped by mirrored commands before it is tried again. */
     private static final long RETRY_NANOS = 1_000_000_000L;
@@ -266,7 +242,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
             return true;
         }
         if (command.nameEquals(AUTH)) {
-            if (!ownMode && matchesSourceCredentials(command)) {
+            if (!ownMode && matchesCredentials(command, source.backend.uri())) {
                 authenticated = true;
                 return answer(command, SimpleStringMessage.OK);
             }
@@ -297,11 +273,11 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
             return sendWait(command, authoritativeLane(route, withTarget));
         }
         if (!ownMode && command.nameEquals(CLIENT)) {
-            if (isLocalClientAttribute(command)) {
+            if (isLocalClientAttribute(command, commands)) {
                 rememberClientAttribute(command);
                 return answer(command, SimpleStringMessage.OK);
             }
-            if (isUnknownClientSubcommand(command)) {
+            if (isUnknownClientSubcommand(command, commands, commandsFromSource)) {
                 // Client libraries send new subcommands on connect (SETINFO before Redis 7.2,
                 // MAINT_NOTIFICATIONS) and ignore the error of a server that lacks them: answer
                 // with that server's own error rather than leave the shared connection for it.
@@ -330,8 +306,10 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
         if (kind == CommandKind.SCRIPTING && !info.noKeys()) {
             // A script may touch keys it does not declare and may not replay alike: it runs where the
             // truth is, and its declared keys are repaired on the other side.
-            WriteTrace trace = route.dualWrites() ? trace(command, info, route) : null;
-            if (trace != null) {
+            WriteTrace trace = route.dualWrites() ? traceIfJournaled(command, info, route) : null;
+            if (trace == null && route.dualWrites()) {
+                context.countUntracedRepair();
+            } else if (trace != null) {
                 trace.flag(WriteFlag.SCRIPT);
                 trace.flag(WriteFlag.REPAIR);
                 trace.failed(other(authoritative).side, Outcome.NOT_SENT, "scripts run on the authoritative side only");
@@ -359,9 +337,8 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
 
     private boolean sendWrite(CommandMessage command, CommandInfo info, MigrationRoute route, boolean untraced) {
         WritePolicy policy = route.writePolicy();
-        WriteTrace trace = untraced || !context.journal.isDurable() && policy == WritePolicy.BEST_EFFORT
-                ? null
-                : trace(command, info, route);
+        // Without a writes log there is nobody to read a trace: what fails is only counted.
+        WriteTrace trace = untraced || !context.journal.isDurable() ? null : trace(command, info, route);
         return switch (policy) {
             case SOURCE_ONLY -> sendSingle(command, source, ReplyKind.FORWARD, trace, true);
             case TARGET_ONLY -> sendSingle(command, target, ReplyKind.FORWARD, trace, true);
@@ -386,8 +363,12 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
         }
         WriteTrace trace = null;
         if (withTarget && route.dualWrites() && info.isWrite()) {
-            trace = trace(command, info, route);
-            trace.failed(other(lane).side, Outcome.NOT_SENT, "runs on the authoritative side only");
+            trace = traceIfJournaled(command, info, route);
+            if (trace == null) {
+                context.countUntracedRepair();
+            } else {
+                trace.failed(other(lane).side, Outcome.NOT_SENT, "runs on the authoritative side only");
+            }
         }
         // Read before sending: the command is released once written.
         int effect = stateEffect(command);
@@ -402,11 +383,15 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
     private boolean sendPinned(CommandMessage command, CommandInfo info, MigrationRoute route, boolean withTarget) {
         WriteTrace trace = null;
         if (withTarget && route.dualWrites() && info.isWrite()) {
-            trace = trace(command, info, route);
-            if (inMulti) {
-                trace.flag(WriteFlag.TRANSACTION);
+            trace = traceIfJournaled(command, info, route);
+            if (trace == null) {
+                context.countUntracedRepair();
+            } else {
+                if (inMulti) {
+                    trace.flag(WriteFlag.TRANSACTION);
+                }
+                trace.failed(other(pinned).side, Outcome.NOT_SENT, "the client is pinned to one side");
             }
-            trace.failed(other(pinned).side, Outcome.NOT_SENT, "the client is pinned to one side");
         }
         Lane lane = pinned;
         // Read before sending: the command is released once written.
@@ -757,22 +742,9 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
             exchange.trace.failed(other.side, Outcome.NOT_SENT, exchange.otherFailure);
         }
         if (exchange.trace == null && exchange.plan != Exchange.COMPARED) {
-            context.record(unrecordedRepair(), true);
+            context.countUntracedRepair();
         }
     }
-
-    /** A repair the session could not trace (no journal): counted and warned about by the context. */
-    private static io.ferry.schemas.WriteRecord unrecordedRepair() {
-        return UNRECORDED;
-    }
-
-    private static final io.ferry.schemas.WriteRecord UNRECORDED = io.ferry.schemas.WriteRecord.newBuilder()
-            .setNode("")
-            .setConnection("")
-            .setSequence(0)
-            .setTimestampMicros(java.time.Instant.EPOCH)
-            .setCommand("(a write)")
-            .build();
 
     private Exchange newExchange(byte kind, Side served, byte plan) {
         Exchange exchange = new Exchange(kind, true);
@@ -797,6 +769,10 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
         order.add(answered(ReplyKind.FORWARD, reply));
         drainOrder();
         return true;
+    }
+
+    private WriteTrace traceIfJournaled(CommandMessage command, CommandInfo info, MigrationRoute route) {
+        return context.journal.isDurable() ? trace(command, info, route) : null;
     }
 
     private WriteTrace trace(CommandMessage command, CommandInfo info, MigrationRoute route) {
@@ -1370,7 +1346,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
         if (exchange.owed == 0 && exchange.trace != null) {
             finishTrace(exchange);
         } else if (exchange.trace == null && exchange.plan != Exchange.COMPARED) {
-            context.record(UNRECORDED, true);
+            context.countUntracedRepair();
         }
     }
 
@@ -1600,102 +1576,6 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
         return client == null ? "(not connected)" : client.remoteAddress();
     }
 
-    // --- commands ---
-
-    private static boolean isSubscription(CommandMessage command) {
-        return command.nameEquals(SUBSCRIBE)
-                || command.nameEquals(PSUBSCRIBE)
-                || command.nameEquals(SSUBSCRIBE)
-                || command.nameEquals(UNSUBSCRIBE)
-                || command.nameEquals(PUNSUBSCRIBE)
-                || command.nameEquals(SUNSUBSCRIBE);
-    }
-
-    private static byte ownKind(CommandMessage command) {
-        return command.nameEquals(RESET) ? ReplyKind.RESET : ReplyKind.FORWARD;
-    }
-
-    /** Redis's nil: a RESP2 null bulk string or array, or the RESP3 null. */
-    private static boolean isMiss(RespMessage reply) {
-        return reply instanceof NullMessage;
-    }
-
-    private static int parseInt(CommandMessage command, int index, int fallback) {
-        if (command.argCount() <= index) {
-            return fallback;
-        }
-        ByteBuf arg = command.arg(index);
-        if (arg.readableBytes() == 0 || arg.readableBytes() > 9) {
-            return fallback;
-        }
-        int value = 0;
-        for (int i = arg.readerIndex(); i < arg.writerIndex(); i++) {
-            byte b = arg.getByte(i);
-            if (b < '0' || b > '9') {
-                return fallback;
-            }
-            value = value * 10 + (b - '0');
-        }
-        return value;
-    }
-
-    /** AUTH [user] password with exactly the credentials the proxy uses for the source. */
-    private boolean matchesSourceCredentials(CommandMessage auth) {
-        if (source.backend.uri().password().isEmpty() || auth.argCount() < 2 || auth.argCount() > 3) {
-            return false;
-        }
-        String user = source.backend.uri().username().orElse("default");
-        boolean userMatches = auth.argCount() == 2 ? user.equals("default") : equalBytes(auth.arg(1), user);
-        boolean passwordMatches = equalBytes(
-                auth.arg(auth.argCount() - 1), source.backend.uri().password().get());
-        return userMatches & passwordMatches;
-    }
-
-    private static boolean equalBytes(ByteBuf given, String expected) {
-        return MessageDigest.isEqual(ByteBufUtil.getBytes(given), expected.getBytes(StandardCharsets.UTF_8));
-    }
-
-    /**
-     * CLIENT SETNAME name, or CLIENT SETINFO LIB-NAME|LIB-VER value on a server that knows SETINFO,
-     * with a value Redis accepts: the proxy answers it (anything else goes to the source, which
-     * answers with its own error).
-     */
-    private boolean isLocalClientAttribute(CommandMessage command) {
-        if (command.argCount() == 3 && command.argEqualsIgnoreCase(1, SETNAME)) {
-            return isAttributeValue(command.arg(2));
-        }
-        return command.argCount() == 4
-                && command.argEqualsIgnoreCase(1, SETINFO)
-                && (command.argEqualsIgnoreCase(2, LIB_NAME) || command.argEqualsIgnoreCase(2, LIB_VER))
-                && commands.lookup(command).isSubcommand()
-                && isAttributeValue(command.arg(3));
-    }
-
-    /**
-     * A CLIENT subcommand the source does not have (its command table says so, having been read
-     * from it), with a name that is plain ASCII letters, digits, '-' and '_' as every real one is.
-     */
-    private boolean isUnknownClientSubcommand(CommandMessage command) {
-        if (!commandsFromSource
-                || command.argCount() < 2
-                || commands.lookup(command).isSubcommand()) {
-            return false;
-        }
-        ByteBuf name = command.arg(1);
-        if (name.readableBytes() == 0 || name.readableBytes() > 64) {
-            return false;
-        }
-        for (int i = name.readerIndex(); i < name.writerIndex(); i++) {
-            byte b = name.getByte(i);
-            boolean plain =
-                    (b >= 'a' && b <= 'z') || (b >= 'A' && b <= 'Z') || (b >= '0' && b <= '9') || b == '-' || b == '_';
-            if (!plain) {
-                return false;
-            }
-        }
-        return true;
-    }
-
     private void rememberClientAttribute(CommandMessage command) {
         if (command.argCount() == 3) {
             clientName = ByteBufUtil.getBytes(command.arg(2));
@@ -1704,42 +1584,5 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
         } else {
             libVersion = ByteBufUtil.getBytes(command.arg(3));
         }
-    }
-
-    /** Redis refuses spaces, newlines and anything outside printable ASCII in names. */
-    private static boolean isAttributeValue(ByteBuf value) {
-        for (int i = value.readerIndex(); i < value.writerIndex(); i++) {
-            byte b = value.getByte(i);
-            if (b < '!' || b > '~') {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    private static boolean hasAuthOption(CommandMessage hello) {
-        for (int i = 2; i < hello.argCount(); i++) {
-            if (hello.argEqualsIgnoreCase(i, AUTH)) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    static String reason(Throwable cause) {
-        String text = cause == null ? "unknown" : cause.getMessage() == null ? cause.toString() : cause.getMessage();
-        return oneLine(text);
-    }
-
-    private static String oneLine(String text) {
-        return text.replace('\r', ' ').replace('\n', ' ');
-    }
-
-    private static ByteBuf wrap(byte[] bytes) {
-        return Unpooled.wrappedBuffer(bytes);
-    }
-
-    private static byte[] ascii(String text) {
-        return text.getBytes(StandardCharsets.US_ASCII);
     }
 }

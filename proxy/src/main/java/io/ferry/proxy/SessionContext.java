@@ -57,26 +57,28 @@ final class SessionContext {
         return Long.toString(connectionIds.incrementAndGet());
     }
 
-    /** Records a finished trace: in the journal, counting and warning about what needs repair. */
+    /** Records a finished trace in the journal, counting what needs repair. */
     void record(WriteRecord record, boolean repair) {
         if (repair) {
             repairsFlagged.incrementAndGet();
         }
-        if (journal.isDurable()) {
-            journal.record(record);
-            return;
-        }
-        if (repair) {
-            long unrecorded = repairsUnrecorded.incrementAndGet();
-            long now = System.nanoTime();
-            long last = lastUnrecordedWarning.get();
-            if (now - last >= WARN_INTERVAL_NANOS && lastUnrecordedWarning.compareAndSet(last, now)) {
-                log.warn(
-                        "{} writes may differ between source and target and no writes log records them "
-                                + "(run the proxy with --kafka so the reconciler can repair them; last: {})",
-                        unrecorded,
-                        record.getCommand());
-            }
+        journal.record(record);
+    }
+
+    /**
+     * Counts a write that may have left the two sides different, seen by a proxy with no writes log
+     * to record it in; warns every 10 s while there are such writes.
+     */
+    void countUntracedRepair() {
+        repairsFlagged.incrementAndGet();
+        long unrecorded = repairsUnrecorded.incrementAndGet();
+        long now = System.nanoTime();
+        long last = lastUnrecordedWarning.get();
+        if (now - last >= WARN_INTERVAL_NANOS && lastUnrecordedWarning.compareAndSet(last, now)) {
+            log.warn(
+                    "{} writes may differ between source and target and no writes log records them (run the "
+                            + "proxy with --kafka so that the reconciler repairs them)",
+                    unrecorded);
         }
     }
 }

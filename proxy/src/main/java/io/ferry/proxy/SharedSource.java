@@ -155,7 +155,7 @@ final class SharedSource {
         if (connection == active) {
             active = null;
         }
-        String reason = ClientSession.reason(cause);
+        String reason = ClientCommands.reason(cause);
         ClientSession session;
         while ((session = waiters.poll()) != null) {
             session.onSharedUnavailable(side, reason);

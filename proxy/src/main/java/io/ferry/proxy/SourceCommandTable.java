@@ -44,7 +44,7 @@ record SourceCommandTable(CommandTable table, boolean fromSource) {
                         "using the bundled Redis {} command table: cannot reach the source {}: {}",
                         CommandTable.BUNDLED_VERSION,
                         source.uri(),
-                        ClientSession.reason(connect.cause()));
+                        ClientCommands.reason(connect.cause()));
                 return bundled();
             }
             List<CommandMessage> commands = new ArrayList<>(source.handshake());
@@ -83,7 +83,7 @@ record SourceCommandTable(CommandTable table, boolean fromSource) {
             log.warn(
                     "using the bundled Redis {} command table: the source's could not be read: {}",
                     CommandTable.BUNDLED_VERSION,
-                    e instanceof ExecutionException ? ClientSession.reason(e.getCause()) : ClientSession.reason(e));
+                    e instanceof ExecutionException ? ClientCommands.reason(e.getCause()) : ClientCommands.reason(e));
             return bundled();
         } finally {
             channel.close();
