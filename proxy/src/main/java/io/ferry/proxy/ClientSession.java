@@ -489,7 +489,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
         byte kind = command.nameEquals(RESET)
                 ? ReplyKind.RESET
                 : command.nameEquals(SELECT) ? ReplyKind.SELECT : ReplyKind.HELLO;
-        Exchange exchange = newExchange(kind, lane.side, Exchange.SINGLE);
+        Exchange exchange = newExchange(command, kind, lane.side, Exchange.SINGLE);
         if (kind == ReplyKind.SELECT) {
             exchange.argument = parseInt(command, 1, db);
             db = exchange.argument;
@@ -535,7 +535,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
         if (how == UNREACHABLE) {
             return answer(command, ProxyReplies.error(lane.unavailable));
         }
-        Exchange exchange = newExchange(ReplyKind.FORWARD, lane.side, Exchange.SINGLE);
+        Exchange exchange = newExchange(command, ReplyKind.FORWARD, lane.side, Exchange.SINGLE);
         order.add(exchange);
         SharedConnection connection = picked;
         transmit(lane, SHARED, connection, command, exchange);
@@ -563,7 +563,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
             case ReplyKind.QUIT -> quitting = true;
             default -> {}
         }
-        Exchange exchange = newExchange(kind, lane.side, Exchange.SINGLE);
+        Exchange exchange = newExchange(command, kind, lane.side, Exchange.SINGLE);
         exchange.trace = trace;
         SharedConnection connection = picked(lane, how);
         if (write) {
@@ -604,7 +604,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
             return answer(command, ProxyReplies.error(served.unavailable));
         }
         SharedConnection otherConnection = picked(other, otherHow);
-        Exchange exchange = newExchange(ReplyKind.FORWARD, served.side, plan);
+        Exchange exchange = newExchange(command, ReplyKind.FORWARD, served.side, plan);
         exchange.trace = trace;
         order.add(exchange);
         if (otherHow == OWN || otherHow == SHARED) {
@@ -632,7 +632,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
             // The target cannot be reached: the source still has the answer.
             return sendSingle(command, source, ReplyKind.FORWARD, null);
         }
-        Exchange exchange = newExchange(ReplyKind.FORWARD, Side.TARGET, Exchange.FALLBACK);
+        Exchange exchange = newExchange(command, ReplyKind.FORWARD, Side.TARGET, Exchange.FALLBACK);
         exchange.retry = (CommandMessage) command.retain();
         order.add(exchange);
         transmit(target, how, picked(target, how), command, exchange);
@@ -746,12 +746,19 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
         }
     }
 
-    private Exchange newExchange(byte kind, Side served, byte plan) {
+    private Exchange newExchange(CommandMessage command, byte kind, Side served, byte plan) {
         Exchange exchange = new Exchange(kind, true);
         exchange.session = this;
         exchange.served = served;
         exchange.plan = plan;
         exchange.sentNanos = System.nanoTime();
+        if (context.traffic.sample()) {
+            // Copied now: the command is released once written.
+            CommandInfo info = commands.lookup(command);
+            info.findKeys(command, keys);
+            exchange.traffic =
+                    new TrafficTrace(command, info, keys, context.nodeId, connectionId, sequence, db, protocol);
+        }
         sequence++;
         return exchange;
     }
@@ -1182,6 +1189,10 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
     private void deliver(Exchange exchange) {
         RespMessage reply = exchange.reply;
         exchange.reply = null;
+        if (exchange.traffic != null) {
+            context.traffic.record(exchange.traffic.complete(reply, exchange.served));
+            exchange.traffic = null;
+        }
         switch (exchange.kind) {
             case ReplyKind.AUTH, ReplyKind.HELLO_AUTH -> {
                 if (!(reply instanceof ErrorMessage)) {

@@ -62,6 +62,9 @@ final class Exchange {
     /** The write or read being traced for the writes log and divergence reports; null when not traced. */
     WriteTrace trace;
 
+    /** The command being captured for the traffic log; null when not sampled. */
+    TrafficTrace traffic;
+
     /** For SELECT and HELLO: the database or protocol asked for. */
     int argument;
 

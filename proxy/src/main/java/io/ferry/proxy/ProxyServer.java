@@ -60,7 +60,7 @@ public final class ProxyServer implements AutoCloseable {
         this.target = config.target() == null
                 ? null
                 : new Backend(config.target(), config.targetTls(), transport, config.outputBufferLimit());
-        this.context = new SessionContext(config.nodeId(), config.route(), WriteJournals.NONE);
+        this.context = new SessionContext(config.nodeId(), config.route(), WriteJournals.NONE, TrafficJournal.NONE);
         this.group = transport.newGroup(config.ioThreads(), "ferry-proxy");
         try {
             this.commands = SourceCommandTable.load(source, group.next(), COMMAND_TABLE_TIMEOUT);

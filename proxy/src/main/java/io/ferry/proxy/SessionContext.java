@@ -18,6 +18,7 @@ final class SessionContext {
 
     final String nodeId;
     final WriteJournal journal;
+    final TrafficJournal traffic;
     private final AtomicReference<MigrationRoute> route;
     private final AtomicLong connectionIds = new AtomicLong();
 
@@ -30,8 +31,9 @@ final class SessionContext {
 
     private final AtomicLong lastUnrecordedWarning = new AtomicLong(System.nanoTime() - WARN_INTERVAL_NANOS);
 
-    SessionContext(String nodeId, MigrationRoute initial, WriteJournal journal) {
+    SessionContext(String nodeId, MigrationRoute initial, WriteJournal journal, TrafficJournal traffic) {
         this.nodeId = nodeId;
+        this.traffic = traffic;
         this.route = new AtomicReference<>(initial);
         this.journal = journal;
     }

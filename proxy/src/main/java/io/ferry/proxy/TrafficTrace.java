@@ -1,0 +1,128 @@
+package io.ferry.proxy;
+
+import io.ferry.resp.CommandMessage;
+import io.ferry.resp.RespEncoder;
+import io.ferry.resp.RespMessage;
+import io.ferry.resp.command.CommandInfo;
+import io.ferry.resp.command.KeyPositions;
+import io.ferry.schemas.CommandClass;
+import io.ferry.schemas.Origin;
+import io.ferry.schemas.Side;
+import io.ferry.schemas.TrafficRecord;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+
+import java.nio.ByteBuffer;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * One captured command on its way to a traffic record: what was asked (copied when the command was
+ * received, arguments and reply body cut to {@link #MAX_CAPTURE_BYTES}), then what was answered and
+ * how long it took. Confined to the client's event loop until {@link #complete} returns the record.
+ */
+final class TrafficTrace {
+    /** Arguments (all together) and reply bodies beyond this many bytes are cut, and marked so. */
+    static final int MAX_CAPTURE_BYTES = 4096;
+
+    private final TrafficRecord.Builder record;
+    private final long startNanos = System.nanoTime();
+    private final boolean unorderedReply;
+
+    TrafficTrace(
+            CommandMessage command,
+            CommandInfo info,
+            KeyPositions keys,
+            String node,
+            String connection,
+            long sequence,
+            int db,
+            int protocol) {
+        this.unorderedReply = info.isOutputOrderNondeterministic();
+        List<ByteBuffer> keyList = new ArrayList<>(keys.count());
+        for (int i = 0; i < keys.count(); i++) {
+            keyList.add(copy(command.arg(keys.index(i)), Integer.MAX_VALUE));
+        }
+        int first = info.isSubcommand() ? 2 : 1;
+        List<ByteBuffer> args = new ArrayList<>(Math.max(0, command.argCount() - first));
+        int budget = MAX_CAPTURE_BYTES;
+        boolean truncated = false;
+        for (int i = first; i < command.argCount(); i++) {
+            ByteBuf arg = command.arg(i);
+            if (arg.readableBytes() > budget) {
+                truncated = true;
+                break;
+            }
+            budget -= arg.readableBytes();
+            args.add(copy(arg, Integer.MAX_VALUE));
+        }
+        this.record = TrafficRecord.newBuilder()
+                .setOrigin(Origin.PROXY)
+                .setNode(node)
+                .setConnection(connection)
+                .setSequence(sequence)
+                .setTimestampMicros(Instant.now())
+                .setDb(db)
+                .setCommand(WriteTrace.commandName(info, command))
+                .setCommandClass(commandClass(info, command))
+                .setKeys(keyList)
+                .setArgs(args)
+                .setArgsTruncated(truncated)
+                .setProtocol(protocol);
+    }
+
+    /** The record, with {@code reply} (still owned by the caller) served by {@code side}. */
+    TrafficRecord complete(RespMessage reply, Side side) {
+        ByteBuf encoded = RespEncoder.encode(ByteBufAllocator.DEFAULT, reply);
+        try {
+            int size = encoded.readableBytes();
+            byte[] digest = unorderedReply ? ReplyDigest.of(reply, true) : sha(encoded);
+            return record.setResponseType(reply.type().name().toLowerCase(Locale.ROOT).replace('_', '-'))
+                    .setResponseDigest(ByteBuffer.wrap(digest))
+                    .setResponseBody(copy(encoded, MAX_CAPTURE_BYTES))
+                    .setResponseTruncated(size > MAX_CAPTURE_BYTES)
+                    .setResponseSize(size)
+                    .setLatencyMicros((System.nanoTime() - startNanos) / 1000)
+                    .setSide(side)
+                    .build();
+        } finally {
+            encoded.release();
+        }
+    }
+
+    /** The schema's class of a command: the command table's kind; keyless introspection counts as a read. */
+    static CommandClass commandClass(CommandInfo info, CommandMessage command) {
+        return switch (info.kindOf(command)) {
+            case READ, SERVER -> CommandClass.READ;
+            case WRITE -> CommandClass.WRITE;
+            case ADMIN -> CommandClass.ADMIN;
+            case CONNECTION -> CommandClass.CONNECTION;
+            case PUBSUB -> CommandClass.PUBSUB;
+            case TRANSACTION -> CommandClass.TRANSACTION;
+            case SCRIPTING -> CommandClass.SCRIPTING;
+            case BLOCKING -> CommandClass.BLOCKING;
+            case UNKNOWN -> CommandClass.UNKNOWN;
+        };
+    }
+
+    private static byte[] sha(ByteBuf encoded) {
+        try {
+            MessageDigest sha = MessageDigest.getInstance("SHA-256");
+            sha.update(encoded.nioBuffer());
+            return Arrays.copyOf(sha.digest(), ReplyDigest.LENGTH);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every Java platform has SHA-256", e);
+        }
+    }
+
+    private static ByteBuffer copy(ByteBuf buf, int limit) {
+        byte[] bytes = new byte[Math.min(limit, buf.readableBytes())];
+        buf.getBytes(buf.readerIndex(), bytes);
+        return ByteBuffer.wrap(bytes);
+    }
+}
