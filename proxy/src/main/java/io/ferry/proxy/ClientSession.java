@@ -7,7 +7,6 @@ import io.ferry.resp.RespMessage;
 import io.ferry.resp.RespProtocolException;
 import io.ferry.resp.SimpleStringMessage;
 import io.ferry.resp.command.CommandInfo;
-import io.ferry.resp.command.CommandKind;
 import io.ferry.resp.command.CommandTable;
 import io.ferry.resp.command.KeyPositions;
 import io.ferry.schemas.Outcome;
@@ -112,6 +111,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
 
     private final ArrayDeque<CommandMessage> held = new ArrayDeque<>();
     private final KeyPositions keys = new KeyPositions();
+    private final CommandRouter.Decision decision = new CommandRouter.Decision();
     private final String connectionId;
 
     private Channel client;
@@ -299,52 +299,26 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
 
     // --- routing with a target ---
 
-    /** A command any connection may carry, with a target in use: a write, a read or a keyless command. */
+    /** A command any connection may carry, with a target in use: as {@link CommandRouter} decides. */
     private boolean sendRouted(CommandMessage command, CommandInfo info, MigrationRoute route) {
-        CommandKind kind = info.kindOf(command);
-        Lane authoritative = lane(route.authoritative());
-        if (kind == CommandKind.SCRIPTING && !info.noKeys()) {
-            // A script may touch keys it does not declare and may not replay alike: it runs where the
-            // truth is, and its declared keys are repaired on the other side.
-            WriteTrace trace = route.dualWrites() ? traceIfJournaled(command, info, route) : null;
-            if (trace == null && route.dualWrites()) {
+        CommandRouter.decide(route, info, command, keys, decision);
+        Lane served = lane(decision.served);
+        WriteTrace trace = decision.plan == Exchange.COMPARED
+                ? trace(command, info, route)
+                : decision.traced ? traceIfJournaled(command, info, route) : null;
+        if (decision.repairOther) {
+            if (trace == null) {
                 context.countUntracedRepair();
-            } else if (trace != null) {
+            } else {
                 trace.flag(WriteFlag.SCRIPT);
                 trace.flag(WriteFlag.REPAIR);
-                trace.failed(other(authoritative).side, Outcome.NOT_SENT, "scripts run on the authoritative side only");
+                trace.failed(other(served).side, Outcome.NOT_SENT, "scripts run on the authoritative side only");
             }
-            return sendSingle(command, authoritative, ReplyKind.FORWARD, trace, info.isWrite());
         }
-        if (info.isWrite() || kind == CommandKind.PUBSUB) {
-            return sendWrite(
-                    command, info, route, kind == CommandKind.PUBSUB || info.noKeys() && kind == CommandKind.SCRIPTING);
-        }
-        if (kind == CommandKind.READ) {
-            info.findKeys(command, keys);
-            Side side = route.readSide(command, keys);
-            if (route.comparesReads()) {
-                WriteTrace trace = trace(command, info, route);
-                return sendBoth(command, lane(side), Exchange.COMPARED, trace, false);
-            }
-            if (side == Side.TARGET && route.fallsBackOnMiss()) {
-                return sendFallback(command);
-            }
-            return sendSingle(command, lane(side), ReplyKind.FORWARD, null);
-        }
-        return sendSingle(command, authoritative, ReplyKind.FORWARD, null);
-    }
-
-    private boolean sendWrite(CommandMessage command, CommandInfo info, MigrationRoute route, boolean untraced) {
-        WritePolicy policy = route.writePolicy();
-        // Without a writes log there is nobody to read a trace: what fails is only counted.
-        WriteTrace trace = untraced || !context.journal.isDurable() ? null : trace(command, info, route);
-        return switch (policy) {
-            case SOURCE_ONLY -> sendSingle(command, source, ReplyKind.FORWARD, trace, true);
-            case TARGET_ONLY -> sendSingle(command, target, ReplyKind.FORWARD, trace, true);
-            case SOURCE_AUTHORITATIVE, BEST_EFFORT -> sendBoth(command, source, Exchange.MIRRORED, trace, true);
-            case TARGET_AUTHORITATIVE -> sendBoth(command, target, Exchange.MIRRORED, trace, true);
-            case BOTH_REQUIRED -> sendBoth(command, source, Exchange.BOTH_REQUIRED, trace, true);
+        return switch (decision.plan) {
+            case Exchange.SINGLE -> sendSingle(command, served, ReplyKind.FORWARD, trace, decision.write);
+            case Exchange.FALLBACK -> sendFallback(command);
+            default -> sendBoth(command, served, decision.plan, trace, decision.write);
         };
     }
 

@@ -82,7 +82,8 @@ final class TrafficTrace {
         try {
             int size = encoded.readableBytes();
             byte[] digest = unorderedReply ? ReplyDigest.of(reply, true) : sha(encoded);
-            return record.setResponseType(reply.type().name().toLowerCase(Locale.ROOT).replace('_', '-'))
+            return record.setResponseType(
+                            reply.type().name().toLowerCase(Locale.ROOT).replace('_', '-'))
                     .setResponseDigest(ByteBuffer.wrap(digest))
                     .setResponseBody(copy(encoded, MAX_CAPTURE_BYTES))
                     .setResponseTruncated(size > MAX_CAPTURE_BYTES)
