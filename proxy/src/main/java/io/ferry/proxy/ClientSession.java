@@ -3,6 +3,7 @@ package io.ferry.proxy;
 import io.ferry.resp.CommandMessage;
 import io.ferry.resp.ErrorMessage;
 import io.ferry.resp.PushMessage;
+import io.ferry.resp.RespEncoder;
 import io.ferry.resp.RespMessage;
 import io.ferry.resp.RespProtocolException;
 import io.ferry.resp.SimpleStringMessage;
@@ -14,6 +15,7 @@ import io.ferry.schemas.ReadMode;
 import io.ferry.schemas.Side;
 import io.ferry.schemas.WriteFlag;
 import io.ferry.schemas.WritePolicy;
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -585,10 +587,17 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
             if (write) {
                 other.lastWrite = otherHow == SHARED ? otherConnection : null;
             }
-            transmit(other, otherHow, otherConnection, (CommandMessage) command.retain(), exchange);
-        } else {
-            otherSkipped(exchange, other, otherHow);
+            // Encoded once for both sides: each connection gets its own view of the same bytes.
+            ByteBuf encoded = RespEncoder.encode(client.alloc(), command);
+            command.release();
+            transmit(other, otherHow, otherConnection, encoded.retainedDuplicate(), exchange);
+            if (write) {
+                served.lastWrite = how == SHARED ? servedConnection : null;
+            }
+            transmit(served, how, servedConnection, encoded, exchange);
+            return true;
         }
+        otherSkipped(exchange, other, otherHow);
         if (write) {
             served.lastWrite = how == SHARED ? servedConnection : null;
         }
@@ -685,7 +694,8 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
         return WAIT;
     }
 
-    private void transmit(Lane lane, int how, SharedConnection connection, CommandMessage command, Exchange exchange) {
+    /** Sends {@code command} (a {@link CommandMessage}, or its RESP bytes) to {@code lane}, for {@code exchange}. */
+    private void transmit(Lane lane, int how, SharedConnection connection, Object command, Exchange exchange) {
         lane.inFlight++;
         exchange.owed++;
         if (how == OWN) {

@@ -104,8 +104,11 @@ final class SharedConnection implements Backend.Listener {
         return channel != null && channel.isWritable();
     }
 
-    /** Sends {@code command} for {@code exchange}, whose session is handed the reply in order. */
-    void write(CommandMessage command, Exchange exchange) {
+    /**
+     * Sends {@code command} (a {@link CommandMessage}, or its RESP bytes) for {@code exchange}, whose
+     * session is handed the reply in order.
+     */
+    void write(Object command, Exchange exchange) {
         owners.add(exchange);
         channel.write(command, channel.voidPromise());
         if (!flushScheduled) {
