@@ -151,6 +151,9 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
     private int db;
 
     private int protocol = 2;
+    /** The protocol a HELLO with AUTH in flight asked for. */
+    private int helloAuthProtocol = 2;
+
     private byte[] clientName;
     private byte[] libName;
     private byte[] libVersion;
@@ -255,6 +258,8 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
         if (!authenticated) {
             if (command.nameEquals(HELLO) && hasAuthOption(command)) {
                 ownMode = true;
+                // Kept for the sides the client opens connections to later (HELLO replayed there).
+                helloAuthProtocol = parseInt(command, 1, protocol);
                 return sendSingle(command, source, ReplyKind.HELLO_AUTH, null);
             }
             boolean hello = command.nameEquals(HELLO);
@@ -1181,6 +1186,9 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
             case ReplyKind.AUTH, ReplyKind.HELLO_AUTH -> {
                 if (!(reply instanceof ErrorMessage)) {
                     authenticated = true;
+                    if (exchange.kind == ReplyKind.HELLO_AUTH) {
+                        protocol = helloAuthProtocol;
+                    }
                 }
                 writeToClient(reply);
                 if (waiting == Wait.AUTH_REPLY) {

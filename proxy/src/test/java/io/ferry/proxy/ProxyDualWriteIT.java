@@ -451,6 +451,30 @@ class ProxyDualWriteIT {
         }
     }
 
+    @Test
+    void passwordProtectedSidesWithResp3HelloAuth() throws Exception {
+        RedisServer securedSource = redis.start("secured-source", "--requirepass", "source-secret");
+        RedisServer securedTarget = redis.start("secured-target", "--requirepass", "target-secret");
+        String sourceUri = "redis://:source-secret@127.0.0.1:" + securedSource.port();
+        String targetUri = "redis://:target-secret@127.0.0.1:" + securedTarget.port();
+        try (ProxyServer proxy = ProxyServer.start(ProxyHarness.config(sourceUri).toBuilder()
+                        .target(RedisUri.parse(targetUri), WritePolicy.SOURCE_AUTHORITATIVE, ReadMode.TARGET, 0)
+                        .build());
+                StatefulRedisConnection<String, String> client = lettuce3.connect(io.lettuce.core.RedisURI.builder()
+                        .withHost("127.0.0.1")
+                        .withPort(proxy.address().getPort())
+                        .withPassword("source-secret".toCharArray())
+                        .withTimeout(Duration.ofSeconds(10))
+                        .build())) {
+            client.sync().hset("h", "f", "v");
+            // Read from the target over a connection that got HELLO 3 replayed: a RESP3 map.
+            assertThat(client.sync().hgetall("h")).containsEntry("f", "v");
+            assertThat(client.sync().select(2)).isEqualTo("OK");
+            client.sync().set("in-2", "v");
+            assertThat(client.sync().get("in-2")).isEqualTo("v");
+        }
+    }
+
     // --- route changes and faults ---
 
     @Test
