@@ -509,7 +509,8 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
         if (lane.shared == null) {
             return sendSingle(command, lane, ReplyKind.FORWARD, null);
         }
-        int how = pickShared(lane, false, chosen);
+        // On that shared connection even once the client has connections of its own.
+        int how = pick(lane, false, false, chosen);
         if (how == WAIT) {
             return false;
         }
@@ -630,86 +631,44 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
     private SharedConnection picked;
 
     /**
-     * Chooses the connection of {@code lane} for the next command: the client's own ({@link #OWN}), the
-     * shared one in {@link #picked} ({@link #SHARED}); or {@link #WAIT} (with {@link #waiting} set),
-     * {@link #UNREACHABLE} (the side cannot be reached; {@link Lane#unavailable} says why), or, for a
-     * mirrored command, which never waits, {@link #SKIP}.
+     * Chooses the connection of {@code lane} for the next command ({@link Lane#choose}): the client's
+     * own ({@link #OWN}), the shared one in {@link #picked} ({@link #SHARED}); or {@link #WAIT} (with
+     * {@link #waiting} set), {@link #UNREACHABLE} (the side cannot be reached; {@link
+     * Lane#unavailable} says why), or, for a mirrored command, which never waits, {@link #SKIP}.
      */
     private int pick(Lane lane, boolean mirror, SharedConnection preferred) {
-        if (ownMode || lane.shared == null) {
-            return pickOwn(lane, mirror);
-        }
-        return pickShared(lane, mirror, preferred);
+        return pick(lane, ownMode, mirror, preferred);
     }
 
-    private int pickOwn(Lane lane, boolean mirror) {
-        if (lane.own != null) {
-            if (lane.link != null) {
-                if (lane.inFlight > 0) {
-                    return waitFor(Wait.REPLIES_OWED);
-                }
-                lane.link = null;
+    private int pick(Lane lane, boolean own, boolean mirror, SharedConnection preferred) {
+        int choice = lane.choose(own, mirror, preferred);
+        switch (choice) {
+            case Lane.WAIT_REPLIES -> waiting = Wait.REPLIES_OWED;
+            case Lane.WAIT_OWN -> waiting = Wait.OWN_CONNECTION;
+            case Lane.WAIT_SHARED -> waiting = Wait.SHARED_CONNECTION;
+            case Lane.SHARED -> {
+                picked = lane.chosen;
+                return SHARED;
             }
-            if (mirror && !lane.own.isWritable()) {
+            case Lane.OWN -> {
+                return OWN;
+            }
+            case Lane.SKIP -> {
                 return SKIP;
             }
-            return OWN;
-        }
-        if (lane.unavailable != null && System.nanoTime() < lane.retryAt) {
-            return mirror ? SKIP : UNREACHABLE;
-        }
-        if (lane.inFlight > 0) {
-            return waitFor(Wait.REPLIES_OWED);
-        }
-        if (!lane.opening) {
-            openOwn(lane);
-        }
-        return waitFor(Wait.OWN_CONNECTION);
-    }
-
-    private int pickShared(Lane lane, boolean mirror, SharedConnection preferred) {
-        SharedConnection connection = preferred != null ? preferred : lane.shared.ready();
-        if (connection == null) {
-            if (lane.unavailable != null && System.nanoTime() < lane.retryAt) {
-                // The side failed to connect a moment ago: a mirrored command skips it (and is
-                // flagged for repair) rather than hold the client at every retry.
-                return mirror ? SKIP : UNREACHABLE;
+            default -> {
+                return UNREACHABLE;
             }
-            // ready() has begun opening one. Even a mirrored command waits for it: skipping would
-            // leave a gap on that side from the very first write.
-            lane.shared.await(this);
-            return waitFor(Wait.SHARED_CONNECTION);
         }
-        if (connection != lane.link && lane.inFlight > 0) {
-            return waitFor(Wait.REPLIES_OWED);
-        }
-        if (mirror && !connection.isWritable()) {
-            return SKIP;
-        }
-        picked = connection;
-        return SHARED;
+        return WAIT;
     }
 
     private SharedConnection picked(Lane lane, int how) {
         return how == SHARED ? picked : null;
     }
 
-    private int waitFor(Wait reason) {
-        waiting = reason;
-        return WAIT;
-    }
-
-    /** Sends {@code command} (a {@link CommandMessage}, or its RESP bytes) to {@code lane}, for {@code exchange}. */
     private void transmit(Lane lane, int how, SharedConnection connection, Object command, Exchange exchange) {
-        lane.inFlight++;
-        exchange.owed++;
-        if (how == OWN) {
-            lane.ownOwed.add(exchange);
-            lane.own.write(command, lane.own.voidPromise());
-        } else {
-            lane.link = connection;
-            connection.write(command, exchange);
-        }
+        lane.send(how == OWN ? null : connection, command, exchange);
     }
 
     /** SUBSCRIBE and friends, MONITOR: no reply is counted for them (see {@link #onOwnReply}). */
@@ -776,7 +735,8 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
         return new WriteTrace(command, info, keys, connectionId, sequence, db, route.epoch());
     }
 
-    private void openOwn(Lane lane) {
+    /** Opens the client's own connection to {@code lane}'s side; commands wait for it ({@link Lane#choose}). */
+    void openOwn(Lane lane) {
         lane.opening = true;
         lane.backend.connect(client.eventLoop(), lane).addListener((ChannelFutureListener) connected -> {
             lane.opening = false;
@@ -821,10 +781,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
     private void sendInternal(Lane lane, CommandMessage command, byte kind) {
         Exchange exchange = new Exchange(kind, false);
         exchange.session = this;
-        lane.inFlight++;
-        exchange.owed++;
-        lane.ownOwed.add(exchange);
-        lane.own.write(command, lane.own.voidPromise());
+        lane.send(null, command, exchange);
     }
 
     /** What the client set while sharing, or on another side, replayed on a new own connection. */

@@ -41,11 +41,101 @@ final class Lane implements Backend.Listener {
     /** The shared connection that carried the client's last write to this side; null if none or own. */
     SharedConnection lastWrite;
 
+    // What choose() found for the next command.
+    /** The client's own connection ({@link #own}). */
+    static final int OWN = 0;
+    /** The shared connection in {@link #chosen}. */
+    static final int SHARED = 1;
+    /** Not sent: a mirrored command that would have to wait, or find the side unwritable. */
+    static final int SKIP = 2;
+    /** The side could not be reached a moment ago: {@link #unavailable} says why. */
+    static final int UNREACHABLE = 3;
+    /** Wait: commands in flight on another connection of this side come first. */
+    static final int WAIT_REPLIES = 4;
+    /** Wait: the client's own connection is being opened. */
+    static final int WAIT_OWN = 5;
+    /** Wait: the shared connection is being opened; the session is called back when it is ready. */
+    static final int WAIT_SHARED = 6;
+
+    /** The shared connection {@link #choose} found. */
+    SharedConnection chosen;
+
     Lane(Side side, Backend backend, SharedSource shared, ClientSession session) {
         this.side = side;
         this.backend = backend;
         this.shared = shared;
         this.session = session;
+    }
+
+    /**
+     * Which connection of this side the client's next command goes to: its own when it has or needs
+     * one ({@code ownMode}, or one connection per client), else {@code preferred} or the event loop's
+     * shared one. A command waits rather than overtake commands in flight on another connection of
+     * this side; a mirrored one is skipped rather than wait for a side that failed a moment ago or
+     * cannot take more bytes.
+     */
+    int choose(boolean ownMode, boolean mirror, SharedConnection preferred) {
+        if (ownMode || shared == null) {
+            return chooseOwn(mirror);
+        }
+        SharedConnection connection = preferred != null ? preferred : shared.ready();
+        if (connection == null) {
+            if (unavailable != null && System.nanoTime() < retryAt) {
+                // The side failed to connect a moment ago: a mirrored command skips it (and is
+                // flagged for repair) rather than hold the client at every retry.
+                return mirror ? SKIP : UNREACHABLE;
+            }
+            // ready() has begun opening one. Even a mirrored command waits for it: skipping would
+            // leave a gap on that side from the very first write.
+            shared.await(session);
+            return WAIT_SHARED;
+        }
+        if (connection != link && inFlight > 0) {
+            return WAIT_REPLIES;
+        }
+        if (mirror && !connection.isWritable()) {
+            return SKIP;
+        }
+        chosen = connection;
+        return SHARED;
+    }
+
+    private int chooseOwn(boolean mirror) {
+        if (own != null) {
+            if (link != null) {
+                if (inFlight > 0) {
+                    return WAIT_REPLIES;
+                }
+                link = null;
+            }
+            return mirror && !own.isWritable() ? SKIP : OWN;
+        }
+        if (unavailable != null && System.nanoTime() < retryAt) {
+            return mirror ? SKIP : UNREACHABLE;
+        }
+        if (inFlight > 0) {
+            return WAIT_REPLIES;
+        }
+        if (!opening) {
+            session.openOwn(this);
+        }
+        return WAIT_OWN;
+    }
+
+    /**
+     * Sends {@code command} (a {@link io.ferry.resp.CommandMessage}, or its RESP bytes) for {@code
+     * exchange} over {@code connection}, or over the client's own connection when null.
+     */
+    void send(SharedConnection connection, Object command, Exchange exchange) {
+        inFlight++;
+        exchange.owed++;
+        if (connection == null) {
+            ownOwed.add(exchange);
+            own.write(command, own.voidPromise());
+        } else {
+            link = connection;
+            connection.write(command, exchange);
+        }
     }
 
     boolean hasOwn() {

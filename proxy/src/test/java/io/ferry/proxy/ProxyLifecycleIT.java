@@ -50,6 +50,9 @@ class ProxyLifecycleIT {
                 client.send("SET k v\r\n");
                 assertThat(client.readLine()).isEqualTo("+OK");
                 client.send("BLPOP q1 30\r\nBLPOP q2 30\r\n");
+                // Kill the source only once the commands are in flight: the first blocked there.
+                await().atMost(Duration.ofSeconds(5))
+                        .until(() -> source.info("blocked_clients").equals("1"));
                 source.kill();
 
                 assertThat(client.readLine()).isEqualTo("-ERR Ferry: the connection to the source was lost");
