@@ -117,6 +117,9 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
     private final String connectionId;
 
     private Channel client;
+    /** What is written to the client between flushes. */
+    private CoalescedWrites clientOut;
+
     private State state = State.CONNECTING;
     private Wait waiting = Wait.NONE;
     private String failure;
@@ -184,6 +187,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
         client = ctx.channel();
+        clientOut = new CoalescedWrites(client);
         if (source.shared == null) {
             ownMode = true;
             openOwn(source);
@@ -829,7 +833,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
         flushLanes();
         if (repliedLocally) {
             repliedLocally = false;
-            client.flush();
+            clientOut.flush();
         }
         updateReading();
         closeAfterProtocolErrorIfDue();
@@ -847,7 +851,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
         flushLanes();
         if (repliedLocally) {
             repliedLocally = false;
-            client.flush();
+            clientOut.flush();
         }
     }
 
@@ -880,6 +884,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
+        clientOut.discard();
         held.forEach(CommandMessage::release);
         held.clear();
         state = State.CLOSED;
@@ -1150,7 +1155,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
                 writeToClient(reply);
                 if (waiting == Wait.AUTH_REPLY) {
                     waiting = Wait.NONE;
-                    client.flush();
+                    clientOut.flush();
                     client.eventLoop().execute(this::releaseHeld);
                 }
                 return;
@@ -1171,6 +1176,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
         writeToClient(reply);
         if (exchange.kind == ReplyKind.QUIT) {
             quitting = true;
+            clientOut.handOver();
             client.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
             state = State.CLOSED;
         }
@@ -1188,6 +1194,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
             return;
         }
         if (draining && order.isEmpty()) {
+            clientOut.handOver();
             client.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
         }
     }
@@ -1202,7 +1209,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
 
     void onOwnReadComplete() {
         if (client != null) {
-            client.flush();
+            clientOut.flush();
         }
     }
 
@@ -1285,7 +1292,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
     private void flushIfReplied() {
         if (repliedLocally && state != State.CLOSED) {
             repliedLocally = false;
-            client.flush();
+            clientOut.flush();
         }
     }
 
@@ -1348,7 +1355,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
     /** Flushes the replies written since the shared connection's read began. */
     void flushReplies() {
         flushQueued = false;
-        client.flush();
+        clientOut.flush();
     }
 
     /** A shared connection this client writes to drained its write buffer. */
@@ -1369,7 +1376,8 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
             draining = true;
             updateReading();
             if (order.isEmpty()) {
-                client.close();
+                clientOut.handOver();
+                client.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
             }
         });
     }
@@ -1398,9 +1406,9 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
     }
 
     private void writeToClient(RespMessage reply) {
-        client.write(reply, client.voidPromise());
+        clientOut.write(reply);
         ChannelOutboundBuffer buffer = client.unsafe().outboundBuffer();
-        if (buffer != null && buffer.totalPendingWriteBytes() > outputBufferLimit) {
+        if (buffer != null && buffer.totalPendingWriteBytes() + clientOut.gatheredBytes() > outputBufferLimit) {
             log.warn(
                     "closing client {}: more than {} reply bytes queued (client.output-buffer-limit)",
                     remote(),
@@ -1430,8 +1438,9 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
         state = State.FAILED;
         failure = error;
         for (int i = 0; i < Math.max(1, owed); i++) {
-            client.write(ProxyReplies.error(error), client.voidPromise());
+            clientOut.write(ProxyReplies.error(error));
         }
+        clientOut.handOver();
         client.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
     }
 
@@ -1452,6 +1461,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
     }
 
     private void replyAndClose(String error) {
+        clientOut.handOver();
         ChannelFuture written = client.writeAndFlush(ProxyReplies.error(oneLine(error)));
         written.addListener(ChannelFutureListener.CLOSE);
     }

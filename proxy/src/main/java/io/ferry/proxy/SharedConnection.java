@@ -36,6 +36,7 @@ final class SharedConnection implements Backend.Listener {
     private final Runnable flushTask = this::flushNow;
 
     private Channel channel;
+    private CoalescedWrites out;
     /** Replies owed to Ferry's own handshake (AUTH, SELECT), which come before any client's. */
     private int handshakeReplies;
 
@@ -65,6 +66,7 @@ final class SharedConnection implements Backend.Listener {
                 return;
             }
             channel = connected.channel();
+            out = new CoalescedWrites(channel);
             long timeout = pool.mirrorTimeoutNanos();
             if (timeout > 0) {
                 long period = Math.max(TimeUnit.MILLISECONDS.toNanos(50), timeout / 4);
@@ -110,7 +112,7 @@ final class SharedConnection implements Backend.Listener {
      */
     void write(Object command, Exchange exchange) {
         owners.add(exchange);
-        channel.write(command, channel.voidPromise());
+        out.write(command);
         if (!flushScheduled) {
             flushScheduled = true;
             // Runs after the event loop has read every ready client: one flush for all of them.
@@ -143,8 +145,8 @@ final class SharedConnection implements Backend.Listener {
 
     private void flushNow() {
         flushScheduled = false;
-        if (channel != null) {
-            channel.flush();
+        if (channel != null && !closed) {
+            out.flush();
         }
     }
 
@@ -214,6 +216,9 @@ final class SharedConnection implements Backend.Listener {
     @Override
     public void onInactive() {
         closed = true;
+        if (out != null) {
+            out.discard();
+        }
         if (timeoutCheck != null) {
             timeoutCheck.cancel(false);
         }

@@ -37,6 +37,53 @@ public final class RespEncoder extends MessageToMessageEncoder<RespMessage> {
         return RespFrameWriter.encode(alloc, message);
     }
 
+    /**
+     * Appends {@code message} to {@code out}, copying every byte (for messages {@link #isSmall small}
+     * enough that a copy beats a buffer of their own). The message is not released.
+     */
+    public static void encodeInto(ByteBuf out, RespMessage message) {
+        RespFrameWriter.encodeInto(out, message);
+    }
+
+    /**
+     * True when {@code message} surely encodes to fewer than about {@code limit} bytes: a command or
+     * reply whose payloads together stay under it. Cheap: stops counting at the limit.
+     */
+    public static boolean isSmall(RespMessage message, int limit) {
+        return budgetLeft(message, limit) > 0;
+    }
+
+    private static int budgetLeft(RespMessage message, int budget) {
+        if (message instanceof CommandMessage command) {
+            for (ByteBuf arg : command.args()) {
+                budget -= arg.readableBytes() + 16;
+                if (budget <= 0) {
+                    return 0;
+                }
+            }
+            return budget;
+        }
+        if (message instanceof AggregateMessage aggregate) {
+            budget -= 16;
+            for (RespMessage element : aggregate.elements()) {
+                budget = budgetLeft(element, budget);
+                if (budget <= 0) {
+                    return 0;
+                }
+            }
+            return budget;
+        }
+        return switch (message.type()) {
+            case BULK_STRING -> budget - ((BulkStringMessage) message).content().readableBytes() - 16;
+            case SIMPLE_STRING ->
+                budget - ((SimpleStringMessage) message).content().readableBytes() - 3;
+            case ERROR -> budget - ((ErrorMessage) message).content().readableBytes() - 3;
+            case INTEGER, NULL, BOOLEAN, DOUBLE -> budget - 48;
+            // Big numbers, verbatim strings, bulk errors, attributes: rare; encoded on their own.
+            default -> 0;
+        };
+    }
+
     @Override
     protected void encode(ChannelHandlerContext ctx, RespMessage message, List<Object> out) {
         out.add(RespFrameWriter.encode(ctx.alloc(), message));

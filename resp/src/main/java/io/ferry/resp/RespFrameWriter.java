@@ -23,10 +23,24 @@ final class RespFrameWriter {
     private final ByteBufAllocator alloc;
     private ByteBuf current;
     private CompositeByteBuf composite;
+    /** Writing into a caller's buffer: every byte is copied, nothing becomes a composite. */
+    private final boolean copyAll;
 
     RespFrameWriter(ByteBufAllocator alloc) {
         this.alloc = alloc;
         this.current = alloc.ioBuffer(INITIAL_CAPACITY);
+        this.copyAll = false;
+    }
+
+    private RespFrameWriter(ByteBuf out) {
+        this.alloc = null;
+        this.current = out;
+        this.copyAll = true;
+    }
+
+    /** Appends {@code message} to {@code out}, copying every byte, without releasing the message. */
+    static void encodeInto(ByteBuf out, RespMessage message) {
+        new RespFrameWriter(out).write(message);
     }
 
     /** Encodes {@code message} without releasing it; the returned buffer is the caller's. */
@@ -132,7 +146,7 @@ final class RespFrameWriter {
 
     private void writeContent(ByteBuf content) {
         int length = content.readableBytes();
-        if (length < COPY_THRESHOLD) {
+        if (length < COPY_THRESHOLD || copyAll) {
             current.writeBytes(content, content.readerIndex(), length);
             return;
         }

@@ -162,6 +162,53 @@ class RespEncoderTest {
         assertThat(channel.finish()).isFalse();
     }
 
+    @Test
+    void encodeIntoAppendsTheSameBytesAsEncode() {
+        List<RespMessage> messages = List.of(
+                SimpleStringMessage.OK,
+                IntegerMessage.of(-7),
+                NullMessage.RESP3,
+                BulkStringMessage.of("value"),
+                ArrayMessage.of(BulkStringMessage.of("a"), IntegerMessage.of(1)),
+                CommandMessage.of("SET", "k", "v"));
+        ByteBuf into = UnpooledByteBufAllocator.DEFAULT.heapBuffer();
+        StringBuilder expected = new StringBuilder();
+        try {
+            for (RespMessage message : messages) {
+                RespEncoder.encodeInto(into, message);
+                expected.append(encode(message));
+            }
+            assertThat(into.toString(StandardCharsets.ISO_8859_1)).isEqualTo(expected.toString());
+        } finally {
+            into.release();
+            ((CommandMessage) messages.get(5)).release();
+        }
+    }
+
+    @Test
+    void isSmallCountsPayloadsUpToTheLimit() {
+        byte[] kilobyte = new byte[1024];
+        assertThat(RespEncoder.isSmall(SimpleStringMessage.OK, 1024)).isTrue();
+        assertThat(RespEncoder.isSmall(BulkStringMessage.of(kilobyte), 1024)).isFalse();
+        assertThat(RespEncoder.isSmall(BulkStringMessage.of(new byte[100]), 1024))
+                .isTrue();
+        List<RespMessage> many = new java.util.ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            many.add(BulkStringMessage.of(new byte[64]));
+        }
+        assertThat(RespEncoder.isSmall(ArrayMessage.of(many), 1024))
+                .as("20 x 64 bytes")
+                .isFalse();
+        assertThat(RespEncoder.isSmall(ArrayMessage.of(many.subList(0, 5)), 1024))
+                .isTrue();
+        CommandMessage big = CommandMessage.of("SET", "k", new String(new char[2000]).replace('\0', 'x'));
+        try {
+            assertThat(RespEncoder.isSmall(big, 1024)).isFalse();
+        } finally {
+            big.release();
+        }
+    }
+
     private static String readOutbound(EmbeddedChannel channel) {
         ByteBuf buf = channel.readOutbound();
         try {
