@@ -687,6 +687,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
     }
 
     private void otherSkipped(Exchange exchange, Lane other, int how) {
+        context.mirrorsSkipped.increment();
         exchange.otherDone = true;
         exchange.otherFailure = "ERR Ferry: the " + other + " cannot take commands now"
                 + (other.unavailable != null ? " (" + other.unavailable + ")" : " (connection busy or opening)");
@@ -1084,7 +1085,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
             if (!trace.mismatched()) {
                 return;
             }
-            context.divergences.incrementAndGet();
+            context.divergences.increment();
             if (context.route().readMode() == ReadMode.REPLICATED) {
                 log.warn(
                         "divergence: {} {} answered {} bytes on the source and {} bytes on the target",
@@ -1304,6 +1305,9 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
         }
         exchange.otherDone = true;
         exchange.otherFailure = error;
+        if (timedOut) {
+            context.mirrorTimeouts.increment();
+        }
         if (exchange.trace != null) {
             exchange.trace.failed(lane.side, timedOut ? Outcome.TIMEOUT : Outcome.ERROR, error);
         }

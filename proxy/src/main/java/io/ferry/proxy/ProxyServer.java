@@ -4,6 +4,9 @@ import io.ferry.resp.RespDecoder;
 import io.ferry.resp.RespEncoder;
 import io.ferry.schemas.MigrationState;
 import io.ferry.schemas.Side;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -44,6 +47,7 @@ public final class ProxyServer implements AutoCloseable {
     private final Backend target;
 
     private final SessionContext context;
+    private final MeterRegistry meters;
     private final SourceCommandTable commands;
     private final Map<EventLoop, SharedSource> sharedSources = new ConcurrentHashMap<>();
     private final Map<EventLoop, SharedSource> sharedTargets = new ConcurrentHashMap<>();
@@ -52,7 +56,7 @@ public final class ProxyServer implements AutoCloseable {
     private final Channel serverChannel;
     private volatile boolean draining;
 
-    private ProxyServer(ProxyConfig config) throws InterruptedException {
+    private ProxyServer(ProxyConfig config, MeterRegistry meters) throws InterruptedException {
         this.config = config;
         this.transport = Transport.best();
         // Before the threads start: a TLS set-up that fails leaves nothing to stop.
@@ -60,7 +64,12 @@ public final class ProxyServer implements AutoCloseable {
         this.target = config.target() == null
                 ? null
                 : new Backend(config.target(), config.targetTls(), transport, config.outputBufferLimit());
-        this.context = new SessionContext(config.nodeId(), config.route(), WriteJournals.NONE, TrafficJournal.NONE);
+        this.meters = meters;
+        this.context =
+                new SessionContext(config.nodeId(), config.route(), WriteJournals.NONE, TrafficJournal.NONE, meters);
+        Gauge.builder("ferry.proxy.connections", connections, AtomicInteger::get)
+                .description("Client connections open")
+                .register(meters);
         this.group = transport.newGroup(config.ioThreads(), "ferry-proxy");
         try {
             this.commands = SourceCommandTable.load(source, group.next(), COMMAND_TABLE_TIMEOUT);
@@ -107,7 +116,17 @@ public final class ProxyServer implements AutoCloseable {
      * @throws io.netty.channel.ChannelException (or a subclass) when the address cannot be bound
      */
     public static ProxyServer start(ProxyConfig config) throws InterruptedException {
-        return new ProxyServer(config);
+        return start(config, new SimpleMeterRegistry());
+    }
+
+    /** As {@link #start(ProxyConfig)}, with the node's meters registered in {@code meters}. */
+    public static ProxyServer start(ProxyConfig config, MeterRegistry meters) throws InterruptedException {
+        return new ProxyServer(config, meters);
+    }
+
+    /** The registry holding this node's meters ({@code ferry.proxy.*}). */
+    public MeterRegistry meters() {
+        return meters;
     }
 
     /** The bound address (the real port when the configuration asked for port 0). */
@@ -142,12 +161,12 @@ public final class ProxyServer implements AutoCloseable {
 
     /** Reads whose two sides answered differently, since start (VERSION_COMPARE, REPLICATED). */
     public long divergences() {
-        return context.divergences.get();
+        return (long) context.divergences.count();
     }
 
     /** Writes flagged for repair since start. */
     public long repairsFlagged() {
-        return context.repairsFlagged.get();
+        return (long) context.repairsFlagged.count();
     }
 
     /** Client connections open now. */

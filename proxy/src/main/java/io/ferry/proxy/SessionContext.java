@@ -1,6 +1,9 @@
 package io.ferry.proxy;
 
 import io.ferry.schemas.WriteRecord;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,19 +26,43 @@ final class SessionContext {
     private final AtomicLong connectionIds = new AtomicLong();
 
     /** Reads whose two sides answered differently (VERSION_COMPARE, REPLICATED). */
-    final AtomicLong divergences = new AtomicLong();
+    final Counter divergences;
     /** Writes that may have left the two sides different (flagged for repair). */
-    final AtomicLong repairsFlagged = new AtomicLong();
+    final Counter repairsFlagged;
     /** Writes flagged for repair with no durable journal to record them in. */
-    final AtomicLong repairsUnrecorded = new AtomicLong();
+    final Counter repairsUnrecorded;
+    /** Mirrored commands not sent: the other side was unreachable or could not take more bytes. */
+    final Counter mirrorsSkipped;
+    /** Commands the side that does not serve them did not answer in time (mirror-timeout-ms). */
+    final Counter mirrorTimeouts;
 
     private final AtomicLong lastUnrecordedWarning = new AtomicLong(System.nanoTime() - WARN_INTERVAL_NANOS);
 
-    SessionContext(String nodeId, MigrationRoute initial, WriteJournal journal, TrafficJournal traffic) {
+    SessionContext(
+            String nodeId, MigrationRoute initial, WriteJournal journal, TrafficJournal traffic, MeterRegistry meters) {
         this.nodeId = nodeId;
         this.traffic = traffic;
         this.route = new AtomicReference<>(initial);
         this.journal = journal;
+        this.divergences = Counter.builder("ferry.proxy.divergences")
+                .description("Reads whose source and target replies differed (VERSION_COMPARE, REPLICATED)")
+                .register(meters);
+        this.repairsFlagged = Counter.builder("ferry.proxy.repairs.flagged")
+                .description("Writes that may have left source and target different, flagged for repair")
+                .register(meters);
+        this.repairsUnrecorded = Counter.builder("ferry.proxy.repairs.unrecorded")
+                .description("Writes flagged for repair with no writes log to record them in")
+                .register(meters);
+        this.mirrorsSkipped = Counter.builder("ferry.proxy.mirror.skipped")
+                .description("Mirrored commands not sent: the other side was unreachable or backed up")
+                .register(meters);
+        this.mirrorTimeouts = Counter.builder("ferry.proxy.mirror.timeouts")
+                .description("Commands the side that does not serve them did not answer within mirror-timeout-ms")
+                .register(meters);
+        Gauge.builder("ferry.proxy.route.epoch", this, context -> context.route()
+                        .epoch())
+                .description("Epoch of the migration route in force")
+                .register(meters);
     }
 
     MigrationRoute route() {
@@ -62,7 +89,7 @@ final class SessionContext {
     /** Records a finished trace in the journal, counting what needs repair. */
     void record(WriteRecord record, boolean repair) {
         if (repair) {
-            repairsFlagged.incrementAndGet();
+            repairsFlagged.increment();
         }
         journal.record(record);
     }
@@ -72,8 +99,9 @@ final class SessionContext {
      * to record it in; warns every 10 s while there are such writes.
      */
     void countUntracedRepair() {
-        repairsFlagged.incrementAndGet();
-        long unrecorded = repairsUnrecorded.incrementAndGet();
+        repairsFlagged.increment();
+        repairsUnrecorded.increment();
+        long unrecorded = (long) repairsUnrecorded.count();
         long now = System.nanoTime();
         long last = lastUnrecordedWarning.get();
         if (now - last >= WARN_INTERVAL_NANOS && lastUnrecordedWarning.compareAndSet(last, now)) {

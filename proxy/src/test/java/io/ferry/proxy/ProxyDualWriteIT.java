@@ -533,6 +533,9 @@ class ProxyDualWriteIT {
                 }
                 assertThat(client.sync().get("during:199")).isEqualTo("v");
                 await().atMost(Duration.ofSeconds(10)).until(() -> proxy.repairsFlagged() >= 1);
+                assertThat(proxy.meters().counter("ferry.proxy.mirror.timeouts").count())
+                        .as("writes the paused target did not answer")
+                        .isPositive();
             } finally {
                 paused.resume();
             }
