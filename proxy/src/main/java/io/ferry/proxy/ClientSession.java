@@ -16,7 +16,6 @@ import io.ferry.schemas.Side;
 import io.ferry.schemas.WriteFlag;
 import io.ferry.schemas.WritePolicy;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -127,18 +126,8 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
 
     /** The client uses connections of its own (it used connection state once). */
     private boolean ownMode;
-    /** The side holding the client's connection state, which all its commands go to; null when none. */
-    private Lane pinned;
-
-    private boolean inMulti;
-    private boolean watching;
-    private boolean subscribing;
-    /** The client has Pub/Sub subscriptions: a side sends messages no request asked for. */
-    private boolean subscribed;
-    /** The client sent a (un)subscribe command: look out for subscription frames among replies. */
-    private boolean pubSubUsed;
-    /** MONITOR: from now on everything the side sends is passed on as it comes. */
-    private boolean monitoring;
+    /** What the client set on its connection: what pins it to a side, and what is replayed. */
+    private final ClientState conn = new ClientState();
 
     private boolean quitting;
     private boolean draining;
@@ -150,16 +139,6 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
     /** The client sent a bad frame: this error is its last reply, after those still owed. */
     private String protocolError;
 
-    /** The database the client selected and the protocol it chose, replayed on its new connections. */
-    private int db;
-
-    private int protocol = 2;
-    /** The protocol a HELLO with AUTH in flight asked for. */
-    private int helloAuthProtocol = 2;
-
-    private byte[] clientName;
-    private byte[] libName;
-    private byte[] libVersion;
     private long sequence;
 
     ClientSession(
@@ -263,7 +242,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
             if (command.nameEquals(HELLO) && hasAuthOption(command)) {
                 ownMode = true;
                 // Kept for the sides the client opens connections to later (HELLO replayed there).
-                helloAuthProtocol = parseInt(command, 1, protocol);
+                conn.helloAuthProtocol = parseInt(command, 1, conn.protocol);
                 return sendSingle(command, source, ReplyKind.HELLO_AUTH, null);
             }
             boolean hello = command.nameEquals(HELLO);
@@ -276,7 +255,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
         MigrationRoute route = context.route();
         boolean withTarget = target != null && route.usesTarget();
         CommandInfo info = commands.lookup(command);
-        if (pinned != null) {
+        if (conn.pinned != null) {
             return sendPinned(command, info, route, withTarget);
         }
         Affinity affinity = Affinity.of(info, command);
@@ -285,7 +264,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
         }
         if (!ownMode && command.nameEquals(CLIENT)) {
             if (isLocalClientAttribute(command, commands)) {
-                rememberClientAttribute(command);
+                conn.remember(command);
                 return answer(command, SimpleStringMessage.OK);
             }
             if (isUnknownClientSubcommand(command, commands, commandsFromSource)) {
@@ -356,15 +335,15 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
             }
         }
         // Read before sending: the command is released once written.
-        int effect = stateEffect(command);
+        int effect = ClientState.effectOf(command);
         if (!sendSingle(command, lane, ownKind(command), trace, info.isWrite())) {
             return false;
         }
-        applyStateEffect(effect, lane);
+        conn.apply(effect, lane);
         return true;
     }
 
-    /** While pinned, every command goes to the pinned side; writes are flagged for repair there. */
+    /** While conn.pinned, every command goes to the conn.pinned side; writes are flagged for repair there. */
     private boolean sendPinned(CommandMessage command, CommandInfo info, MigrationRoute route, boolean withTarget) {
         WriteTrace trace = null;
         if (withTarget && route.dualWrites() && info.isWrite()) {
@@ -372,15 +351,15 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
             if (trace == null) {
                 context.countUntracedRepair();
             } else {
-                if (inMulti) {
+                if (conn.inMulti) {
                     trace.flag(WriteFlag.TRANSACTION);
                 }
-                trace.failed(other(pinned).side, Outcome.NOT_SENT, "the client is pinned to one side");
+                trace.failed(other(conn.pinned).side, Outcome.NOT_SENT, "the client is conn.pinned to one side");
             }
         }
-        Lane lane = pinned;
+        Lane lane = conn.pinned;
         // Read before sending: the command is released once written.
-        int effect = stateEffect(command);
+        int effect = ClientState.effectOf(command);
         if (command.nameEquals(SELECT) || command.nameEquals(HELLO) || command.nameEquals(RESET)) {
             if (!sendStateChange(command, lane, withTarget)) {
                 return false;
@@ -388,68 +367,9 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
         } else if (!sendSingle(command, lane, ownKind(command), trace, info.isWrite())) {
             return false;
         }
-        applyStateEffect(effect, lane);
-        unpinIfStateless();
+        conn.apply(effect, lane);
+        conn.unpinIfStateless();
         return true;
-    }
-
-    // What a command does to the connection state that pins a client to a side.
-    private static final int NO_EFFECT = 0;
-    private static final int STARTS_MULTI = 1;
-    private static final int STARTS_WATCH = 2;
-    private static final int SUBSCRIBES = 3;
-    private static final int MONITORS = 4;
-    private static final int ENDS_TRANSACTION = 5;
-    private static final int UNWATCHES = 6;
-    private static final int RESETS = 7;
-
-    private static int stateEffect(CommandMessage command) {
-        if (command.nameEquals(MULTI)) {
-            return STARTS_MULTI;
-        } else if (command.nameEquals(WATCH)) {
-            return STARTS_WATCH;
-        } else if (isSubscription(command)) {
-            return SUBSCRIBES;
-        } else if (command.nameEquals(MONITOR)) {
-            return MONITORS;
-        } else if (command.nameEquals(EXEC) || command.nameEquals(DISCARD)) {
-            return ENDS_TRANSACTION;
-        } else if (command.nameEquals(UNWATCH)) {
-            return UNWATCHES;
-        } else if (command.nameEquals(RESET)) {
-            return RESETS;
-        }
-        return NO_EFFECT;
-    }
-
-    private void applyStateEffect(int effect, Lane lane) {
-        switch (effect) {
-            case STARTS_MULTI -> inMulti = true;
-            case STARTS_WATCH -> watching = true;
-            case SUBSCRIBES -> subscribing = true;
-            case ENDS_TRANSACTION -> {
-                inMulti = false;
-                watching = false;
-            }
-            case UNWATCHES -> watching &= inMulti;
-            case RESETS -> {
-                inMulti = false;
-                watching = false;
-                subscribing = false;
-                subscribed = false;
-                monitoring = false;
-            }
-            default -> {}
-        }
-        if (effect == STARTS_MULTI || effect == STARTS_WATCH || effect == SUBSCRIBES || effect == MONITORS) {
-            pinned = lane;
-        }
-    }
-
-    private void unpinIfStateless() {
-        if (!inMulti && !watching && !subscribing && !subscribed && !monitoring) {
-            pinned = null;
-        }
     }
 
     /**
@@ -476,10 +396,10 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
                 : command.nameEquals(SELECT) ? ReplyKind.SELECT : ReplyKind.HELLO;
         Exchange exchange = newExchange(command, kind, lane.side, Exchange.SINGLE);
         if (kind == ReplyKind.SELECT) {
-            exchange.argument = parseInt(command, 1, db);
-            db = exchange.argument;
+            exchange.argument = parseInt(command, 1, conn.db);
+            conn.db = exchange.argument;
         } else if (kind == ReplyKind.HELLO) {
-            exchange.argument = parseInt(command, 1, protocol);
+            exchange.argument = parseInt(command, 1, conn.protocol);
         }
         if (otherHow == OWN || otherHow == SHARED) {
             // Not the client's reply; the sides answer alike, and a refusal there is logged.
@@ -558,9 +478,9 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
         // (Un)subscribing is answered by one confirmation frame per channel, which carries the
         // subscriptions left; those frames are recognised as they come rather than counted here.
         boolean subscription = isSubscription(command);
-        pubSubUsed |= subscription;
+        conn.pubSubUsed |= subscription;
         boolean monitor = command.nameEquals(MONITOR);
-        monitoring |= monitor;
+        conn.monitoring |= monitor;
         if (subscription || monitor) {
             exchange.owed = 0;
             sendUnanswered(lane, how, connection, command);
@@ -709,8 +629,8 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
             // Copied now: the command is released once written.
             CommandInfo info = commands.lookup(command);
             info.findKeys(command, keys);
-            exchange.traffic =
-                    new TrafficTrace(command, info, keys, context.nodeId, connectionId, sequence, db, protocol);
+            exchange.traffic = new TrafficTrace(
+                    command, info, keys, context.nodeId, connectionId, sequence, conn.db, conn.protocol);
         }
         sequence++;
         return exchange;
@@ -737,7 +657,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
 
     private WriteTrace trace(CommandMessage command, CommandInfo info, MigrationRoute route) {
         info.findKeys(command, keys);
-        return new WriteTrace(command, info, keys, connectionId, sequence, db, route.epoch());
+        return new WriteTrace(command, info, keys, connectionId, sequence, conn.db, route.epoch());
     }
 
     /** Opens the client's own connection to {@code lane}'s side; commands wait for it ({@link Lane#choose}). */
@@ -771,7 +691,9 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
             for (CommandMessage command : lane.backend.handshake()) {
                 sendInternal(lane, command, ReplyKind.INTERNAL);
             }
-            replayClientState(lane);
+            for (CommandMessage command : conn.replay(lane.backend.uri().db())) {
+                sendInternal(lane, command, ReplyKind.REPLAY);
+            }
             lane.own.flush();
             if (state == State.CONNECTING) {
                 state = State.READY;
@@ -787,31 +709,6 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
         Exchange exchange = new Exchange(kind, false);
         exchange.session = this;
         lane.send(null, command, exchange);
-    }
-
-    /** What the client set while sharing, or on another side, replayed on a new own connection. */
-    private void replayClientState(Lane lane) {
-        if (protocol != 2) {
-            sendInternal(lane, CommandMessage.of("HELLO", Integer.toString(protocol)), ReplyKind.REPLAY);
-        }
-        if (db != lane.backend.uri().db()) {
-            sendInternal(lane, CommandMessage.of("SELECT", Integer.toString(db)), ReplyKind.REPLAY);
-        }
-        if (clientName != null && clientName.length > 0) {
-            sendInternal(lane, CommandMessage.of(wrap(CLIENT), wrap(SETNAME), wrap(clientName)), ReplyKind.REPLAY);
-        }
-        if (libName != null) {
-            sendInternal(
-                    lane,
-                    CommandMessage.of(wrap(CLIENT), wrap(SETINFO), wrap(LIB_NAME), wrap(libName)),
-                    ReplyKind.REPLAY);
-        }
-        if (libVersion != null) {
-            sendInternal(
-                    lane,
-                    CommandMessage.of(wrap(CLIENT), wrap(SETINFO), wrap(LIB_VER), wrap(libVersion)),
-                    ReplyKind.REPLAY);
-        }
     }
 
     /** Handles the commands held, in order, until one has to wait again. */
@@ -874,7 +771,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
     public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
         if (event instanceof IdleStateEvent) {
             // Like Redis's timeout: clients blocked in a command or subscribed are not idle.
-            if (order.isEmpty() && !subscribed && !monitoring && held.isEmpty()) {
+            if (order.isEmpty() && !conn.subscribed && !conn.monitoring && held.isEmpty()) {
                 log.debug("closing idle client {}", remote());
                 client.close();
             }
@@ -924,18 +821,18 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
             ReferenceCountUtil.release(reply);
             return;
         }
-        if (monitoring && lane == pinned) {
+        if (conn.monitoring && lane == conn.pinned) {
             writeToClient(reply);
             return;
         }
-        if (pubSubUsed || reply instanceof PushMessage) {
-            long frame = PubSubFrames.classify(reply, subscribed);
+        if (conn.pubSubUsed || reply instanceof PushMessage) {
+            long frame = PubSubFrames.classify(reply, conn.subscribed);
             if (frame != PubSubFrames.NONE) {
                 if (frame >= 0) {
-                    subscribed = frame > 0;
-                    if (!subscribed) {
-                        subscribing = false;
-                        unpinIfStateless();
+                    conn.subscribed = frame > 0;
+                    if (!conn.subscribed) {
+                        conn.subscribing = false;
+                        conn.unpinIfStateless();
                     }
                 }
                 writeToClient(reply);
@@ -1150,7 +1047,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
                 if (!(reply instanceof ErrorMessage)) {
                     authenticated = true;
                     if (exchange.kind == ReplyKind.HELLO_AUTH) {
-                        protocol = helloAuthProtocol;
+                        conn.protocol = conn.helloAuthProtocol;
                     }
                 }
                 writeToClient(reply);
@@ -1168,7 +1065,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
             }
             case ReplyKind.HELLO -> {
                 if (!(reply instanceof ErrorMessage)) {
-                    protocol = exchange.argument;
+                    conn.protocol = exchange.argument;
                 }
             }
             case ReplyKind.RESET -> afterReset();
@@ -1228,7 +1125,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
             client.close();
             return;
         }
-        boolean owesClient = lane == pinned || lane == source && target == null;
+        boolean owesClient = lane == conn.pinned || lane == source && target == null;
         for (Exchange exchange : lane.ownOwed) {
             owesClient |= exchange.visible && !exchange.ready && exchange.served == lane.side;
         }
@@ -1390,15 +1287,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
         // RESET logs the connections out and back to database 0 and RESP2: restore Ferry's own
         // authentication and database so the next client command runs where it did before.
         authenticated = !requiresAuth;
-        subscribed = false;
-        subscribing = false;
-        monitoring = false;
-        inMulti = false;
-        watching = false;
-        pinned = null;
-        clientName = null;
-        db = source.backend.uri().db();
-        protocol = 2;
+        conn.reset(source.backend.uri().db());
         for (Lane lane : lanes()) {
             if (lane.own != null) {
                 for (CommandMessage command : lane.backend.handshake()) {
@@ -1524,7 +1413,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
     }
 
     private Lane pinnedOr(Lane lane) {
-        return pinned != null ? pinned : lane;
+        return conn.pinned != null ? conn.pinned : lane;
     }
 
     private List<Lane> lanes() {
@@ -1548,15 +1437,5 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
 
     private Object remote() {
         return client == null ? "(not connected)" : client.remoteAddress();
-    }
-
-    private void rememberClientAttribute(CommandMessage command) {
-        if (command.argCount() == 3) {
-            clientName = ByteBufUtil.getBytes(command.arg(2));
-        } else if (command.argEqualsIgnoreCase(2, LIB_NAME)) {
-            libName = ByteBufUtil.getBytes(command.arg(3));
-        } else {
-            libVersion = ByteBufUtil.getBytes(command.arg(3));
-        }
     }
 }
