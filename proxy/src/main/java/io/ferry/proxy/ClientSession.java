@@ -278,11 +278,16 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
         if (affinity == Affinity.OWN_CONNECTION) {
             return sendConnectionBound(command, info, route, withTarget);
         }
+        if (info.isWrite() && !context.journal.accepting()) {
+            // writes.overflow REJECT_WRITES: no write runs without its record in the writes log.
+            return answer(command, ProxyReplies.error(ProxyReplies.WRITES_LOG_FULL));
+        }
         if (!withTarget) {
             if (info.isWrite()) {
                 source.lastWrite = null;
             }
-            return sendSingle(command, source, ReplyKind.FORWARD, null, info.isWrite());
+            WriteTrace trace = info.isWrite() ? traceIfJournaled(command, info, route) : null;
+            return sendSingle(command, source, ReplyKind.FORWARD, trace, info.isWrite());
         }
         return sendRouted(command, info, route);
     }

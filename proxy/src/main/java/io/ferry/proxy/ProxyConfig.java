@@ -1,5 +1,7 @@
 package io.ferry.proxy;
 
+import io.ferry.proxy.kafka.WriteLogOptions;
+import io.ferry.proxy.kafka.WriteLogOverflow;
 import io.ferry.resp.RespLimits;
 import io.ferry.schemas.ReadMode;
 import io.ferry.schemas.WritePolicy;
@@ -30,6 +32,7 @@ import java.util.Optional;
  * @param targetTls how to speak TLS to a {@code rediss://} target
  * @param route where writes and reads go until the control topic says otherwise
  * @param mirrorTimeout how long the side that does not answer a client may take; zero: no limit
+ * @param kafka the writes log, traffic log and control topic; null: none
  */
 public record ProxyConfig(
         HostPort listen,
@@ -46,7 +49,8 @@ public record ProxyConfig(
         RedisUri target,
         TlsOptions targetTls,
         MigrationRoute route,
-        Duration mirrorTimeout) {
+        Duration mirrorTimeout,
+        ProxyKafka kafka) {
 
     public ProxyConfig {
         Objects.requireNonNull(listen, "listen");
@@ -105,7 +109,20 @@ public record ProxyConfig(
                                 WritePolicy.valueOf(settings.getString(ProxySettings.WRITE_POLICY)),
                                 ReadMode.valueOf(settings.getString(ProxySettings.READ_MODE)),
                                 settings.getInt(ProxySettings.RATIO)),
-                Duration.ofMillis(settings.getLong(ProxySettings.MIRROR_TIMEOUT_MS)));
+                Duration.ofMillis(settings.getLong(ProxySettings.MIRROR_TIMEOUT_MS)),
+                settings.getString(ProxySettings.KAFKA) == null
+                        ? null
+                        : new ProxyKafka(
+                                settings.getString(ProxySettings.KAFKA),
+                                settings.getString(ProxySettings.TOPIC_PREFIX),
+                                new WriteLogOptions(
+                                        settings.getInt(ProxySettings.WRITES_QUEUE_CAPACITY),
+                                        settings.getInt(ProxySettings.WRITES_OVERFLOW_KEYS),
+                                        WriteLogOverflow.valueOf(settings.getString(ProxySettings.WRITES_OVERFLOW)),
+                                        Duration.ofMillis(settings.getLong(ProxySettings.WRITES_DELIVERY_TIMEOUT_MS))),
+                                settings.getDouble(ProxySettings.TRAFFIC_SAMPLE_RATE),
+                                settings.getInt(ProxySettings.TRAFFIC_QUEUE_CAPACITY),
+                                settings.getString(ProxySettings.CONTROL_RUN_ID)));
     }
 
     /** A builder starting from this configuration, to derive a variant (tests, embedding). */
@@ -130,6 +147,7 @@ public record ProxyConfig(
         private TlsOptions targetTls;
         private MigrationRoute route;
         private Duration mirrorTimeout;
+        private ProxyKafka kafka;
 
         private Builder(ProxyConfig from) {
             listen = from.listen;
@@ -147,6 +165,12 @@ public record ProxyConfig(
             targetTls = from.targetTls;
             route = from.route;
             mirrorTimeout = from.mirrorTimeout;
+            kafka = from.kafka;
+        }
+
+        public Builder kafka(ProxyKafka options) {
+            this.kafka = options;
+            return this;
         }
 
         /** A target, with writes and reads as {@code route} says. */
@@ -222,7 +246,8 @@ public record ProxyConfig(
                     target,
                     targetTls,
                     route,
-                    mirrorTimeout);
+                    mirrorTimeout,
+                    kafka);
         }
     }
 

@@ -11,6 +11,8 @@ final class ProxyReplies {
             + "and select the RESP protocol version at the same time";
     static final String SOURCE_LOST = "ERR Ferry: the connection to the source was lost";
     static final String SHUTTING_DOWN = "ERR Ferry: this proxy is shutting down";
+    static final String WRITES_LOG_FULL =
+            "ERR Ferry: the writes log cannot keep up (Kafka slow or down, writes.overflow REJECT_WRITES); the write was not run";
 
     private ProxyReplies() {}
 

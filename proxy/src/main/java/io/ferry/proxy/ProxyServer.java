@@ -1,9 +1,14 @@
 package io.ferry.proxy;
 
+import io.ferry.proxy.kafka.ControlFollower;
+import io.ferry.proxy.kafka.KafkaTopics;
+import io.ferry.proxy.kafka.TrafficLog;
+import io.ferry.proxy.kafka.WriteLog;
 import io.ferry.resp.RespDecoder;
 import io.ferry.resp.RespEncoder;
 import io.ferry.schemas.MigrationState;
 import io.ferry.schemas.Side;
+import io.ferry.schemas.TopicRegistry;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -17,6 +22,7 @@ import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.timeout.IdleStateHandler;
+import org.apache.kafka.clients.CommonClientConfigs;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -48,6 +54,11 @@ public final class ProxyServer implements AutoCloseable {
 
     private final SessionContext context;
     private final MeterRegistry meters;
+    /** Null without Kafka. */
+    private final WriteLog writeLog;
+
+    private final TrafficLog trafficLog;
+    private final ControlFollower follower;
     private final SourceCommandTable commands;
     private final Map<EventLoop, SharedSource> sharedSources = new ConcurrentHashMap<>();
     private final Map<EventLoop, SharedSource> sharedTargets = new ConcurrentHashMap<>();
@@ -65,8 +76,23 @@ public final class ProxyServer implements AutoCloseable {
                 ? null
                 : new Backend(config.target(), config.targetTls(), transport, config.outputBufferLimit());
         this.meters = meters;
-        this.context =
-                new SessionContext(config.nodeId(), config.route(), WriteJournals.NONE, TrafficJournal.NONE, meters);
+        if (config.kafka() != null) {
+            ProxyKafka kafka = config.kafka();
+            Map<String, Object> client = Map.of(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+            TopicRegistry topics = KafkaTopics.ensure(client, kafka.topicPrefix());
+            this.writeLog = new WriteLog(kafka.writeLog(), client, topics, config.nodeId(), meters);
+            this.trafficLog =
+                    new TrafficLog(kafka.trafficSampleRate(), kafka.trafficQueueCapacity(), client, topics, meters);
+        } else {
+            this.writeLog = null;
+            this.trafficLog = null;
+        }
+        this.context = new SessionContext(
+                config.nodeId(),
+                config.route(),
+                writeLog != null ? writeLog : WriteJournals.NONE,
+                trafficLog != null ? trafficLog : TrafficJournal.NONE,
+                meters);
         Gauge.builder("ferry.proxy.connections", connections, AtomicInteger::get)
                 .description("Client connections open")
                 .register(meters);
@@ -94,6 +120,10 @@ public final class ProxyServer implements AutoCloseable {
                     .channel();
         } catch (InterruptedException | RuntimeException e) {
             group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+            if (writeLog != null) {
+                writeLog.close();
+                trafficLog.close();
+            }
             throw e;
         }
         log.info(
@@ -106,6 +136,23 @@ public final class ProxyServer implements AutoCloseable {
                 config.sourceConnections());
         if (target != null) {
             log.info("proxy {} target {}; route {}", config.nodeId(), config.target(), config.route());
+        }
+        if (config.kafka() != null) {
+            ProxyKafka kafka = config.kafka();
+            this.follower = new ControlFollower(
+                    Map.of(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()),
+                    TopicRegistry.builder().prefix(kafka.topicPrefix()).build(),
+                    kafka.runId(),
+                    this::applyState);
+            log.info(
+                    "proxy {} publishes to Kafka {} (topics {}.*), captures {}% of commands, follows the control topic{}",
+                    config.nodeId(),
+                    kafka.bootstrapServers(),
+                    kafka.topicPrefix(),
+                    Math.round(kafka.trafficSampleRate() * 100),
+                    kafka.runId().isEmpty() ? "" : " for run " + kafka.runId());
+        } else {
+            this.follower = null;
         }
     }
 
@@ -157,6 +204,11 @@ public final class ProxyServer implements AutoCloseable {
             log.info("proxy {} now routes by {}", config.nodeId(), next);
         }
         return taken;
+    }
+
+    /** Whether the control topic was readable lately and the epoch followed; null without Kafka. */
+    public ControlFollower.Status controlStatus() {
+        return follower == null ? null : follower.status();
     }
 
     /** Reads whose two sides answered differently, since start (VERSION_COMPARE, REPLICATED). */
@@ -251,6 +303,15 @@ public final class ProxyServer implements AutoCloseable {
                     sessions.size());
         }
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        if (follower != null) {
+            follower.close();
+        }
+        if (writeLog != null) {
+            writeLog.close();
+        }
+        if (trafficLog != null) {
+            trafficLog.close();
+        }
         log.info("proxy {} stopped", config.nodeId());
     }
 }

@@ -1,5 +1,6 @@
 package io.ferry.proxy;
 
+import io.ferry.proxy.kafka.WriteLogOverflow;
 import io.ferry.schemas.ReadMode;
 import io.ferry.schemas.Strategy;
 import io.ferry.schemas.WritePolicy;
@@ -42,6 +43,13 @@ public final class ProxySettings {
     public static final String MIRROR_TIMEOUT_MS = "mirror-timeout-ms";
     public static final String KAFKA = "kafka";
     public static final String TOPIC_PREFIX = "topic-prefix";
+    public static final String WRITES_QUEUE_CAPACITY = "writes.queue-capacity";
+    public static final String WRITES_OVERFLOW = "writes.overflow";
+    public static final String WRITES_OVERFLOW_KEYS = "writes.overflow-keys";
+    public static final String WRITES_DELIVERY_TIMEOUT_MS = "writes.delivery-timeout-ms";
+    public static final String TRAFFIC_SAMPLE_RATE = "traffic.sample-rate";
+    public static final String TRAFFIC_QUEUE_CAPACITY = "traffic.queue-capacity";
+    public static final String CONTROL_RUN_ID = "control.run-id";
     public static final String NODE_ID = "node-id";
     public static final String MAX_CONNECTIONS = "max-connections";
     public static final String IDLE_TIMEOUT_MS = "idle-timeout-ms";
@@ -192,6 +200,61 @@ public final class ProxySettings {
                             new ConfigDef.NonEmptyStringWithoutControlChars(),
                             Importance.LOW,
                             "Prefix of Ferry's Kafka topic names (prefix.writes, ...).")
+                    .define(
+                            WRITES_QUEUE_CAPACITY,
+                            Type.INT,
+                            100_000,
+                            Range.between(1, 10_000_000),
+                            Importance.LOW,
+                            "Write records waiting for Kafka, at most; beyond, writes.overflow applies.")
+                    .define(
+                            WRITES_OVERFLOW,
+                            Type.STRING,
+                            WriteLogOverflow.FLAG_KEYS.name(),
+                            Validators.oneOf(WriteLogOverflow.class),
+                            Importance.MEDIUM,
+                            "When the writes log cannot take a record (queue full, Kafka down): FLAG_KEYS, the "
+                                    + "write goes ahead and its keys are published for repair when Kafka is back; "
+                                    + "REJECT_WRITES, the write is refused with an error while the queue is full.")
+                    .define(
+                            WRITES_OVERFLOW_KEYS,
+                            Type.INT,
+                            1_000_000,
+                            Range.between(0, 100_000_000),
+                            Importance.LOW,
+                            "Keys kept for repair while Kafka cannot take records, at most; more are counted "
+                                    + "(ferry.writes.overflow.lost) and reported.")
+                    .define(
+                            WRITES_DELIVERY_TIMEOUT_MS,
+                            Type.LONG,
+                            10_000L,
+                            Range.between(1_000, 600_000),
+                            Importance.LOW,
+                            "How long Kafka may take to acknowledge a write record before its keys are kept "
+                                    + "for repair, in ms.")
+                    .define(
+                            TRAFFIC_SAMPLE_RATE,
+                            Type.DOUBLE,
+                            1.0,
+                            Range.between(0.0, 1.0),
+                            Importance.MEDIUM,
+                            "Share of commands captured on the traffic topic (with the reply's digest and "
+                                    + "first 4 KiB), 0 to 1.")
+                    .define(
+                            TRAFFIC_QUEUE_CAPACITY,
+                            Type.INT,
+                            50_000,
+                            Range.between(1, 10_000_000),
+                            Importance.LOW,
+                            "Traffic records waiting for Kafka, at most; more are dropped and counted "
+                                    + "(ferry.traffic.dropped), never a client request.")
+                    .define(
+                            CONTROL_RUN_ID,
+                            Type.STRING,
+                            "",
+                            Importance.LOW,
+                            "The migration run whose state this proxy follows on the control topic; empty: the "
+                                    + "migration state with the highest epoch.")
                     .define(
                             NODE_ID,
                             Type.STRING,

@@ -7,7 +7,7 @@ import io.ferry.schemas.TrafficRecord;
  * io.ferry.proxy.kafka.TrafficLog}), or nowhere. Called from event loops: implementations never
  * block, and drop (and count) what they cannot take. Thread-safe.
  */
-interface TrafficJournal {
+public interface TrafficJournal {
     /** No capture: {@link #sample()} is always false. */
     TrafficJournal NONE = new TrafficJournal() {
         @Override

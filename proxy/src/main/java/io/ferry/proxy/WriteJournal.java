@@ -7,7 +7,7 @@ import io.ferry.schemas.WriteRecord;
  * (see {@code io.ferry.proxy.kafka.WriteLog}), or nowhere for a proxy without Kafka. Called from event
  * loops: implementations never block. Thread-safe.
  */
-interface WriteJournal {
+public interface WriteJournal {
     /** False while the journal cannot take records and its overflow policy says to refuse writes. */
     boolean accepting();
 

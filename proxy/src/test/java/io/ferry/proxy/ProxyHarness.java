@@ -45,7 +45,8 @@ final class ProxyHarness {
                 null,
                 TlsOptions.DEFAULTS,
                 MigrationRoute.PASSTHROUGH,
-                Duration.ofSeconds(2));
+                Duration.ofSeconds(2),
+                null);
     }
 
     static RedisURI uri(ProxyServer proxy) {

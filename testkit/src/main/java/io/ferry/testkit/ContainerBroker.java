@@ -34,6 +34,22 @@ final class ContainerBroker implements TestKafka.KafkaBroker {
     }
 
     @Override
+    public void suspend() {
+        container
+                .getDockerClient()
+                .pauseContainerCmd(container.getContainerId())
+                .exec();
+    }
+
+    @Override
+    public void resume() {
+        container
+                .getDockerClient()
+                .unpauseContainerCmd(container.getContainerId())
+                .exec();
+    }
+
+    @Override
     public void close() {
         if (container != null) {
             container.stop();

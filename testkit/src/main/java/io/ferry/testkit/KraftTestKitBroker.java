@@ -40,6 +40,23 @@ final class KraftTestKitBroker implements TestKafka.KafkaBroker {
     }
 
     @Override
+    public void suspend() {
+        // The broker half of the combined node: clients lose it; the controller keeps the metadata.
+        for (kafka.server.BrokerServer broker : cluster.brokers().values()) {
+            broker.shutdown();
+            broker.awaitShutdown();
+        }
+    }
+
+    @Override
+    public void resume() throws Exception {
+        for (kafka.server.BrokerServer broker : cluster.brokers().values()) {
+            broker.startup();
+        }
+        cluster.waitForReadyBrokers();
+    }
+
+    @Override
     public void close() throws Exception {
         if (cluster != null) {
             cluster.close();

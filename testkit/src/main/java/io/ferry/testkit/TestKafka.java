@@ -60,6 +60,21 @@ public final class TestKafka implements BeforeAllCallback, AfterAllCallback {
     }
 
     /** The {@code bootstrap.servers} string of the running broker. */
+    /**
+     * Stops the broker mid-test, as an outage would: clients get no answer until {@link #restart()}.
+     * The data and the bootstrap address are kept.
+     */
+    public synchronized void stop() throws Exception {
+        log.info("stopping Kafka at {} (fault injection)", broker.bootstrapServers());
+        broker.suspend();
+    }
+
+    /** Starts the broker stopped by {@link #stop()} again, at the same address, and waits until it serves. */
+    public synchronized void restart() throws Exception {
+        broker.resume();
+        log.info("Kafka at {} serves again", broker.bootstrapServers());
+    }
+
     public String bootstrapServers() {
         if (broker == null) {
             throw new IllegalStateException("TestKafka must be registered with @RegisterExtension on a static field");
@@ -120,5 +135,11 @@ public final class TestKafka implements BeforeAllCallback, AfterAllCallback {
         void start() throws Exception;
 
         String bootstrapServers();
+
+        /** Stops serving clients, keeping the data, until {@link #resume()}. */
+        void suspend() throws Exception;
+
+        /** Serves clients again at the same address, with the data it had. */
+        void resume() throws Exception;
     }
 }
