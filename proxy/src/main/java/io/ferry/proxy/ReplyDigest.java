@@ -26,6 +26,30 @@ final class ReplyDigest {
 
     private ReplyDigest() {}
 
+    /** A digest and the size of the reply's encoding, from one encoding. */
+    record Sized(byte[] digest, int size) {}
+
+    static Sized sized(RespMessage reply, boolean unordered) {
+        if (unordered && reply instanceof AggregateMessage) {
+            return new Sized(of(reply, true), size(reply));
+        }
+        ByteBuf encoded = RespEncoder.encode(ByteBufAllocator.DEFAULT, reply);
+        try {
+            MessageDigest sha = sha256();
+            sha.update(encoded.nioBuffer());
+            return new Sized(Arrays.copyOf(sha.digest(), LENGTH), encoded.readableBytes());
+        } finally {
+            encoded.release();
+        }
+    }
+
+    /** The digest of RESP bytes already encoded (read, not consumed). */
+    static byte[] ofEncoded(ByteBuf encoded) {
+        MessageDigest sha = sha256();
+        sha.update(encoded.nioBuffer());
+        return Arrays.copyOf(sha.digest(), LENGTH);
+    }
+
     static byte[] of(RespMessage reply, boolean unordered) {
         MessageDigest sha = sha256();
         if (unordered && reply instanceof AggregateMessage aggregate) {
@@ -72,11 +96,18 @@ final class ReplyDigest {
         }
     }
 
-    private static MessageDigest sha256() {
+    /** One instance per thread: looking one up per reply costs more than the digest of a small one. */
+    private static final ThreadLocal<MessageDigest> SHA256 = ThreadLocal.withInitial(() -> {
         try {
             return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("every Java platform has SHA-256", e);
         }
+    });
+
+    private static MessageDigest sha256() {
+        MessageDigest sha = SHA256.get();
+        sha.reset();
+        return sha;
     }
 }

@@ -13,11 +13,8 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 
 import java.nio.ByteBuffer;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 
@@ -30,9 +27,19 @@ final class TrafficTrace {
     /** Arguments (all together) and reply bodies beyond this many bytes are cut, and marked so. */
     static final int MAX_CAPTURE_BYTES = 4096;
 
-    private final TrafficRecord.Builder record;
     private final long startNanos = System.nanoTime();
     private final boolean unorderedReply;
+    private final String node;
+    private final String connection;
+    private final long sequence;
+    private final Instant received = Instant.now();
+    private final int db;
+    private final String command;
+    private final CommandClass commandClass;
+    private final List<ByteBuffer> keys;
+    private final List<ByteBuffer> args;
+    private final boolean argsTruncated;
+    private final int protocol;
 
     TrafficTrace(
             CommandMessage command,
@@ -49,7 +56,7 @@ final class TrafficTrace {
             keyList.add(copy(command.arg(keys.index(i)), Integer.MAX_VALUE));
         }
         int first = info.isSubcommand() ? 2 : 1;
-        List<ByteBuffer> args = new ArrayList<>(Math.max(0, command.argCount() - first));
+        List<ByteBuffer> argList = new ArrayList<>(Math.max(0, command.argCount() - first));
         int budget = MAX_CAPTURE_BYTES;
         boolean truncated = false;
         for (int i = first; i < command.argCount(); i++) {
@@ -59,21 +66,18 @@ final class TrafficTrace {
                 break;
             }
             budget -= arg.readableBytes();
-            args.add(copy(arg, Integer.MAX_VALUE));
+            argList.add(copy(arg, Integer.MAX_VALUE));
         }
-        this.record = TrafficRecord.newBuilder()
-                .setOrigin(Origin.PROXY)
-                .setNode(node)
-                .setConnection(connection)
-                .setSequence(sequence)
-                .setTimestampMicros(Instant.now())
-                .setDb(db)
-                .setCommand(WriteTrace.commandName(info, command))
-                .setCommandClass(commandClass(info, command))
-                .setKeys(keyList)
-                .setArgs(args)
-                .setArgsTruncated(truncated)
-                .setProtocol(protocol);
+        this.node = node;
+        this.connection = connection;
+        this.sequence = sequence;
+        this.db = db;
+        this.command = WriteTrace.commandName(info, command);
+        this.commandClass = commandClass(info, command);
+        this.keys = keyList;
+        this.args = argList;
+        this.argsTruncated = truncated;
+        this.protocol = protocol;
     }
 
     /** The record, with {@code reply} (still owned by the caller) served by {@code side}. */
@@ -81,16 +85,28 @@ final class TrafficTrace {
         ByteBuf encoded = RespEncoder.encode(ByteBufAllocator.DEFAULT, reply);
         try {
             int size = encoded.readableBytes();
-            byte[] digest = unorderedReply ? ReplyDigest.of(reply, true) : sha(encoded);
-            return record.setResponseType(
-                            reply.type().name().toLowerCase(Locale.ROOT).replace('_', '-'))
-                    .setResponseDigest(ByteBuffer.wrap(digest))
-                    .setResponseBody(copy(encoded, MAX_CAPTURE_BYTES))
-                    .setResponseTruncated(size > MAX_CAPTURE_BYTES)
-                    .setResponseSize(size)
-                    .setLatencyMicros((System.nanoTime() - startNanos) / 1000)
-                    .setSide(side)
-                    .build();
+            byte[] digest = unorderedReply ? ReplyDigest.of(reply, true) : ReplyDigest.ofEncoded(encoded);
+            // The all-arguments constructor: the builder validates and copies defaults, per record.
+            return new TrafficRecord(
+                    Origin.PROXY,
+                    node,
+                    connection,
+                    sequence,
+                    received,
+                    db,
+                    command,
+                    commandClass,
+                    keys,
+                    args,
+                    argsTruncated,
+                    protocol,
+                    reply.type().name().toLowerCase(Locale.ROOT).replace('_', '-'),
+                    ByteBuffer.wrap(digest),
+                    copy(encoded, MAX_CAPTURE_BYTES),
+                    size > MAX_CAPTURE_BYTES,
+                    (long) size,
+                    (System.nanoTime() - startNanos) / 1000,
+                    side);
         } finally {
             encoded.release();
         }
@@ -109,16 +125,6 @@ final class TrafficTrace {
             case BLOCKING -> CommandClass.BLOCKING;
             case UNKNOWN -> CommandClass.UNKNOWN;
         };
-    }
-
-    private static byte[] sha(ByteBuf encoded) {
-        try {
-            MessageDigest sha = MessageDigest.getInstance("SHA-256");
-            sha.update(encoded.nioBuffer());
-            return Arrays.copyOf(sha.digest(), ReplyDigest.LENGTH);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every Java platform has SHA-256", e);
-        }
     }
 
     private static ByteBuffer copy(ByteBuf buf, int limit) {

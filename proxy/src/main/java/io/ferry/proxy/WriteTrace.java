@@ -124,12 +124,13 @@ final class WriteTrace {
 
     /** The reply of {@code side}. */
     void replied(Side side, RespMessage reply) {
-        byte[] digest = ReplyDigest.of(reply, unorderedReply);
+        ReplyDigest.Sized sized = ReplyDigest.sized(reply, unorderedReply);
+        byte[] digest = sized.digest();
         long latency = (System.nanoTime() - startNanos) / 1000;
         SideResult result = reply instanceof ErrorMessage error
                 ? new SideResult(Outcome.ERROR, error.text(), ByteBuffer.wrap(digest), latency)
                 : new SideResult(Outcome.OK, null, ByteBuffer.wrap(digest), latency);
-        int size = ReplyDigest.size(reply);
+        int size = sized.size();
         if (side == Side.SOURCE) {
             source = result;
             sourceDigest = digest;
@@ -175,21 +176,21 @@ final class WriteTrace {
         if (flags.contains(WriteFlag.TARGET_FAILED)) {
             flags.add(WriteFlag.REPAIR);
         }
-        return WriteRecord.newBuilder()
-                .setNode(node)
-                .setConnection(connection)
-                .setSequence(sequence)
-                .setTimestampMicros(java.time.Instant.ofEpochSecond(0, timestampMicros * 1000))
-                .setDb(db)
-                .setCommand(command)
-                .setKeys(keys)
-                .setArgs(args)
-                .setArgsTruncated(argsTruncated)
-                .setSource(source)
-                .setTarget(target)
-                .setFlags(new ArrayList<>(flags))
-                .setEpoch(epoch)
-                .build();
+        // The all-arguments constructor: the builder validates and copies defaults, per record.
+        return new WriteRecord(
+                node,
+                connection,
+                sequence,
+                java.time.Instant.ofEpochSecond(0, timestampMicros * 1000),
+                db,
+                command,
+                keys,
+                args,
+                argsTruncated,
+                source,
+                target,
+                new ArrayList<>(flags),
+                epoch);
     }
 
     /** Upper case, with the subcommand: {@code "SET"}, {@code "CLIENT SETNAME"}; bounded for unknown ones. */
