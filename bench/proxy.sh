@@ -316,7 +316,9 @@ if [[ $FERRY_MODE == dual-write-capture ]]; then
     exit 1
   fi
   log "Kafka on 127.0.0.1:$kafka_port (pid $kafka_pid)"
-  ferry_args+=(--kafka "127.0.0.1:$kafka_port" --traffic.sample-rate 1.0)
+  ferry_args+=(--kafka "127.0.0.1:$kafka_port")
+  # Every command captured unless FERRY_ARGS says otherwise.
+  [[ " ${ferry_args[*]} " == *" --traffic.sample-rate "* ]] || ferry_args+=(--traffic.sample-rate 1.0)
 fi
 
 ferry_status=""  # empty when it runs; otherwise why it does not
