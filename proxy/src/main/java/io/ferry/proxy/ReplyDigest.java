@@ -35,9 +35,7 @@ final class ReplyDigest {
         }
         ByteBuf encoded = RespEncoder.encode(ByteBufAllocator.DEFAULT, reply);
         try {
-            MessageDigest sha = sha256();
-            sha.update(encoded.nioBuffer());
-            return new Sized(Arrays.copyOf(sha.digest(), LENGTH), encoded.readableBytes());
+            return new Sized(ofEncoded(encoded), encoded.readableBytes());
         } finally {
             encoded.release();
         }
@@ -45,9 +43,20 @@ final class ReplyDigest {
 
     /** The digest of RESP bytes already encoded (read, not consumed). */
     static byte[] ofEncoded(ByteBuf encoded) {
-        MessageDigest sha = sha256();
+        PerThread state = PER_THREAD.get();
+        int length = encoded.readableBytes();
+        boolean small = length <= PerThread.MEMO_BYTES;
+        if (small && state.remembers(encoded)) {
+            return state.digest.clone();
+        }
+        MessageDigest sha = state.sha;
+        sha.reset();
         sha.update(encoded.nioBuffer());
-        return Arrays.copyOf(sha.digest(), LENGTH);
+        byte[] digest = Arrays.copyOf(sha.digest(), LENGTH);
+        if (small) {
+            state.remember(encoded, digest);
+        }
+        return digest;
     }
 
     static byte[] of(RespMessage reply, boolean unordered) {
@@ -96,17 +105,52 @@ final class ReplyDigest {
         }
     }
 
-    /** One instance per thread: looking one up per reply costs more than the digest of a small one. */
-    private static final ThreadLocal<MessageDigest> SHA256 = ThreadLocal.withInitial(() -> {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every Java platform has SHA-256", e);
+    /**
+     * Per thread: a SHA-256 instance (looking one up per reply costs more than the digest of a small
+     * one) and the last small reply digested with its digest, since the same short reply ({@code +OK},
+     * {@code :1}) comes back again and again.
+     */
+    private static final class PerThread {
+        static final int MEMO_BYTES = 64;
+
+        final MessageDigest sha;
+        final byte[] encoded = new byte[MEMO_BYTES];
+        int length = -1;
+        byte[] digest;
+
+        PerThread() {
+            try {
+                sha = MessageDigest.getInstance("SHA-256");
+            } catch (NoSuchAlgorithmException e) {
+                throw new IllegalStateException("every Java platform has SHA-256", e);
+            }
         }
-    });
+
+        boolean remembers(ByteBuf bytes) {
+            int n = bytes.readableBytes();
+            if (n != length) {
+                return false;
+            }
+            int from = bytes.readerIndex();
+            for (int i = 0; i < n; i++) {
+                if (bytes.getByte(from + i) != encoded[i]) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        void remember(ByteBuf bytes, byte[] digest) {
+            length = bytes.readableBytes();
+            bytes.getBytes(bytes.readerIndex(), encoded, 0, length);
+            this.digest = digest.clone();
+        }
+    }
+
+    private static final ThreadLocal<PerThread> PER_THREAD = ThreadLocal.withInitial(PerThread::new);
 
     private static MessageDigest sha256() {
-        MessageDigest sha = SHA256.get();
+        MessageDigest sha = PER_THREAD.get().sha;
         sha.reset();
         return sha;
     }

@@ -3,6 +3,7 @@ package io.ferry.proxy;
 import io.ferry.resp.CommandMessage;
 import io.ferry.resp.RespEncoder;
 import io.ferry.resp.RespMessage;
+import io.ferry.resp.RespType;
 import io.ferry.resp.command.CommandInfo;
 import io.ferry.resp.command.KeyPositions;
 import io.ferry.schemas.CommandClass;
@@ -100,7 +101,7 @@ final class TrafficTrace {
                     args,
                     argsTruncated,
                     protocol,
-                    reply.type().name().toLowerCase(Locale.ROOT).replace('_', '-'),
+                    typeName(reply),
                     ByteBuffer.wrap(digest),
                     copy(encoded, MAX_CAPTURE_BYTES),
                     size > MAX_CAPTURE_BYTES,
@@ -110,6 +111,22 @@ final class TrafficTrace {
         } finally {
             encoded.release();
         }
+    }
+
+    private static final String[] TYPE_NAMES = typeNames();
+
+    /** The reply's RESP type as the schema names it: {@code "simple-string"}, {@code "bulk-string"}. */
+    private static String typeName(RespMessage reply) {
+        return TYPE_NAMES[reply.type().ordinal()];
+    }
+
+    private static String[] typeNames() {
+        RespType[] types = RespType.values();
+        String[] names = new String[types.length];
+        for (RespType type : types) {
+            names[type.ordinal()] = type.name().toLowerCase(Locale.ROOT).replace('_', '-');
+        }
+        return names;
     }
 
     /** The schema's class of a command: the command table's kind; keyless introspection counts as a read. */

@@ -196,7 +196,7 @@ final class WriteTrace {
     /** Upper case, with the subcommand: {@code "SET"}, {@code "CLIENT SETNAME"}; bounded for unknown ones. */
     static String commandName(CommandInfo info, CommandMessage message) {
         if (info.isKnown()) {
-            return info.name().toUpperCase(Locale.ROOT).replace('|', ' ');
+            return info.displayName();
         }
         ByteBuf name = message.arg(0);
         int length = Math.min(name.readableBytes(), 64);

@@ -48,6 +48,10 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T>, Seri
     private final Schema schema;
     private final SchemaHistory history;
     private final BinaryMessageEncoder<T> encoder;
+    /** Hand-written encoder for the hot records, else null: Avro's generic writer. */
+    private final RecordEncoder<T> handWritten;
+
+    private final long fingerprint;
     private final Map<Long, WriterSchema<T>> writers;
 
     private AvroSerde(Class<T> type, SchemaHistory history) {
@@ -56,6 +60,14 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T>, Seri
         this.schema = model.getSchema(type);
         this.history = history;
         this.encoder = new BinaryMessageEncoder<>(model, schema);
+        this.fingerprint = SchemaNormalization.parsingFingerprint64(schema);
+        this.handWritten = RecordEncoder.forType(type);
+        if (handWritten != null && handWritten.fingerprint() != fingerprint) {
+            throw new IllegalStateException("The hand-written encoder of " + type.getSimpleName()
+                    + " was written for schema fingerprint " + SchemaVersion.hexFingerprint(handWritten.fingerprint())
+                    + " but the schema's is " + SchemaVersion.hexFingerprint(fingerprint)
+                    + ": update " + handWritten.getClass().getSimpleName() + " to the changed schema");
+        }
         Map<Long, WriterSchema<T>> byFingerprint = new HashMap<>();
         for (SchemaVersion version : history.versions()) {
             byFingerprint.put(
@@ -64,9 +76,8 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T>, Seri
         }
         // The current schema is normally the latest version, already added. A changed schema not yet released must
         // still read back what this build writes.
-        long current = SchemaNormalization.parsingFingerprint64(schema);
         byFingerprint.computeIfAbsent(
-                current,
+                fingerprint,
                 fp -> new WriterSchema<>(
                         schema.getName() + " current, not in history (fingerprint " + SchemaVersion.hexFingerprint(fp)
                                 + ")",
@@ -114,6 +125,16 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T>, Seri
         if (!type.isInstance(data)) {
             throw new SerializationException("Cannot write a " + data.getClass().getName() + " to topic "
                     + topicName(topic) + ": its serde writes " + type.getName());
+        }
+        if (handWritten != null) {
+            try {
+                AvroOut out = new AvroOut(256);
+                out.header(fingerprint);
+                handWritten.encode(data, out);
+                return out.toByteArray();
+            } catch (RuntimeException e) {
+                // A null in a required field: Avro's writer below fails too, naming the field.
+            }
         }
         ByteArrayOutputStream out = new ByteArrayOutputStream(256);
         try {

@@ -10,12 +10,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * A bounded hand-off from event loops to one Kafka topic: {@link #offer} never blocks (it says no
@@ -27,6 +30,12 @@ import java.util.concurrent.atomic.AtomicLong;
 final class ProducerPipe<K, V extends SpecificRecord> implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ProducerPipe.class);
     private static final long WARN_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(30);
+    /** How long the thread naps when the queue is empty: the most a record waits before it is sent. */
+    private static final long EMPTY_PARK_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
+    /** How often {@link Listener#idle} is called while the queue stays empty. */
+    private static final long IDLE_INTERVAL_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+
+    private static final int DRAIN_BATCH = 512;
 
     /** Told the fate of each record, on the pipe's thread or the producer's. */
     interface Listener<V> {
@@ -34,7 +43,10 @@ final class ProducerPipe<K, V extends SpecificRecord> implements AutoCloseable {
 
         void failed(V record, Exception cause);
 
-        /** The queue ran empty; a chance to queue work kept aside. Called on the pipe's thread. */
+        /**
+         * The queue is empty; a chance to queue work kept aside. Called on the pipe's thread, every
+         * 100 ms or so while the queue stays empty.
+         */
         default void idle() {}
     }
 
@@ -107,23 +119,24 @@ final class ProducerPipe<K, V extends SpecificRecord> implements AutoCloseable {
     }
 
     private void run() {
+        List<V> batch = new ArrayList<>(DRAIN_BATCH);
+        long lastIdle = System.nanoTime();
         while (running || !queue.isEmpty()) {
-            V record;
-            try {
-                record = queue.poll(100, TimeUnit.MILLISECONDS);
-            } catch (InterruptedException e) {
-                if (!running) {
-                    break;
-                }
-                continue;
-            }
-            if (record == null) {
-                if (running) {
+            if (queue.drainTo(batch, DRAIN_BATCH) == 0) {
+                long now = System.nanoTime();
+                if (running && now - lastIdle >= IDLE_INTERVAL_NANOS) {
+                    lastIdle = now;
                     listener.idle();
                 }
+                // A timed nap instead of a blocking take: offer() then never has a sleeping thread to
+                // wake, which cost the event loop a futex call per record.
+                LockSupport.parkNanos(EMPTY_PARK_NANOS);
                 continue;
             }
-            send(record);
+            for (int i = 0; i < batch.size(); i++) {
+                send(batch.get(i));
+            }
+            batch.clear();
         }
     }
 
@@ -164,6 +177,7 @@ final class ProducerPipe<K, V extends SpecificRecord> implements AutoCloseable {
 
     void close(Duration timeout) {
         running = false;
+        LockSupport.unpark(thread);
         try {
             thread.join(timeout.toMillis());
         } catch (InterruptedException e) {

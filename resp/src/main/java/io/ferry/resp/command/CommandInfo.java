@@ -9,6 +9,7 @@ import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -59,6 +60,7 @@ public final class CommandInfo {
     static final CommandInfo UNKNOWN = new CommandInfo();
 
     private final String name;
+    private final String displayName;
     private final String topLevelName;
     private final int arity;
     private final Set<String> flagNames;
@@ -101,6 +103,7 @@ public final class CommandInfo {
             CommandDocs docs,
             boolean legacyEntry) {
         this.name = requireName(name);
+        this.displayName = name.toUpperCase(Locale.ROOT).replace('|', ' ');
         int bar = name.indexOf('|');
         this.topLevelName = bar < 0 ? name : name.substring(0, bar);
         this.arity = arity;
@@ -152,6 +155,7 @@ public final class CommandInfo {
     /** The entry for names the table does not know. */
     private CommandInfo() {
         this.name = "";
+        this.displayName = "";
         this.topLevelName = "";
         this.arity = 0;
         this.flagNames = Set.of();
@@ -230,6 +234,11 @@ public final class CommandInfo {
     /** The full lower-case name: {@code "get"}, or {@code "client|setname"} for a subcommand; empty when unknown. */
     public String name() {
         return name;
+    }
+
+    /** The name as logs and records show it: {@code "GET"}, {@code "CLIENT SETNAME"}; empty when unknown. */
+    public String displayName() {
+        return displayName;
     }
 
     /** The command's own name: {@code "client"} for {@code client|setname}, else the same as {@link #name()}. */
