@@ -105,6 +105,9 @@ case $PIN in
   *) problems+=("PIN=$PIN (expected: none or split)") ;;
 esac
 [[ $STRICT == 0 || $STRICT == 1 ]] || problems+=("STRICT=$STRICT (expected: 0 or 1)")
+# The comparison needs its tools: installed here on Debian as root (redis-tools, nutcracker), else
+# named below.
+FERRY_NEED_BENCH_TOOLS=1 "$root/scripts/ensure-tools.sh" || true
 for tool in redis-server redis-cli redis-benchmark; do
   command -v "$tool" >/dev/null 2>&1 ||
     problems+=("$tool is not installed (FERRY_NEED_BENCH_TOOLS=1 scripts/ensure-tools.sh installs it)")
@@ -579,6 +582,9 @@ for p in "${pipelines[@]}"; do ((p == 1)) && missing_p1=0; done
 
 if [[ -n $ferry_status ]]; then
   verdict="not measured: Ferry $ferry_status"
+elif ((checks == 0)); then
+  verdict="NOT CHECKED (no figures to check the targets against; is twemproxy installed?)"
+  ((STRICT)) && failures=1
 elif ((failures == 0)); then
   verdict="PASS ($checks of $checks checks)"
 else

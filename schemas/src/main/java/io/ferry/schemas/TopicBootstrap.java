@@ -59,6 +59,38 @@ public final class TopicBootstrap {
         this.timeout = timeout;
     }
 
+    /**
+     * Creates Ferry's missing topics under {@code prefix} on the cluster {@code admin} talks to, with
+     * a replication factor of {@value TopicRegistry#DEFAULT_REPLICATION_FACTOR}, or the number of
+     * brokers when there are fewer (a single local broker); returns the registry it used.
+     *
+     * @throws TopicBootstrapException when Kafka does not answer, or a topic cannot be created or is
+     *     set up wrongly
+     */
+    public static TopicRegistry ensure(Admin admin, String prefix, Duration timeout) {
+        int brokers;
+        try {
+            brokers = admin.describeCluster()
+                    .nodes()
+                    .get(timeout.toMillis(), TimeUnit.MILLISECONDS)
+                    .size();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new TopicBootstrapException(List.of("interrupted while asking Kafka for its brokers"), e);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new TopicBootstrapException(
+                    List.of("Kafka did not say which brokers it has within " + timeout + ": "
+                            + (e.getCause() == null ? e : e.getCause())),
+                    e);
+        }
+        TopicRegistry registry = TopicRegistry.builder()
+                .prefix(prefix)
+                .replicationFactor(Math.max(1, Math.min(TopicRegistry.DEFAULT_REPLICATION_FACTOR, brokers)))
+                .build();
+        new TopicBootstrap(admin, registry, timeout).run();
+        return registry;
+    }
+
     /** What a run found and did: full topic names, in {@link Topic} order. */
     public record Result(List<String> created, List<String> existing) {
         public Result {

@@ -9,7 +9,6 @@ import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The topics a proxy publishes to: created when missing (replication factor 3, or the number of
@@ -27,21 +26,10 @@ public final class KafkaTopics {
     public static TopicRegistry ensure(Map<String, Object> kafka, String prefix) {
         TopicRegistry topics = TopicRegistry.builder().prefix(prefix).build();
         try (Admin admin = Admin.create(kafka)) {
-            int brokers = admin.describeCluster()
-                    .nodes()
-                    .get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
-                    .size();
-            TopicRegistry sized = TopicRegistry.builder()
-                    .prefix(prefix)
-                    .replicationFactor(Math.max(1, Math.min(TopicRegistry.DEFAULT_REPLICATION_FACTOR, brokers)))
-                    .build();
-            new TopicBootstrap(admin, sized, TIMEOUT).run();
-            return sized;
+            return TopicBootstrap.ensure(admin, prefix, TIMEOUT);
         } catch (TopicBootstrapException e) {
             log.error("Kafka topics {}.* are not as Ferry needs them: {}", prefix, e.getMessage());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (Exception e) {
+        } catch (RuntimeException e) {
             log.error("Kafka did not answer at start-up ({}); serving, and publishing once it answers", e.toString());
         }
         return topics;

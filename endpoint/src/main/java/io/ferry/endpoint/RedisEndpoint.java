@@ -1,0 +1,140 @@
+package io.ferry.endpoint;
+
+import io.ferry.settings.RedisUri;
+import io.ferry.settings.TlsOptions;
+import io.lettuce.core.ClientOptions;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.SocketOptions;
+import io.lettuce.core.SslOptions;
+import io.lettuce.core.SslVerifyMode;
+import io.lettuce.core.TimeoutOptions;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.codec.ByteArrayCodec;
+import io.lettuce.core.resource.ClientResources;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * A Redis endpoint a worker connects to: its role (for messages), URI (credentials, database, TLS)
+ * and TLS settings. {@link #open} gives a Lettuce client whose connections speak raw bytes, since
+ * keys and values are binary. {@link #toString()} never shows the password. Immutable.
+ *
+ * @param role what the endpoint is to the migration, e.g. {@code "source"}; names it in errors
+ * @param uri where it is and how to log in
+ * @param tls how to speak TLS to it when the URI is {@code rediss://}
+ * @param commandTimeout how long one command may take before it fails
+ */
+public record RedisEndpoint(String role, RedisUri uri, TlsOptions tls, Duration commandTimeout) {
+    public static final Duration DEFAULT_COMMAND_TIMEOUT = Duration.ofSeconds(30);
+
+    public RedisEndpoint {
+        Objects.requireNonNull(role, "role");
+        Objects.requireNonNull(uri, "uri");
+        Objects.requireNonNull(tls, "tls");
+        Objects.requireNonNull(commandTimeout, "commandTimeout");
+    }
+
+    /** An endpoint with the default TLS settings and command timeout. */
+    public static RedisEndpoint of(String role, String uri) {
+        return new RedisEndpoint(role, RedisUri.parse(uri), TlsOptions.DEFAULTS, DEFAULT_COMMAND_TIMEOUT);
+    }
+
+    /** The same endpoint on database {@code db}. */
+    public RedisEndpoint withDb(int db) {
+        return new RedisEndpoint(
+                role,
+                new RedisUri(uri.tls(), uri.host(), uri.port(), db, uri.username(), uri.password()),
+                tls,
+                commandTimeout);
+    }
+
+    /** A client for this endpoint, sharing {@code resources}; the caller shuts it down. */
+    public Client open(ClientResources resources) {
+        RedisURI.Builder builder = RedisURI.builder()
+                .withHost(uri.host())
+                .withPort(uri.port())
+                .withDatabase(uri.db())
+                .withTimeout(commandTimeout)
+                .withSsl(uri.tls());
+        if (uri.tls()) {
+            builder.withVerifyPeer(tls.verifyHostname() ? SslVerifyMode.FULL : SslVerifyMode.CA);
+        }
+        if (uri.password().isPresent()) {
+            char[] password = uri.password().get().toCharArray();
+            if (uri.username().isPresent()) {
+                builder.withAuthentication(uri.username().get(), password);
+            } else {
+                builder.withPassword(password);
+            }
+        }
+        RedisClient client = RedisClient.create(resources, builder.build());
+        ClientOptions.Builder options = ClientOptions.builder()
+                .autoReconnect(true)
+                .socketOptions(SocketOptions.builder()
+                        .connectTimeout(Duration.ofSeconds(10))
+                        .build())
+                .timeoutOptions(TimeoutOptions.enabled(commandTimeout))
+                .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS);
+        if (uri.tls()) {
+            SslOptions.Builder ssl = SslOptions.builder().jdkSslProvider();
+            tls.caFile().ifPresent(file -> ssl.trustManager(file.toFile()));
+            if (tls.hasClientCertificate()) {
+                ssl.keyManager(
+                        tls.certFile().orElseThrow().toFile(),
+                        tls.keyFile().orElseThrow().toFile(),
+                        null);
+            }
+            options.sslOptions(ssl.build());
+        }
+        client.setOptions(options.build());
+        return new Client(this, client);
+    }
+
+    @Override
+    public String toString() {
+        return role + " " + uri;
+    }
+
+    /** A Lettuce client for one endpoint; connections speak raw bytes. */
+    public static final class Client implements AutoCloseable {
+        private final RedisEndpoint endpoint;
+        private final RedisClient client;
+
+        private Client(RedisEndpoint endpoint, RedisClient client) {
+            this.endpoint = endpoint;
+            this.client = client;
+        }
+
+        public RedisEndpoint endpoint() {
+            return endpoint;
+        }
+
+        /**
+         * A new connection.
+         *
+         * @throws EndpointException naming the endpoint (never its password) when it cannot connect or log in
+         */
+        public StatefulRedisConnection<byte[], byte[]> connect() {
+            try {
+                return client.connect(ByteArrayCodec.INSTANCE);
+            } catch (RuntimeException e) {
+                throw new EndpointException("cannot connect to the " + endpoint + ": " + rootMessage(e), e);
+            }
+        }
+
+        @Override
+        public void close() {
+            client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+        }
+
+        private static String rootMessage(Throwable e) {
+            Throwable root = e;
+            while (root.getCause() != null && root.getCause() != root) {
+                root = root.getCause();
+            }
+            return root == e ? String.valueOf(e.getMessage()) : e.getMessage() + " (" + root.getMessage() + ")";
+        }
+    }
+}

@@ -1,0 +1,255 @@
+package io.ferry.mover;
+
+import io.ferry.endpoint.RedisEndpoint;
+import io.ferry.endpoint.ServerFacts;
+import io.ferry.schemas.TopicBootstrap;
+import io.ferry.schemas.TopicRegistry;
+import io.ferry.schemas.TypedTopic;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.resource.ClientResources;
+import io.lettuce.core.resource.DefaultClientResources;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
+
+/**
+ * A one-shot historical copy in one process: the scanner and {@code workers} mover workers, joined
+ * through Kafka as separate processes would be. {@link #run} returns when every database was
+ * scanned to its end and the workers committed every task the scan published, or when {@link
+ * #stop} is called; run again with the same run id and Kafka, it resumes where it stopped. Thread-safe
+ * for {@link #stop}; {@link #run} once.
+ */
+public final class CopyRun {
+    private static final Logger log = LoggerFactory.getLogger(CopyRun.class);
+    private static final Duration KAFKA_TIMEOUT = Duration.ofSeconds(30);
+
+    /** What a run needs. */
+    public record Options(
+            String runId,
+            RedisEndpoint source,
+            RedisEndpoint target,
+            Map<String, Object> kafka,
+            String topicPrefix,
+            ScanOptions scan,
+            CopyOptions copy,
+            int workers) {
+        public Options {
+            Objects.requireNonNull(runId, "runId");
+            Objects.requireNonNull(source, "source");
+            Objects.requireNonNull(target, "target");
+            kafka = Map.copyOf(kafka);
+            Objects.requireNonNull(topicPrefix, "topicPrefix");
+            Objects.requireNonNull(scan, "scan");
+            Objects.requireNonNull(copy, "copy");
+            if (runId.isBlank() || runId.contains(":")) {
+                throw new IllegalArgumentException("runId: '" + runId + "' (expected: not empty, without ':')");
+            }
+            if (workers < 1 || workers > 64) {
+                throw new IllegalArgumentException("workers: " + workers + " (expected: 1 to 64)");
+            }
+        }
+    }
+
+    /** How a run ended. {@code complete}: scanned to the end and every task done. */
+    public record Outcome(boolean complete, MoveProgress.Snapshot totals) {}
+
+    private final Options options;
+    private final MoveProgress progress;
+    private volatile boolean stopping;
+
+    public CopyRun(Options options, MeterRegistry meters) {
+        this.options = options;
+        this.progress = new MoveProgress(meters);
+    }
+
+    public MoveProgress progress() {
+        return progress;
+    }
+
+    public void stop() {
+        stopping = true;
+    }
+
+    /**
+     * Copies until done or stopped; {@code onTick} is called about every {@code tick} with the totals.
+     *
+     * @throws io.ferry.endpoint.EndpointException when the source or target cannot be reached
+     */
+    public Outcome run(Duration tick, Consumer<MoveProgress.Snapshot> onTick) throws InterruptedException {
+        ClientResources resources = DefaultClientResources.create();
+        List<Thread> threads = new ArrayList<>();
+        List<MoveWorker> workers = new ArrayList<>();
+        try (RedisEndpoint.Client source = options.source().open(resources);
+                RedisEndpoint.Client target = options.target().open(resources);
+                Admin admin = Admin.create(options.kafka())) {
+            ServerFacts sourceFacts;
+            try (StatefulRedisConnection<byte[], byte[]> probe = source.connect()) {
+                sourceFacts = ServerFacts.of(probe);
+            }
+            try (StatefulRedisConnection<byte[], byte[]> probe = target.connect()) {
+                ServerFacts targetFacts = ServerFacts.of(probe);
+                if (!targetFacts.hasAbsoluteRestore()) {
+                    throw new IllegalStateException("the " + options.target() + " runs Redis " + targetFacts.version()
+                            + "; Ferry's copy needs RESTORE ... ABSTTL (Redis 5.0 or later)");
+                }
+            }
+            log.info(
+                    "copying from the {} (Redis {}, {} keys) to the {}",
+                    options.source(),
+                    sourceFacts.version(),
+                    sourceFacts.keys(),
+                    options.target());
+            TopicRegistry topics = TopicBootstrap.ensure(admin, options.topicPrefix(), KAFKA_TIMEOUT);
+            try {
+                return copy(source, target, sourceFacts, admin, topics, workers, threads, tick, onTick);
+            } finally {
+                // Before the clients close: a worker cut off from Redis would report its keys as failed.
+                stopAll(workers, threads);
+            }
+        } finally {
+            stopAll(workers, threads);
+            resources.shutdown(0, 2, TimeUnit.SECONDS);
+        }
+    }
+
+    private Outcome copy(
+            RedisEndpoint.Client source,
+            RedisEndpoint.Client target,
+            ServerFacts sourceFacts,
+            Admin admin,
+            TopicRegistry topics,
+            List<MoveWorker> workers,
+            List<Thread> threads,
+            Duration tick,
+            Consumer<MoveProgress.Snapshot> onTick)
+            throws InterruptedException {
+        for (int i = 0; i < options.workers(); i++) {
+            MoveWorker worker = new MoveWorker(
+                    options.runId(), source, target, sourceFacts, options.copy(), options.kafka(), topics, progress);
+            Thread thread = new Thread(worker, "ferry-mover-" + i);
+            thread.setDaemon(true);
+            thread.start();
+            workers.add(worker);
+            threads.add(thread);
+        }
+        List<Integer> dbs = options.scan().dbs().isEmpty()
+                ? new ArrayList<>(sourceFacts.keysPerDb().keySet())
+                : options.scan().dbs();
+        boolean scanned = true;
+        try (Checkpoints checkpoints = new Checkpoints(options.kafka(), topics)) {
+            Scanner scanner = new Scanner(
+                    options.runId(), source, options.scan(), options.kafka(), topics, checkpoints, progress);
+            Ticker ticker = new Ticker(tick, onTick);
+            for (int db : dbs) {
+                scanned &= scanner.scan(db, () -> {
+                    ticker.maybeTick(progress);
+                    return stopping || anyFailed(workers);
+                });
+                if (!scanned) {
+                    break;
+                }
+            }
+            boolean done = false;
+            while (scanned && !stopping && !anyFailed(workers)) {
+                if (tasksCommitted(admin, topics)) {
+                    done = true;
+                    break;
+                }
+                ticker.maybeTick(progress);
+                TimeUnit.MILLISECONDS.sleep(100);
+            }
+            Throwable failure = firstFailure(workers);
+            if (failure != null) {
+                throw new IllegalStateException("a mover worker failed: " + failure.getMessage(), failure);
+            }
+            stopAll(workers, threads);
+            onTick.accept(progress.snapshot());
+            return new Outcome(done, progress.snapshot());
+        }
+    }
+
+    private static void stopAll(List<MoveWorker> workers, List<Thread> threads) throws InterruptedException {
+        for (MoveWorker worker : workers) {
+            worker.stop();
+        }
+        for (Thread thread : threads) {
+            thread.join(TimeUnit.SECONDS.toMillis(30));
+        }
+    }
+
+    private static boolean anyFailed(List<MoveWorker> workers) {
+        return firstFailure(workers) != null;
+    }
+
+    private static Throwable firstFailure(List<MoveWorker> workers) {
+        for (MoveWorker worker : workers) {
+            if (worker.failure() != null) {
+                return worker.failure();
+            }
+        }
+        return null;
+    }
+
+    /** True when the run's group has committed up to the end of every move tasks partition. */
+    private boolean tasksCommitted(Admin admin, TopicRegistry topics) throws InterruptedException {
+        String topic = topics.name(TypedTopic.MOVE_TASKS.topic());
+        try {
+            Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(
+                            MoveWorker.groupId(options.runId()))
+                    .partitionsToOffsetAndMetadata()
+                    .get(KAFKA_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            int partitions = topics.partitions(TypedTopic.MOVE_TASKS.topic());
+            Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+            for (int p = 0; p < partitions; p++) {
+                latest.put(new TopicPartition(topic, p), OffsetSpec.latest());
+            }
+            var ends = admin.listOffsets(latest).all().get(KAFKA_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            for (var end : ends.entrySet()) {
+                long endOffset = end.getValue().offset();
+                OffsetAndMetadata done = committed.get(end.getKey());
+                if (endOffset > 0 && (done == null || done.offset() < endOffset)) {
+                    return false;
+                }
+            }
+            return true;
+        } catch (ExecutionException | TimeoutException e) {
+            log.warn("could not read the mover group's progress: {}", e.toString());
+            return false;
+        }
+    }
+
+    /** Calls the progress callback at most once per tick. */
+    private static final class Ticker {
+        private final long tickNanos;
+        private final Consumer<MoveProgress.Snapshot> onTick;
+        private long last = System.nanoTime();
+
+        Ticker(Duration tick, Consumer<MoveProgress.Snapshot> onTick) {
+            this.tickNanos = tick.toNanos();
+            this.onTick = onTick;
+        }
+
+        void maybeTick(MoveProgress progress) {
+            long now = System.nanoTime();
+            if (now - last >= tickNanos) {
+                last = now;
+                onTick.accept(progress.snapshot());
+            }
+        }
+    }
+}

@@ -1,0 +1,99 @@
+package io.ferry.mover;
+
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.MeterRegistry;
+
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Running totals of a copy, shared by the scanner and the workers: keys scanned, copied, skipped,
+ * vanished and failed, payload bytes, tasks published and done. Published as Micrometer counters
+ * ({@code ferry.mover.keys{outcome=...}}, {@code ferry.mover.bytes}) and read by the progress line.
+ * Thread-safe.
+ */
+public final class MoveProgress {
+    private final AtomicLong scanned = new AtomicLong();
+    private final AtomicLong copied = new AtomicLong();
+    private final AtomicLong skipped = new AtomicLong();
+    private final AtomicLong vanished = new AtomicLong();
+    private final AtomicLong failed = new AtomicLong();
+    private final AtomicLong bytes = new AtomicLong();
+    private final AtomicLong tasksPublished = new AtomicLong();
+    private final AtomicLong tasksDone = new AtomicLong();
+
+    public MoveProgress(MeterRegistry meters) {
+        counter(meters, "ferry.mover.keys.scanned", scanned, "Keys the scanner found and published");
+        keys(meters, "copied", copied);
+        keys(meters, "skipped", skipped);
+        keys(meters, "vanished", vanished);
+        keys(meters, "failed", failed);
+        counter(meters, "ferry.mover.bytes", bytes, "DUMP payload bytes copied");
+        counter(meters, "ferry.mover.tasks.done", tasksDone, "Move tasks copied");
+    }
+
+    private static void keys(MeterRegistry meters, String outcome, AtomicLong value) {
+        FunctionCounter.builder("ferry.mover.keys", value, AtomicLong::doubleValue)
+                .tag("outcome", outcome)
+                .description("Keys the workers handled, by outcome (failed: reported to the errors topic)")
+                .register(meters);
+    }
+
+    private static void counter(MeterRegistry meters, String name, AtomicLong value, String description) {
+        FunctionCounter.builder(name, value, AtomicLong::doubleValue)
+                .description(description)
+                .register(meters);
+    }
+
+    void scanned(long keys) {
+        scanned.addAndGet(keys);
+    }
+
+    void tasksPublished(long tasks) {
+        tasksPublished.addAndGet(tasks);
+    }
+
+    void taskDone() {
+        tasksDone.incrementAndGet();
+    }
+
+    void add(KeyCopier.Result result) {
+        switch (result.outcome()) {
+            case COPIED -> {
+                copied.incrementAndGet();
+                bytes.addAndGet(result.bytes());
+            }
+            case SKIPPED -> skipped.incrementAndGet();
+            case VANISHED -> vanished.incrementAndGet();
+            case FAILED -> failed.incrementAndGet();
+        }
+    }
+
+    /** The totals now. */
+    public Snapshot snapshot() {
+        return new Snapshot(
+                scanned.get(),
+                copied.get(),
+                skipped.get(),
+                vanished.get(),
+                failed.get(),
+                bytes.get(),
+                tasksPublished.get(),
+                tasksDone.get());
+    }
+
+    /** Totals at one moment. {@code failed} counts keys reported to the errors topic. */
+    public record Snapshot(
+            long scanned,
+            long copied,
+            long skipped,
+            long vanished,
+            long failed,
+            long bytes,
+            long tasksPublished,
+            long tasksDone) {
+        /** Keys the workers are done with, whatever the outcome. */
+        public long handled() {
+            return copied + skipped + vanished + failed;
+        }
+    }
+}

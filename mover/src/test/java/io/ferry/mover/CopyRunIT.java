@@ -1,0 +1,227 @@
+package io.ferry.mover;
+
+import io.ferry.endpoint.RedisEndpoint;
+import io.ferry.schemas.Checkpoint;
+import io.ferry.schemas.TopicRegistry;
+import io.ferry.testkit.RedisServer;
+import io.ferry.testkit.RedisServers;
+import io.ferry.testkit.TestKafka;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisFuture;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.lettuce.core.codec.ByteArrayCodec;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The whole historical copy, scanner and workers joined through a real broker, between real servers. */
+class CopyRunIT {
+    @RegisterExtension
+    static final RedisServers redis = new RedisServers();
+
+    @RegisterExtension
+    static final TestKafka kafka = new TestKafka();
+
+    private static final int KEYS = 100_000;
+
+    private CopyRun.Options options(String runId, String prefix, RedisServer source, RedisServer target) {
+        return new CopyRun.Options(
+                runId,
+                RedisEndpoint.of("source", source.uri()),
+                RedisEndpoint.of("target", target.uri()),
+                kafka.clientConfig(),
+                prefix,
+                ScanOptions.DEFAULTS,
+                CopyOptions.DEFAULTS,
+                2);
+    }
+
+    @Test
+    void aHundredThousandKeysInTwoDatabasesArriveWithTheirExactExpiry() throws Exception {
+        RedisServer source = redis.start("copy-source");
+        RedisServer target = redis.start("copy-target");
+        fill(source, 0, KEYS - 1_000);
+        fill(source, 3, 1_000);
+
+        CopyRun.Outcome outcome = new CopyRun(
+                        options("full", kafka.uniqueName("full"), source, target), new SimpleMeterRegistry())
+                .run(Duration.ofSeconds(1), totals -> {});
+
+        assertThat(outcome.complete()).isTrue();
+        assertThat(outcome.totals().copied()).isEqualTo(KEYS);
+        assertThat(outcome.totals().failed()).isZero();
+        assertSameData(source, target, 0);
+        assertSameData(source, target, 3);
+    }
+
+    @Test
+    void aStoppedCopyResumesFromItsCheckpointAndFinishes() throws Exception {
+        RedisServer source = redis.start("resume-source");
+        RedisServer target = redis.start("resume-target");
+        fill(source, 0, 20_000);
+        String prefix = kafka.uniqueName("resume");
+        ScanOptions smallPages = new ScanOptions(List.of(), Optional.empty(), Optional.empty(), 100, 100);
+        CopyRun.Options first = withScan(options("resume", prefix, source, target), smallPages);
+        CopyRun stopped = new CopyRun(first, new SimpleMeterRegistry());
+        AtomicBoolean asked = new AtomicBoolean();
+        CopyRun.Outcome partial = stopped.run(Duration.ofMillis(20), totals -> {
+            if (totals.scanned() >= 2_000 && asked.compareAndSet(false, true)) {
+                stopped.stop();
+            }
+        });
+        assertThat(partial.complete()).isFalse();
+        Optional<Checkpoint> saved;
+        try (Checkpoints checkpoints = new Checkpoints(kafka.clientConfig(), registry(prefix))) {
+            saved = checkpoints.load(Scanner.checkpointId("resume", "127.0.0.1:" + source.port(), 0));
+        }
+        assertThat(saved).isPresent();
+        assertThat(saved.get().getComplete()).isFalse();
+        long scannedBefore = saved.get().getCounters().get("keys");
+        assertThat(scannedBefore).isBetween(2_000L, 19_999L);
+
+        CopyRun.Outcome resumed =
+                new CopyRun(first, new SimpleMeterRegistry()).run(Duration.ofSeconds(1), totals -> {});
+
+        assertThat(resumed.complete()).isTrue();
+        // The scan went on from the checkpoint: what the first run published is not scanned again.
+        assertThat(resumed.totals().scanned()).isLessThan(20_000L + scannedBefore);
+        assertSameData(source, target, 0);
+    }
+
+    private static TopicRegistry registry(String prefix) {
+        return TopicRegistry.builder()
+                .prefix(prefix)
+                .replicationFactor((short) 1)
+                .build();
+    }
+
+    private static CopyRun.Options withScan(CopyRun.Options options, ScanOptions scan) {
+        return new CopyRun.Options(
+                options.runId(),
+                options.source(),
+                options.target(),
+                options.kafka(),
+                options.topicPrefix(),
+                scan,
+                options.copy(),
+                options.workers());
+    }
+
+    /** {@code count} keys of mixed types in {@code db}, a third of them with a TTL. */
+    private static void fill(RedisServer server, int db, int count) throws Exception {
+        try (StatefulRedisConnection<String, String> connection =
+                RedisClient.create(server.uri()).connect()) {
+            connection.sync().select(db);
+            RedisAsyncCommands<String, String> async = connection.async();
+            connection.setAutoFlushCommands(false);
+            List<RedisFuture<?>> pending = new ArrayList<>();
+            for (int i = 0; i < count; i++) {
+                String key = "db" + db + ":key:" + i;
+                switch (i % 5) {
+                    case 0 -> pending.add(async.set(key, "value-" + i));
+                    case 1 -> pending.add(async.rpush(key, "a", "b", String.valueOf(i)));
+                    case 2 -> pending.add(async.sadd(key, "x", String.valueOf(i)));
+                    case 3 -> pending.add(async.zadd(key, i, "m"));
+                    default -> pending.add(async.hset(key, "f", String.valueOf(i)));
+                }
+                if (i % 3 == 0) {
+                    pending.add(async.pexpire(key, 3_600_000L + i));
+                }
+                if (pending.size() >= 5_000) {
+                    connection.flushCommands();
+                    for (RedisFuture<?> future : pending) {
+                        future.get(30, TimeUnit.SECONDS);
+                    }
+                    pending.clear();
+                }
+            }
+            connection.flushCommands();
+            for (RedisFuture<?> future : pending) {
+                future.get(30, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    /** A key's value as a comparable Java value: unordered types as sets. */
+    private static Object contents(StatefulRedisConnection<byte[], byte[]> connection, byte[] key) {
+        var redis = connection.sync();
+        return switch (redis.type(key)) {
+            case "string" -> new String(redis.get(key), StandardCharsets.UTF_8);
+            case "list" ->
+                redis.lrange(key, 0, -1).stream()
+                        .map(b -> new String(b, StandardCharsets.UTF_8))
+                        .toList();
+            case "set" ->
+                redis.smembers(key).stream()
+                        .map(b -> new String(b, StandardCharsets.UTF_8))
+                        .collect(java.util.stream.Collectors.toSet());
+            case "zset" ->
+                redis.zrangeWithScores(key, 0, -1).stream()
+                        .map(v -> new String(v.getValue(), StandardCharsets.UTF_8) + "=" + v.getScore())
+                        .toList();
+            case "hash" ->
+                redis.hgetall(key).entrySet().stream()
+                        .map(e -> new String(e.getKey(), StandardCharsets.UTF_8) + "="
+                                + new String(e.getValue(), StandardCharsets.UTF_8))
+                        .collect(java.util.stream.Collectors.toSet());
+            default -> throw new AssertionError("unexpected type of " + new String(key, StandardCharsets.UTF_8));
+        };
+    }
+
+    /** Same keys, same DUMP payloads (same server version) and same absolute expiry, key by key. */
+    private static void assertSameData(RedisServer source, RedisServer target, int db) throws Exception {
+        RedisClient sourceClient = RedisClient.create(source.uri());
+        RedisClient targetClient = RedisClient.create(target.uri());
+        try (StatefulRedisConnection<byte[], byte[]> from = sourceClient.connect(ByteArrayCodec.INSTANCE);
+                StatefulRedisConnection<byte[], byte[]> to = targetClient.connect(ByteArrayCodec.INSTANCE)) {
+            from.sync().select(db);
+            to.sync().select(db);
+            assertThat(to.sync().dbsize())
+                    .as("keys in db %d", db)
+                    .isEqualTo(from.sync().dbsize());
+            List<byte[]> keys = from.sync().keys("*");
+            for (int start = 0; start < keys.size(); start += 2_000) {
+                List<byte[]> slice = keys.subList(start, Math.min(keys.size(), start + 2_000));
+                List<RedisFuture<byte[]>> sourceDumps = new ArrayList<>();
+                List<RedisFuture<byte[]>> targetDumps = new ArrayList<>();
+                List<RedisFuture<Long>> sourceExpiry = new ArrayList<>();
+                List<RedisFuture<Long>> targetExpiry = new ArrayList<>();
+                for (byte[] key : slice) {
+                    sourceDumps.add(from.async().dump(key));
+                    targetDumps.add(to.async().dump(key));
+                    sourceExpiry.add(from.async().pexpiretime(key));
+                    targetExpiry.add(to.async().pexpiretime(key));
+                }
+                for (int i = 0; i < slice.size(); i++) {
+                    String key = new String(slice.get(i), StandardCharsets.UTF_8);
+                    byte[] sourceDump = sourceDumps.get(i).get(30, TimeUnit.SECONDS);
+                    byte[] targetDump = targetDumps.get(i).get(30, TimeUnit.SECONDS);
+                    if (!Arrays.equals(sourceDump, targetDump)) {
+                        // A set or hash in a hash table may serialize its elements in another order.
+                        assertThat(contents(to, slice.get(i)))
+                                .as("value of %s", key)
+                                .isEqualTo(contents(from, slice.get(i)));
+                    }
+                    assertThat(targetExpiry.get(i).get(30, TimeUnit.SECONDS))
+                            .as("absolute expiry of %s", key)
+                            .isEqualTo(sourceExpiry.get(i).get(30, TimeUnit.SECONDS));
+                }
+            }
+        } finally {
+            sourceClient.shutdown();
+            targetClient.shutdown();
+        }
+    }
+}
