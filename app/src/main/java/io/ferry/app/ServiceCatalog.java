@@ -5,7 +5,7 @@ import java.util.Optional;
 
 /** The services the launcher runs, in the order the command line lists them. */
 final class ServiceCatalog {
-    static final List<Service> SERVICES = List.of(new ProxyService(), new KafkaService());
+    static final List<Service> SERVICES = List.of(new ProxyService(), new CopyService(), new KafkaService());
 
     private ServiceCatalog() {}
 

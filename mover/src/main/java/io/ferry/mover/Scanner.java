@@ -27,14 +27,17 @@ import java.util.function.BooleanSupplier;
 
 /**
  * Walks one source database with SCAN and publishes its keys to the move tasks topic, a task per
- * {@link ScanOptions#taskKeys} keys. After each SCAN call whose tasks Kafka has acknowledged, the
- * cursor is saved to the checkpoints topic under {@code scan:<run>:<node>:<db>}, so a scanner
- * started again resumes from there (the keys of the last call may be published twice; copying a
- * key twice is harmless) and a finished one does nothing. Runs on the caller's thread.
+ * {@link ScanOptions#taskKeys} keys. About once a second, at the end and when stopped, once Kafka has
+ * acknowledged the tasks before it, the cursor is saved to the checkpoints topic under {@code
+ * scan:<run>:<node>:<db>}, so a scanner started again resumes from there (the keys scanned after the
+ * last save are published again; copying a key twice is harmless) and a finished one does nothing.
+ * Runs on the caller's thread.
  */
 final class Scanner {
     private static final Logger log = LoggerFactory.getLogger(Scanner.class);
     static final String KIND = "scan";
+    /** How often the cursor is saved while scanning; at most this much scanning is repeated after a crash. */
+    private static final long CHECKPOINT_INTERVAL_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(1);
 
     private final String runId;
     private final RedisEndpoint.Client source;
@@ -115,6 +118,7 @@ final class Scanner {
             RedisCommands<byte[], byte[]> redis = connection.sync();
             redis.select(db);
             List<ByteBuffer> batch = new ArrayList<>(options.taskKeys());
+            long lastSaved = System.nanoTime();
             while (!stop.getAsBoolean()) {
                 KeyScanCursor<byte[]> page = redis.scan(cursor, args);
                 for (byte[] key : page.getKeys()) {
@@ -131,19 +135,29 @@ final class Scanner {
                     send(producer, db, node, tasks++, batch);
                     batch = new ArrayList<>(options.taskKeys());
                 }
-                producer.flush();
-                Exception failure = sendFailure;
-                if (failure != null) {
-                    throw new IllegalStateException(
-                            "Kafka did not take the move tasks of db " + db + ": " + failure, failure);
-                }
                 cursor = page;
-                checkpoints.save(
-                        id, runId, KIND, page.getCursor(), page.isFinished(), Map.of("keys", keys, "tasks", tasks));
+                long now = System.nanoTime();
+                if (page.isFinished() || now - lastSaved >= CHECKPOINT_INTERVAL_NANOS) {
+                    // The tasks before the cursor are in Kafka before the cursor is saved.
+                    producer.flush();
+                    Exception failure = sendFailure;
+                    if (failure != null) {
+                        throw new IllegalStateException(
+                                "Kafka did not take the move tasks of db " + db + ": " + failure, failure);
+                    }
+                    checkpoints.save(
+                            id, runId, KIND, page.getCursor(), page.isFinished(), Map.of("keys", keys, "tasks", tasks));
+                    lastSaved = now;
+                }
                 if (page.isFinished()) {
                     log.info("scanned db {} of the {}: {} keys in {} tasks", db, source.endpoint(), keys, tasks);
                     return true;
                 }
+            }
+            // Stopped: what was published since the last checkpoint is saved too.
+            producer.flush();
+            if (sendFailure == null && !ScanCursor.INITIAL.getCursor().equals(cursor.getCursor())) {
+                checkpoints.save(id, runId, KIND, cursor.getCursor(), false, Map.of("keys", keys, "tasks", tasks));
             }
             return false;
         }

@@ -1,5 +1,7 @@
 package io.ferry.settings;
 
+import org.apache.kafka.common.config.ConfigDef;
+
 import java.nio.file.Path;
 import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
@@ -69,6 +71,51 @@ public record TlsOptions(
             Objects.requireNonNull(certFile, "certFile");
             Objects.requireNonNull(keyFile, "keyFile");
             Objects.requireNonNull(verifyHostname, "verifyHostname");
+        }
+
+        /** The keys of endpoint {@code uri}: {@code uri.tls.ca-file}, {@code uri.tls.cert-file}, ... */
+        public static Keys of(String uri) {
+            return new Keys(
+                    uri,
+                    uri + ".tls.ca-file",
+                    uri + ".tls.cert-file",
+                    uri + ".tls.key-file",
+                    uri + ".tls.verify-hostname");
+        }
+
+        /** Declares the four TLS settings in {@code definition}, documented for endpoint {@code uri}. */
+        public ConfigDef define(ConfigDef definition) {
+            return definition
+                    .define(
+                            caFile,
+                            ConfigDef.Type.STRING,
+                            "",
+                            Validators.pemCertificates(),
+                            ConfigDef.Importance.MEDIUM,
+                            "For a rediss:// " + uri + ": PEM file of the CA certificates to trust (a private CA, a "
+                                    + "self-signed server); empty: the JVM's default trust store.")
+                    .define(
+                            certFile,
+                            ConfigDef.Type.STRING,
+                            "",
+                            Validators.pemCertificates(),
+                            ConfigDef.Importance.MEDIUM,
+                            "For a rediss:// " + uri + " that requires client certificates: PEM file of the "
+                                    + "certificate Ferry presents; needs " + keyFile + ". Empty: none.")
+                    .define(
+                            keyFile,
+                            ConfigDef.Type.STRING,
+                            "",
+                            Validators.pemPrivateKey(),
+                            ConfigDef.Importance.MEDIUM,
+                            "Unencrypted PKCS#8 PEM private key of " + certFile + "; needs it. Empty: none.")
+                    .define(
+                            verifyHostname,
+                            ConfigDef.Type.BOOLEAN,
+                            true,
+                            ConfigDef.Importance.LOW,
+                            "For a rediss:// " + uri + ": the server's certificate must name the URI's host. "
+                                    + "false trusts any certificate the CA signed.");
         }
 
         /**

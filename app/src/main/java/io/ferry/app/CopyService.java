@@ -1,0 +1,287 @@
+package io.ferry.app;
+
+import io.ferry.endpoint.EndpointException;
+import io.ferry.endpoint.RedisEndpoint;
+import io.ferry.mover.CopyOptions;
+import io.ferry.mover.CopyRun;
+import io.ferry.mover.MoveProgress;
+import io.ferry.mover.ScanOptions;
+import io.ferry.schemas.ConflictPolicy;
+import io.ferry.settings.RedisUri;
+import io.ferry.settings.Settings;
+import io.ferry.settings.SettingsSpec;
+import io.ferry.settings.TlsOptions;
+import io.ferry.settings.Validators;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import org.apache.kafka.clients.CommonClientConfigs;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigDef.Importance;
+import org.apache.kafka.common.config.ConfigDef.Range;
+import org.apache.kafka.common.config.ConfigDef.Type;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * {@code ferry copy}: a one-shot, resumable historical copy, scanner and workers in this process.
+ * Without {@code --kafka} it runs its own broker with its data under {@code --data-dir}, so running
+ * the same command again after Ctrl-C or a crash resumes the copy. Exits 0 when every key was
+ * copied, skipped by the conflict policy, gone from the source, or reported in the errors topic.
+ */
+final class CopyService implements Service {
+    private static final Logger log = LoggerFactory.getLogger(CopyService.class);
+
+    static final String SOURCE = "source";
+    static final String TARGET = "target";
+    static final TlsOptions.Keys SOURCE_TLS = TlsOptions.Keys.of(SOURCE);
+    static final TlsOptions.Keys TARGET_TLS = TlsOptions.Keys.of(TARGET);
+    static final String KAFKA = "kafka";
+    static final String DATA_DIR = "data-dir";
+    static final String RUN_ID = "run-id";
+    static final String TOPIC_PREFIX = "topic-prefix";
+    static final String CONFLICT_POLICY = "conflict-policy";
+    static final String WORKERS = "workers";
+    static final String MATCH = "match";
+    static final String TYPE = "type";
+    static final String SCAN_COUNT = "scan-count";
+    static final String TASK_KEYS = "task-keys";
+    static final String WINDOW_KEYS = "window-keys";
+
+    static final SettingsSpec SPEC = new SettingsSpec(
+            "copy",
+            "a one-shot, resumable historical copy from source to target (scanner and workers in one process)",
+            TARGET_TLS
+                    .define(SOURCE_TLS.define(new ConfigDef()
+                            .define(
+                                    SOURCE,
+                                    Type.STRING,
+                                    ConfigDef.NO_DEFAULT_VALUE,
+                                    Validators.redisUri(),
+                                    Importance.HIGH,
+                                    "The Redis to copy from: redis://[user:password@]host:port[/db], rediss:// for TLS. "
+                                            + "A /db scans that database only; without one, every database holding keys.")
+                            .define(
+                                    TARGET,
+                                    Type.STRING,
+                                    ConfigDef.NO_DEFAULT_VALUE,
+                                    Validators.redisUri(),
+                                    Importance.HIGH,
+                                    "The Redis to copy to; each key goes to the database number it had.")))
+                    .define(
+                            KAFKA,
+                            Type.STRING,
+                            null,
+                            Validators.kafkaBootstrap(),
+                            Importance.HIGH,
+                            "Kafka bootstrap servers (host:port,...); none: a broker of this process's own, with its "
+                                    + "data under data-dir.")
+                    .define(
+                            DATA_DIR,
+                            Type.STRING,
+                            "ferry-data",
+                            new ConfigDef.NonEmptyStringWithoutControlChars(),
+                            Importance.MEDIUM,
+                            "Folder of the own broker's data (when no kafka is given): run again with the same "
+                                    + "folder to resume.")
+                    .define(
+                            RUN_ID,
+                            Type.STRING,
+                            "copy",
+                            new ConfigDef.NonEmptyStringWithoutControlChars(),
+                            Importance.MEDIUM,
+                            "Name of the copy: checkpoints and the workers' consumer group are kept under it; a new "
+                                    + "name starts over.")
+                    .define(
+                            TOPIC_PREFIX,
+                            Type.STRING,
+                            "ferry",
+                            new ConfigDef.NonEmptyStringWithoutControlChars(),
+                            Importance.LOW,
+                            "Prefix of Ferry's Kafka topic names.")
+                    .define(
+                            CONFLICT_POLICY,
+                            Type.STRING,
+                            "REPLACE",
+                            ConfigDef.ValidString.in("REPLACE", "NONE"),
+                            Importance.HIGH,
+                            "A key the target already holds: REPLACE overwrites it, NONE leaves it and counts it "
+                                    + "as skipped. (MERGE is not supported yet.)")
+                    .define(
+                            WORKERS,
+                            Type.INT,
+                            2,
+                            Range.between(1, 64),
+                            Importance.MEDIUM,
+                            "Mover workers in this process, each with its own connections.")
+                    .define(
+                            MATCH,
+                            Type.STRING,
+                            "",
+                            Importance.MEDIUM,
+                            "SCAN MATCH glob: copy only the keys it matches; empty: every key.")
+                    .define(
+                            TYPE,
+                            Type.STRING,
+                            "",
+                            ConfigDef.ValidString.in("", "string", "list", "set", "zset", "hash", "stream"),
+                            Importance.LOW,
+                            "SCAN TYPE filter: copy only keys of this type; empty: every type.")
+                    .define(
+                            SCAN_COUNT,
+                            Type.INT,
+                            1000,
+                            Range.between(1, 1_000_000),
+                            Importance.LOW,
+                            "SCAN COUNT hint: keys the source looks at per SCAN call.")
+                    .define(
+                            TASK_KEYS,
+                            Type.INT,
+                            1000,
+                            Range.between(1, 100_000),
+                            Importance.LOW,
+                            "Keys per move task at most.")
+                    .define(
+                            WINDOW_KEYS,
+                            Type.INT,
+                            200,
+                            Range.between(1, 100_000),
+                            Importance.LOW,
+                            "Keys whose values a worker holds at once: one pipelined round trip to each side."),
+            List.of(SOURCE_TLS::problems, TARGET_TLS::problems));
+
+    @Override
+    public SettingsSpec spec() {
+        return SPEC;
+    }
+
+    @Override
+    public int run(Settings settings) throws Exception {
+        settings.logEffective(log);
+        RedisUri sourceUri = RedisUri.parse(settings.getString(SOURCE));
+        RedisEndpoint source = new RedisEndpoint(
+                "source", sourceUri, SOURCE_TLS.read(settings), RedisEndpoint.DEFAULT_COMMAND_TIMEOUT);
+        RedisEndpoint target = new RedisEndpoint(
+                "target",
+                RedisUri.parse(settings.getString(TARGET)),
+                TARGET_TLS.read(settings),
+                RedisEndpoint.DEFAULT_COMMAND_TIMEOUT);
+        boolean dbGiven = settings.getString(SOURCE).matches("^rediss?://[^/]*/\\d+$");
+        ScanOptions scan = new ScanOptions(
+                dbGiven ? List.of(sourceUri.db()) : List.of(),
+                optional(settings.getString(MATCH)),
+                optional(settings.getString(TYPE)),
+                settings.getInt(SCAN_COUNT),
+                settings.getInt(TASK_KEYS));
+        CopyOptions copy = CopyOptions.DEFAULTS
+                .withConflictPolicy(ConflictPolicy.valueOf(settings.getString(CONFLICT_POLICY)))
+                .withWindowKeys(settings.getInt(WINDOW_KEYS));
+        EmbeddedKafka embedded = null;
+        String bootstrap = settings.getString(KAFKA);
+        if (bootstrap == null) {
+            Path dataDir = Path.of(settings.getString(DATA_DIR)).resolve("kafka");
+            System.err.println("ferry copy: starting a Kafka broker of its own, data in " + dataDir);
+            embedded = EmbeddedKafka.start(dataDir, "127.0.0.1", 0);
+            bootstrap = embedded.bootstrapServers();
+        }
+        CopyRun run = new CopyRun(
+                new CopyRun.Options(
+                        settings.getString(RUN_ID),
+                        source,
+                        target,
+                        Map.of(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrap),
+                        settings.getString(TOPIC_PREFIX),
+                        scan,
+                        copy,
+                        settings.getInt(WORKERS)),
+                new SimpleMeterRegistry());
+        Thread hook = new Thread(run::stop, "ferry-copy-stop");
+        Runtime.getRuntime().addShutdownHook(hook);
+        ProgressLine line = new ProgressLine(System.err, System.console() != null);
+        try {
+            CopyRun.Outcome outcome = run.run(Duration.ofSeconds(1), line::show);
+            line.end();
+            MoveProgress.Snapshot totals = outcome.totals();
+            if (!outcome.complete()) {
+                System.err.println("ferry copy: stopped before the end; run the same command again to resume.");
+                return Ferry.EXIT_FAILURE;
+            }
+            System.err.printf(
+                    "ferry copy: done: %,d keys copied, %,d skipped (already on the target), %,d gone from the source, "
+                            + "%,d failed%s%n",
+                    totals.copied(),
+                    totals.skipped(),
+                    totals.vanished(),
+                    totals.failed(),
+                    totals.failed() > 0 ? " (in the " + settings.getString(TOPIC_PREFIX) + ".errors topic)" : "");
+            return Ferry.EXIT_OK;
+        } catch (EndpointException | IllegalStateException e) {
+            line.end();
+            System.err.println("ferry copy: " + e.getMessage());
+            return Ferry.EXIT_FAILURE;
+        } finally {
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException e) {
+                // shutting down already
+            }
+            if (embedded != null) {
+                embedded.close();
+            }
+        }
+    }
+
+    private static Optional<String> optional(String value) {
+        return value == null || value.isEmpty() ? Optional.empty() : Optional.of(value);
+    }
+
+    /** The progress line: redrawn in place on a terminal, a line every 10 s otherwise. */
+    static final class ProgressLine {
+        private final PrintStream out;
+        private final boolean terminal;
+        private final long started = System.nanoTime();
+        private long lastPrinted;
+        private boolean drawn;
+
+        ProgressLine(PrintStream out, boolean terminal) {
+            this.out = out;
+            this.terminal = terminal;
+        }
+
+        void show(MoveProgress.Snapshot totals) {
+            long now = System.nanoTime();
+            if (!terminal && now - lastPrinted < Duration.ofSeconds(10).toNanos()) {
+                return;
+            }
+            lastPrinted = now;
+            double seconds = Math.max(0.001, (now - started) / 1e9);
+            String text = String.format(
+                    "scanned %,d  copied %,d  skipped %,d  gone %,d  failed %,d  %,.1f MB  %,.0f keys/s",
+                    totals.scanned(),
+                    totals.copied(),
+                    totals.skipped(),
+                    totals.vanished(),
+                    totals.failed(),
+                    totals.bytes() / 1e6,
+                    totals.handled() / seconds);
+            if (terminal) {
+                out.print("\r" + text + "   ");
+                drawn = true;
+            } else {
+                out.println(text);
+            }
+            out.flush();
+        }
+
+        void end() {
+            if (drawn) {
+                out.println();
+            }
+        }
+    }
+}
