@@ -7,7 +7,6 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.TopicPartition;
 
 import java.time.Duration;
@@ -37,10 +36,7 @@ final class Checkpoints implements AutoCloseable {
         this.kafka = Map.copyOf(kafka);
         this.topics = topics;
         this.topic = topics.name(TypedTopic.CHECKPOINTS.topic());
-        Map<String, Object> config = new HashMap<>(kafka);
-        config.put(ProducerConfig.ACKS_CONFIG, "all");
-        config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-        config.put(ProducerConfig.CLIENT_ID_CONFIG, "ferry-checkpoints");
+        Map<String, Object> config = ProducerSettings.durable(kafka, "ferry-checkpoints");
         this.producer = new KafkaProducer<>(
                 config,
                 TypedTopic.CHECKPOINTS.keySerde().serializer(),

@@ -19,7 +19,6 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -105,11 +104,8 @@ final class Scanner {
         args.limit(options.scanCount());
         options.match().ifPresent(match -> args.match(match, StandardCharsets.UTF_8));
         options.type().ifPresent(args::type);
-        Map<String, Object> config = new HashMap<>(kafka);
-        config.put(ProducerConfig.ACKS_CONFIG, "all");
-        config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        Map<String, Object> config = ProducerSettings.durable(kafka, "ferry-scanner");
         config.put(ProducerConfig.LINGER_MS_CONFIG, 5);
-        config.put(ProducerConfig.CLIENT_ID_CONFIG, "ferry-scanner");
         try (StatefulRedisConnection<byte[], byte[]> connection = source.connect();
                 KafkaProducer<String, MoveTask> producer = new KafkaProducer<>(
                         config,
