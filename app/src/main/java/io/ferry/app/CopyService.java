@@ -52,6 +52,9 @@ final class CopyService implements Service {
     static final String SCAN_COUNT = "scan-count";
     static final String TASK_KEYS = "task-keys";
     static final String WINDOW_KEYS = "window-keys";
+    static final String WINDOW_BYTES = "window-bytes";
+    static final String BIG_KEY_BYTES = "big-key-bytes";
+    static final String CHUNK_ELEMENTS = "chunk-elements";
 
     static final SettingsSpec SPEC = new SettingsSpec(
             "copy",
@@ -108,10 +111,12 @@ final class CopyService implements Service {
                             CONFLICT_POLICY,
                             Type.STRING,
                             "REPLACE",
-                            ConfigDef.ValidString.in("REPLACE", "NONE"),
+                            ConfigDef.ValidString.in("REPLACE", "NONE", "MERGE"),
                             Importance.HIGH,
                             "A key the target already holds: REPLACE overwrites it, NONE leaves it and counts it "
-                                    + "as skipped. (MERGE is not supported yet.)")
+                                    + "as skipped, MERGE combines collections (hash fields the target lacks added, "
+                                    + "sets unioned, sorted-set scores set, lists appended) and replaces strings "
+                                    + "and streams, counting them apart.")
                     .define(
                             WORKERS,
                             Type.INT,
@@ -152,7 +157,29 @@ final class CopyService implements Service {
                             200,
                             Range.between(1, 100_000),
                             Importance.LOW,
-                            "Keys whose values a worker holds at once: one pipelined round trip to each side."),
+                            "Keys whose values a worker holds at once: one pipelined round trip to each side.")
+                    .define(
+                            WINDOW_BYTES,
+                            Type.LONG,
+                            CopyOptions.DEFAULTS.windowBytes(),
+                            Range.atLeast(1),
+                            Importance.LOW,
+                            "Bytes of values (by the source's MEMORY USAGE) a worker holds at once at most.")
+                    .define(
+                            BIG_KEY_BYTES,
+                            Type.LONG,
+                            CopyOptions.DEFAULTS.bigKeyBytes(),
+                            Range.atLeast(1),
+                            Importance.MEDIUM,
+                            "A key bigger than this (by MEMORY USAGE) is copied in chunks with its type's "
+                                    + "commands into a temporary key renamed into place, never held whole.")
+                    .define(
+                            CHUNK_ELEMENTS,
+                            Type.INT,
+                            CopyOptions.DEFAULTS.chunkElements(),
+                            Range.between(1, 1_000_000),
+                            Importance.LOW,
+                            "Fields, members, list items or stream entries per chunk of a big key."),
             List.of(SOURCE_TLS::problems, TARGET_TLS::problems));
 
     @Override
@@ -180,7 +207,10 @@ final class CopyService implements Service {
                 settings.getInt(TASK_KEYS));
         CopyOptions copy = CopyOptions.DEFAULTS
                 .withConflictPolicy(ConflictPolicy.valueOf(settings.getString(CONFLICT_POLICY)))
-                .withWindowKeys(settings.getInt(WINDOW_KEYS));
+                .withWindowKeys(settings.getInt(WINDOW_KEYS))
+                .withWindowBytes(settings.getLong(WINDOW_BYTES))
+                .withBigKeyBytes(settings.getLong(BIG_KEY_BYTES))
+                .withChunks(settings.getInt(CHUNK_ELEMENTS), CopyOptions.DEFAULTS.chunkBytes());
         EmbeddedKafka embedded = null;
         String bootstrap = settings.getString(KAFKA);
         if (bootstrap == null) {
@@ -219,6 +249,17 @@ final class CopyService implements Service {
                     totals.vanished(),
                     totals.failed(),
                     totals.failed() > 0 ? " (in the " + settings.getString(TOPIC_PREFIX) + ".errors topic)" : "");
+            if (totals.merged() + totals.replacedOnMerge() > 0) {
+                System.err.printf(
+                        "ferry copy: MERGE: %,d keys merged, %,d strings or streams replaced%n",
+                        totals.merged(), totals.replacedOnMerge());
+            }
+            if (totals.chunked() + totals.fallbacks() > 0) {
+                System.err.printf(
+                        "ferry copy: %,d big keys copied in chunks, %,d keys copied by their type's commands "
+                                + "because the target refused their DUMP payload%n",
+                        totals.chunked(), totals.fallbacks());
+            }
             return Ferry.EXIT_OK;
         } catch (EndpointException | IllegalStateException e) {
             line.end();

@@ -79,7 +79,7 @@ class CopyCommandIT {
     }
 
     @Test
-    void mergeIsRefusedUpFrontAndThePasswordIsNeverShown() {
+    void anUnknownConflictPolicyIsRefusedUpFrontAndThePasswordIsNeverShown() {
         int status = ferry(
                 "copy",
                 "--source",
@@ -87,10 +87,10 @@ class CopyCommandIT {
                 "--target",
                 "redis://127.0.0.1:6380",
                 "--conflict-policy",
-                "MERGE");
+                "OVERWRITE");
 
         assertThat(status).isEqualTo(Ferry.EXIT_USAGE);
-        assertThat(err.toString()).contains("conflict-policy").contains("MERGE");
+        assertThat(err.toString()).contains("conflict-policy").contains("OVERWRITE");
         assertThat(out.toString() + err).doesNotContain("pa55word");
     }
 

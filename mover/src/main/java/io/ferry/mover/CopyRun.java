@@ -101,8 +101,9 @@ public final class CopyRun {
             try (StatefulRedisConnection<byte[], byte[]> probe = source.connect()) {
                 sourceFacts = ServerFacts.of(probe);
             }
+            ServerFacts targetFacts;
             try (StatefulRedisConnection<byte[], byte[]> probe = target.connect()) {
-                ServerFacts targetFacts = ServerFacts.of(probe);
+                targetFacts = ServerFacts.of(probe);
                 if (!targetFacts.hasAbsoluteRestore()) {
                     throw new IllegalStateException("the " + options.target() + " runs Redis " + targetFacts.version()
                             + "; Ferry's copy needs RESTORE ... ABSTTL (Redis 5.0 or later)");
@@ -116,7 +117,7 @@ public final class CopyRun {
                     options.target());
             TopicRegistry topics = TopicBootstrap.ensure(admin, options.topicPrefix(), KAFKA_TIMEOUT);
             try {
-                return copy(source, target, sourceFacts, admin, topics, workers, threads, tick, onTick);
+                return copy(source, target, sourceFacts, targetFacts, admin, topics, workers, threads, tick, onTick);
             } finally {
                 // Before the clients close: a worker cut off from Redis would report its keys as failed.
                 stopAll(workers, threads);
@@ -131,6 +132,7 @@ public final class CopyRun {
             RedisEndpoint.Client source,
             RedisEndpoint.Client target,
             ServerFacts sourceFacts,
+            ServerFacts targetFacts,
             Admin admin,
             TopicRegistry topics,
             List<MoveWorker> workers,
@@ -140,7 +142,15 @@ public final class CopyRun {
             throws InterruptedException {
         for (int i = 0; i < options.workers(); i++) {
             MoveWorker worker = new MoveWorker(
-                    options.runId(), source, target, sourceFacts, options.copy(), options.kafka(), topics, progress);
+                    options.runId(),
+                    source,
+                    target,
+                    sourceFacts,
+                    targetFacts,
+                    options.copy(),
+                    options.kafka(),
+                    topics,
+                    progress);
             Thread thread = new Thread(worker, "ferry-mover-" + i);
             thread.setDaemon(true);
             thread.start();

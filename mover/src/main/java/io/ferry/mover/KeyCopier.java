@@ -7,102 +7,224 @@ import io.lettuce.core.RedisFuture;
 import io.lettuce.core.RestoreArgs;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.async.RedisAsyncCommands;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * Copies keys from one source database to one target database: per window of keys, one pipelined
- * round trip reads each key's DUMP payload and absolute expiry from the source (PEXPIRETIME, or PTTL
- * added to the time before the read on servers older than 7.0), and one writes them with RESTORE
- * ... ABSTTL, so the time the copy takes never lengthens a TTL. The conflict policy decides whether
- * RESTORE replaces a key the target holds.
+ * Copies keys from one source database to one target database. Per window of keys, one pipelined
+ * round trip asks the source for each key's MEMORY USAGE; keys above {@link CopyOptions#bigKeyBytes()}
+ * are left to the {@link ChunkedCopier}, and the others, cut into windows of at most
+ * {@link CopyOptions#windowBytes()}, take one pipelined round trip that reads each key's DUMP payload and
+ * absolute expiry from the source (PEXPIRETIME, or PTTL added to the time before the read on servers
+ * older than 7.0) and one that writes them with RESTORE ... ABSTTL, so the time the copy takes never
+ * lengthens a TTL. The conflict policy decides whether RESTORE replaces a key the target holds; under
+ * MERGE a key the target holds is combined by the chunked copier. A payload the target refuses (an RDB
+ * version newer than its own, or no RESTORE at all) falls back to the chunked copier too.
  *
- * <p>Owns neither connection; uses them alone while {@link #copy} runs (auto-flush is off meanwhile, to
- * send each window in one write). Not thread-safe: one per worker thread.
+ * <p>Owns neither connection; uses them alone while {@link #copy} runs (auto-flush is off while a window
+ * is pipelined, to send it in one write). Not thread-safe: one per worker thread.
  */
 public final class KeyCopier {
+    private static final Logger log = LoggerFactory.getLogger(KeyCopier.class);
     private static final long NO_EXPIRY = -1;
     private static final long NO_KEY = -2;
+    private static final long UNKNOWN_SIZE = -1;
 
     private final StatefulRedisConnection<byte[], byte[]> source;
     private final StatefulRedisConnection<byte[], byte[]> target;
     private final boolean expireTime;
+    private final long targetBulkLimit;
     private final CopyOptions options;
+    private final ChunkedCopier chunked;
     private final Duration timeout;
+    private boolean probe = true;
 
     public KeyCopier(
             StatefulRedisConnection<byte[], byte[]> source,
             StatefulRedisConnection<byte[], byte[]> target,
             ServerFacts sourceFacts,
+            ServerFacts targetFacts,
             CopyOptions options) {
         this.source = source;
         this.target = target;
         this.expireTime = sourceFacts.hasExpireTime();
+        this.targetBulkLimit = targetFacts.protoMaxBulkLen();
         this.options = options;
+        this.chunked = new ChunkedCopier(source, target, sourceFacts, targetFacts, options);
         this.timeout = source.getTimeout().plus(target.getTimeout());
     }
 
-    /** One key's result: its outcome, the payload size copied, and for a failure the stage and error. */
-    public record Result(byte[] key, KeyOutcome outcome, long bytes, Stage stage, String error) {
+    /** How a key was copied: whole with DUMP/RESTORE, or with its type's commands. */
+    public enum Via {
+        /** DUMP and RESTORE, or nothing was copied. */
+        DUMP,
+        /** In chunks, because the key is big. */
+        CHUNKS,
+        /** With its type's commands, because the target refused its DUMP payload. */
+        FALLBACK
+    }
+
+    /**
+     * One key's result: its outcome, the bytes copied, for a failure the stage and error, how it was
+     * copied and, for a {@link Via#FALLBACK}, the target's refusal of the DUMP payload.
+     */
+    public record Result(
+            byte[] key, KeyOutcome outcome, long bytes, Stage stage, String error, Via via, String refusal) {
+        Result(byte[] key, KeyOutcome outcome, long bytes, Stage stage, String error) {
+            this(key, outcome, bytes, stage, error, Via.DUMP, null);
+        }
+
         static Result failed(byte[] key, Stage stage, String error) {
             return new Result(key, KeyOutcome.FAILED, 0, stage, error);
+        }
+
+        Result via(Via how, String why) {
+            return new Result(key, outcome, bytes, stage, error, how, why);
         }
     }
 
     /** Copies {@code keys}, a window at a time; one result per key, in order. */
     public List<Result> copy(List<byte[]> keys) throws InterruptedException {
         List<Result> results = new ArrayList<>(keys.size());
-        source.setAutoFlushCommands(false);
-        target.setAutoFlushCommands(false);
-        try {
-            for (int from = 0; from < keys.size(); from += options.windowKeys()) {
-                results.addAll(copyWindow(keys.subList(from, Math.min(keys.size(), from + options.windowKeys()))));
-            }
-        } finally {
-            source.setAutoFlushCommands(true);
-            target.setAutoFlushCommands(true);
+        for (int from = 0; from < keys.size(); from += options.windowKeys()) {
+            results.addAll(copyWindow(keys.subList(from, Math.min(keys.size(), from + options.windowKeys()))));
         }
         return results;
     }
 
     private List<Result> copyWindow(List<byte[]> keys) throws InterruptedException {
         int n = keys.size();
+        Result[] results = new Result[n];
+        Map<Integer, String> fallback = new TreeMap<>();
+        List<Integer> big = new ArrayList<>();
+        List<Integer> merge = new ArrayList<>();
+        source.setAutoFlushCommands(false);
+        target.setAutoFlushCommands(false);
+        try {
+            long[] sizes = probe(keys);
+            List<Integer> batch = new ArrayList<>();
+            long batchBytes = 0;
+            for (int i = 0; i < n; i++) {
+                if (sizes[i] > options.bigKeyBytes()) {
+                    big.add(i);
+                    continue;
+                }
+                long size = Math.max(0, sizes[i]);
+                if (!batch.isEmpty() && batchBytes + size > options.windowBytes()) {
+                    dumpAndRestore(keys, batch, results, big, merge, fallback);
+                    batch.clear();
+                    batchBytes = 0;
+                }
+                batch.add(i);
+                batchBytes += size;
+            }
+            if (!batch.isEmpty()) {
+                dumpAndRestore(keys, batch, results, big, merge, fallback);
+            }
+        } finally {
+            source.setAutoFlushCommands(true);
+            target.setAutoFlushCommands(true);
+        }
+        for (int i : big) {
+            results[i] = chunked.copy(keys.get(i)).via(Via.CHUNKS, null);
+        }
+        for (Map.Entry<Integer, String> refused : fallback.entrySet()) {
+            results[refused.getKey()] = chunked.copy(keys.get(refused.getKey())).via(Via.FALLBACK, refused.getValue());
+        }
+        for (int i : merge) {
+            results[i] = chunked.copy(keys.get(i));
+        }
+        return List.of(results);
+    }
+
+    /** MEMORY USAGE of each key (0 for a missing key), or {@link #UNKNOWN_SIZE} where the server will not say. */
+    private long[] probe(List<byte[]> keys) throws InterruptedException {
+        long[] sizes = new long[keys.size()];
+        Arrays.fill(sizes, UNKNOWN_SIZE);
+        if (!probe) {
+            return sizes;
+        }
+        RedisAsyncCommands<byte[], byte[]> src = source.async();
+        List<RedisFuture<Long>> usages = new ArrayList<>(keys.size());
+        for (byte[] key : keys) {
+            usages.add(src.memoryUsage(key));
+        }
+        source.flushCommands();
+        for (int i = 0; i < sizes.length; i++) {
+            try {
+                Long usage = await(usages.get(i));
+                sizes[i] = usage == null ? 0 : usage;
+            } catch (ExecutionException e) {
+                // Some managed services and ACL users are denied MEMORY: copy whole, bounded by the
+                // target's bulk limit only.
+                if (probe) {
+                    probe = false;
+                    log.warn(
+                            "the source refuses MEMORY USAGE ({}): big keys are found by their DUMP size only, "
+                                    + "which the source must build whole",
+                            message(e));
+                }
+            } catch (TimeoutException e) {
+                sizes[i] = UNKNOWN_SIZE;
+            }
+        }
+        return sizes;
+    }
+
+    private void dumpAndRestore(
+            List<byte[]> keys,
+            List<Integer> batch,
+            Result[] results,
+            List<Integer> big,
+            List<Integer> merge,
+            Map<Integer, String> fallback)
+            throws InterruptedException {
+        int n = batch.size();
         RedisAsyncCommands<byte[], byte[]> src = source.async();
         List<RedisFuture<byte[]>> dumps = new ArrayList<>(n);
         List<RedisFuture<Long>> expiries = new ArrayList<>(n);
         // PTTL counts from when the server runs it, later than this: adding it to an earlier clock
         // can only shorten the TTL, never lengthen it.
         long readAt = System.currentTimeMillis();
-        for (byte[] key : keys) {
-            dumps.add(src.dump(key));
-            expiries.add(expireTime ? src.pexpiretime(key) : src.pttl(key));
+        for (int i : batch) {
+            dumps.add(src.dump(keys.get(i)));
+            expiries.add(expireTime ? src.pexpiretime(keys.get(i)) : src.pttl(keys.get(i)));
         }
         source.flushCommands();
 
-        Result[] results = new Result[n];
         RedisAsyncCommands<byte[], byte[]> dst = target.async();
         List<RedisFuture<String>> restores = new ArrayList<>(n);
         long[] sizes = new long[n];
-        for (int i = 0; i < n; i++) {
+        for (int j = 0; j < n; j++) {
+            int i = batch.get(j);
             byte[] key = keys.get(i);
+            restores.add(null);
             byte[] payload;
             long expiry;
             try {
-                payload = await(dumps.get(i));
-                expiry = await(expiries.get(i));
+                payload = await(dumps.get(j));
+                expiry = await(expiries.get(j));
             } catch (ExecutionException | TimeoutException e) {
                 results[i] = Result.failed(key, Stage.DUMP, message(e));
-                restores.add(null);
                 continue;
             }
             if (payload == null || expiry == NO_KEY) {
                 results[i] = new Result(key, KeyOutcome.VANISHED, 0, null, null);
-                restores.add(null);
+                continue;
+            }
+            if (payload.length > targetBulkLimit) {
+                big.add(i);
                 continue;
             }
             RestoreArgs args = new RestoreArgs();
@@ -110,7 +232,6 @@ public final class KeyCopier {
                 long absolute = expireTime ? expiry : readAt + expiry;
                 if (absolute <= System.currentTimeMillis()) {
                     results[i] = new Result(key, KeyOutcome.VANISHED, 0, null, null);
-                    restores.add(null);
                     continue;
                 }
                 args.ttl(absolute).absttl();
@@ -118,30 +239,47 @@ public final class KeyCopier {
             if (options.conflictPolicy() == ConflictPolicy.REPLACE) {
                 args.replace();
             }
-            sizes[i] = payload.length;
-            restores.add(dst.restore(key, payload, args));
+            sizes[j] = payload.length;
+            restores.set(j, dst.restore(key, payload, args));
         }
         target.flushCommands();
 
-        List<Result> ordered = new ArrayList<>(n);
-        for (int i = 0; i < n; i++) {
-            if (results[i] == null) {
-                byte[] key = keys.get(i);
-                try {
-                    await(restores.get(i));
-                    results[i] = new Result(key, KeyOutcome.COPIED, sizes[i], null, null);
-                } catch (ExecutionException e) {
-                    String error = message(e);
-                    results[i] = error.startsWith("BUSYKEY")
-                            ? new Result(key, KeyOutcome.SKIPPED, 0, null, null)
-                            : Result.failed(key, Stage.RESTORE, error);
-                } catch (TimeoutException e) {
-                    results[i] = Result.failed(key, Stage.RESTORE, message(e));
-                }
+        for (int j = 0; j < n; j++) {
+            int i = batch.get(j);
+            if (restores.get(j) == null) {
+                continue;
             }
-            ordered.add(results[i]);
+            byte[] key = keys.get(i);
+            try {
+                await(restores.get(j));
+                results[i] = new Result(key, KeyOutcome.COPIED, sizes[j], null, null);
+            } catch (ExecutionException e) {
+                String error = message(e);
+                if (error.startsWith("BUSYKEY") && options.conflictPolicy() == ConflictPolicy.MERGE) {
+                    merge.add(i);
+                } else if (error.startsWith("BUSYKEY")) {
+                    results[i] = new Result(key, KeyOutcome.SKIPPED, 0, null, null);
+                } else if (refusesPayload(error)) {
+                    fallback.put(i, error);
+                } else {
+                    results[i] = Result.failed(key, Stage.RESTORE, error);
+                }
+            } catch (TimeoutException e) {
+                results[i] = Result.failed(key, Stage.RESTORE, message(e));
+            }
         }
-        return ordered;
+    }
+
+    /**
+     * True when the target cannot take DUMP payloads at all or this one's format: a newer RDB version
+     * ("DUMP payload version or checksum are wrong"), an encoding it does not know ("Bad data format"),
+     * or RESTORE disabled or renamed.
+     */
+    static boolean refusesPayload(String error) {
+        String lower = error.toLowerCase(Locale.ROOT);
+        return lower.contains("payload version")
+                || lower.contains("bad data format")
+                || (lower.contains("unknown command") && lower.contains("restore"));
     }
 
     private <T> T await(RedisFuture<T> future) throws ExecutionException, TimeoutException, InterruptedException {

@@ -2,7 +2,10 @@ package io.ferry.mover;
 
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -12,11 +15,18 @@ import java.util.concurrent.atomic.AtomicLong;
  * Thread-safe.
  */
 public final class MoveProgress {
+    private static final Logger log = LoggerFactory.getLogger(MoveProgress.class);
+
     private final AtomicLong scanned = new AtomicLong();
     private final AtomicLong copied = new AtomicLong();
     private final AtomicLong skipped = new AtomicLong();
     private final AtomicLong vanished = new AtomicLong();
     private final AtomicLong failed = new AtomicLong();
+    private final AtomicLong merged = new AtomicLong();
+    private final AtomicLong replacedOnMerge = new AtomicLong();
+    private final AtomicLong chunked = new AtomicLong();
+    private final AtomicLong fallbacks = new AtomicLong();
+    private final AtomicBoolean fallbackReported = new AtomicBoolean();
     private final AtomicLong bytes = new AtomicLong();
     private final AtomicLong tasksPublished = new AtomicLong();
     private final AtomicLong tasksDone = new AtomicLong();
@@ -27,6 +37,14 @@ public final class MoveProgress {
         keys(meters, "skipped", skipped);
         keys(meters, "vanished", vanished);
         keys(meters, "failed", failed);
+        keys(meters, "merged", merged);
+        keys(meters, "replaced-on-merge", replacedOnMerge);
+        counter(meters, "ferry.mover.keys.chunked", chunked, "Keys copied in chunks with their type's commands");
+        counter(
+                meters,
+                "ferry.mover.keys.fallback",
+                fallbacks,
+                "Keys whose DUMP payload the target refused, copied with their type's commands instead");
         counter(meters, "ferry.mover.bytes", bytes, "DUMP payload bytes copied");
         counter(meters, "ferry.mover.tasks.done", tasksDone, "Move tasks copied");
     }
@@ -57,9 +75,28 @@ public final class MoveProgress {
     }
 
     void add(KeyCopier.Result result) {
+        if (result.via() == KeyCopier.Via.FALLBACK) {
+            fallbacks.incrementAndGet();
+            if (fallbackReported.compareAndSet(false, true)) {
+                log.warn(
+                        "the target refused a DUMP payload of the source ({}); keys it refuses are copied with "
+                                + "their type's commands instead (slower; counted in ferry.mover.keys.fallback)",
+                        result.refusal());
+            }
+        } else if (result.via() == KeyCopier.Via.CHUNKS) {
+            chunked.incrementAndGet();
+        }
         switch (result.outcome()) {
             case COPIED -> {
                 copied.incrementAndGet();
+                bytes.addAndGet(result.bytes());
+            }
+            case MERGED -> {
+                merged.incrementAndGet();
+                bytes.addAndGet(result.bytes());
+            }
+            case REPLACED_ON_MERGE -> {
+                replacedOnMerge.incrementAndGet();
                 bytes.addAndGet(result.bytes());
             }
             case SKIPPED -> skipped.incrementAndGet();
@@ -76,24 +113,36 @@ public final class MoveProgress {
                 skipped.get(),
                 vanished.get(),
                 failed.get(),
+                merged.get(),
+                replacedOnMerge.get(),
+                chunked.get(),
+                fallbacks.get(),
                 bytes.get(),
                 tasksPublished.get(),
                 tasksDone.get());
     }
 
-    /** Totals at one moment. {@code failed} counts keys reported to the errors topic. */
+    /**
+     * Totals at one moment. {@code failed} counts keys reported to the errors topic; {@code chunked} and
+     * {@code fallbacks} count keys (also counted by their outcome) copied with their type's commands,
+     * because they were big or because the target refused their DUMP payload.
+     */
     public record Snapshot(
             long scanned,
             long copied,
             long skipped,
             long vanished,
             long failed,
+            long merged,
+            long replacedOnMerge,
+            long chunked,
+            long fallbacks,
             long bytes,
             long tasksPublished,
             long tasksDone) {
         /** Keys the workers are done with, whatever the outcome. */
         public long handled() {
-            return copied + skipped + vanished + failed;
+            return copied + skipped + vanished + failed + merged + replacedOnMerge;
         }
     }
 }

@@ -45,6 +45,7 @@ final class MoveWorker implements Runnable {
     private final RedisEndpoint.Client source;
     private final RedisEndpoint.Client target;
     private final ServerFacts sourceFacts;
+    private final ServerFacts targetFacts;
     private final CopyOptions options;
     private final Map<String, Object> kafka;
     private final TopicRegistry topics;
@@ -60,6 +61,7 @@ final class MoveWorker implements Runnable {
             RedisEndpoint.Client source,
             RedisEndpoint.Client target,
             ServerFacts sourceFacts,
+            ServerFacts targetFacts,
             CopyOptions options,
             Map<String, Object> kafka,
             TopicRegistry topics,
@@ -68,6 +70,7 @@ final class MoveWorker implements Runnable {
         this.source = source;
         this.target = target;
         this.sourceFacts = sourceFacts;
+        this.targetFacts = targetFacts;
         this.options = options;
         this.kafka = kafka;
         this.topics = topics;
@@ -225,6 +228,6 @@ final class MoveWorker implements Runnable {
         StatefulRedisConnection<byte[], byte[]> to = target.connect();
         connections.add(to);
         to.sync().select(db);
-        return new KeyCopier(from, to, sourceFacts, options);
+        return new KeyCopier(from, to, sourceFacts, targetFacts, options);
     }
 }

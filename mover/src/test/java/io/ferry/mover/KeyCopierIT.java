@@ -67,7 +67,7 @@ class KeyCopierIT {
     }
 
     private static KeyCopier copier(CopyOptions options) {
-        return new KeyCopier(sourceCopy, targetCopy, ServerFacts.of(sourceCopy), options);
+        return new KeyCopier(sourceCopy, targetCopy, ServerFacts.of(sourceCopy), ServerFacts.of(targetCopy), options);
     }
 
     private static List<byte[]> keys(String... names) {
