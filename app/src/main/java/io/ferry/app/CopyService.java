@@ -55,6 +55,8 @@ final class CopyService implements Service {
     static final String WINDOW_BYTES = "window-bytes";
     static final String BIG_KEY_BYTES = "big-key-bytes";
     static final String CHUNK_ELEMENTS = "chunk-elements";
+    static final String FOLLOW_WRITES = "follow-writes";
+    static final String CLOCK_SKEW_MS = "clock-skew-ms";
 
     static final SettingsSpec SPEC = new SettingsSpec(
             "copy",
@@ -179,7 +181,24 @@ final class CopyService implements Service {
                             CopyOptions.DEFAULTS.chunkElements(),
                             Range.between(1, 1_000_000),
                             Importance.LOW,
-                            "Fields, members, list items or stream entries per chunk of a big key."),
+                            "Fields, members, list items or stream entries per chunk of a big key.")
+                    .define(
+                            FOLLOW_WRITES,
+                            Type.BOOLEAN,
+                            false,
+                            Importance.HIGH,
+                            "After the historical copy, copy again every key written through the proxy since the "
+                                    + "copy started (the writes topic on the given kafka), and keys whose dual write "
+                                    + "failed or was flagged, until none is left: a RESTORE of a value read before a "
+                                    + "write cannot then stay over it. Needs the proxy's kafka and topic prefix.")
+                    .define(
+                            CLOCK_SKEW_MS,
+                            Type.LONG,
+                            1000L,
+                            Range.between(0, 600_000),
+                            Importance.LOW,
+                            "How far the proxy's clock may be from this machine's, in ms: writes this close to the "
+                                    + "end of the copy are treated as written during it."),
             List.of(SOURCE_TLS::problems, TARGET_TLS::problems));
 
     @Override
@@ -228,7 +247,9 @@ final class CopyService implements Service {
                         settings.getString(TOPIC_PREFIX),
                         scan,
                         copy,
-                        settings.getInt(WORKERS)),
+                        settings.getInt(WORKERS),
+                        settings.getBoolean(FOLLOW_WRITES),
+                        Duration.ofMillis(settings.getLong(CLOCK_SKEW_MS))),
                 new SimpleMeterRegistry());
         Thread hook = new Thread(run::stop, "ferry-copy-stop");
         Runtime.getRuntime().addShutdownHook(hook);
@@ -249,6 +270,15 @@ final class CopyService implements Service {
                     totals.vanished(),
                     totals.failed(),
                     totals.failed() > 0 ? " (in the " + settings.getString(TOPIC_PREFIX) + ".errors topic)" : "");
+            if (outcome.reconciled() != null) {
+                System.err.printf(
+                        "ferry copy: writes log: %,d writes read, %,d keys copied again, %,d deleted from the target, "
+                                + "%,d failed%n",
+                        outcome.reconciled().records(),
+                        outcome.reconciled().recopied(),
+                        outcome.reconciled().deleted(),
+                        outcome.reconciled().failed());
+            }
             if (totals.merged() + totals.replacedOnMerge() > 0) {
                 System.err.printf(
                         "ferry copy: MERGE: %,d keys merged, %,d strings or streams replaced%n",

@@ -100,6 +100,30 @@ final class Checkpoints implements AutoCloseable {
         }
     }
 
+    /** The window of run {@code runId}'s historical copy, if it was ever started. */
+    Optional<Reconciler.RunWindow> runWindow(String runId) {
+        return load(runKey(runId))
+                .map(c -> new Reconciler.RunWindow(
+                        c.getCounters().getOrDefault("startedMs", 0L),
+                        c.getComplete()
+                                ? c.getCounters().getOrDefault("completedMs", Reconciler.RunWindow.NOT_COMPLETE)
+                                : Reconciler.RunWindow.NOT_COMPLETE));
+    }
+
+    /** Saves the window of run {@code runId}'s historical copy. */
+    void saveRunWindow(String runId, Reconciler.RunWindow window) throws InterruptedException {
+        Map<String, Long> counters = new HashMap<>();
+        counters.put("startedMs", window.startedMs());
+        if (window.complete()) {
+            counters.put("completedMs", window.completedMs());
+        }
+        save(runKey(runId), runId, "run", null, window.complete(), counters);
+    }
+
+    private static String runKey(String runId) {
+        return "run:" + runId;
+    }
+
     @Override
     public void close() {
         producer.close(Duration.ofSeconds(5));

@@ -47,8 +47,24 @@ public final class CopyRun {
             String topicPrefix,
             ScanOptions scan,
             CopyOptions copy,
-            int workers) {
+            int workers,
+            boolean followWrites,
+            Duration clockSkew) {
+        /** Without following the writes log. */
+        public Options(
+                String runId,
+                RedisEndpoint source,
+                RedisEndpoint target,
+                Map<String, Object> kafka,
+                String topicPrefix,
+                ScanOptions scan,
+                CopyOptions copy,
+                int workers) {
+            this(runId, source, target, kafka, topicPrefix, scan, copy, workers, false, Duration.ofSeconds(1));
+        }
+
         public Options {
+            Objects.requireNonNull(clockSkew, "clockSkew");
             Objects.requireNonNull(runId, "runId");
             Objects.requireNonNull(source, "source");
             Objects.requireNonNull(target, "target");
@@ -65,15 +81,21 @@ public final class CopyRun {
         }
     }
 
-    /** How a run ended. {@code complete}: scanned to the end and every task done. */
-    public record Outcome(boolean complete, MoveProgress.Snapshot totals) {}
+    /**
+     * How a run ended. {@code complete}: scanned to the end, every task done and, when following the
+     * writes log, every write since the run started handled; {@code reconciled}: the reconciler's
+     * totals, null when not following.
+     */
+    public record Outcome(boolean complete, MoveProgress.Snapshot totals, Reconciler.Totals reconciled) {}
 
     private final Options options;
     private final MoveProgress progress;
+    private final MeterRegistry meters;
     private volatile boolean stopping;
 
     public CopyRun(Options options, MeterRegistry meters) {
         this.options = options;
+        this.meters = meters;
         this.progress = new MoveProgress(meters);
     }
 
@@ -162,6 +184,11 @@ public final class CopyRun {
                 : options.scan().dbs();
         boolean scanned = true;
         try (Checkpoints checkpoints = new Checkpoints(options.kafka(), topics)) {
+            Reconciler.RunWindow window = checkpoints.runWindow(options.runId()).orElse(null);
+            if (window == null) {
+                window = new Reconciler.RunWindow(System.currentTimeMillis(), Reconciler.RunWindow.NOT_COMPLETE);
+                checkpoints.saveRunWindow(options.runId(), window);
+            }
             Scanner scanner = new Scanner(
                     options.runId(), source, options.scan(), options.kafka(), topics, checkpoints, progress);
             Ticker ticker = new Ticker(tick, onTick);
@@ -189,8 +216,54 @@ public final class CopyRun {
             }
             stopAll(workers, threads);
             onTick.accept(progress.snapshot());
-            return new Outcome(done, progress.snapshot());
+            if (done && !window.complete()) {
+                window = new Reconciler.RunWindow(window.startedMs(), System.currentTimeMillis());
+                checkpoints.saveRunWindow(options.runId(), window);
+            }
+            if (!done || !options.followWrites()) {
+                return new Outcome(done, progress.snapshot(), null);
+            }
+            return reconcile(source, target, sourceFacts, targetFacts, topics, window);
         }
+    }
+
+    /** Handles the writes logged since the run started, until none is left. */
+    private Outcome reconcile(
+            RedisEndpoint.Client source,
+            RedisEndpoint.Client target,
+            ServerFacts sourceFacts,
+            ServerFacts targetFacts,
+            TopicRegistry topics,
+            Reconciler.RunWindow window)
+            throws InterruptedException {
+        Reconciler reconciler = new Reconciler(
+                options.runId(),
+                source,
+                target,
+                sourceFacts,
+                targetFacts,
+                options.copy(),
+                options.clockSkew(),
+                options.kafka(),
+                topics,
+                () -> window,
+                meters);
+        Thread thread = new Thread(reconciler, "ferry-reconciler");
+        thread.setDaemon(true);
+        thread.start();
+        try {
+            while (!stopping && reconciler.failure() == null && !reconciler.caughtUp()) {
+                TimeUnit.MILLISECONDS.sleep(100);
+            }
+        } finally {
+            reconciler.stop();
+            thread.join(TimeUnit.SECONDS.toMillis(30));
+        }
+        if (reconciler.failure() != null) {
+            throw new IllegalStateException(
+                    "the reconciler failed: " + reconciler.failure().getMessage(), reconciler.failure());
+        }
+        return new Outcome(reconciler.caughtUp(), progress.snapshot(), reconciler.totals());
     }
 
     private static void stopAll(List<MoveWorker> workers, List<Thread> threads) throws InterruptedException {

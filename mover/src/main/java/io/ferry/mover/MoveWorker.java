@@ -2,7 +2,6 @@ package io.ferry.mover;
 
 import io.ferry.endpoint.RedisEndpoint;
 import io.ferry.endpoint.ServerFacts;
-import io.ferry.schemas.ErrorRecord;
 import io.ferry.schemas.MoveTask;
 import io.ferry.schemas.TopicRegistry;
 import io.ferry.schemas.TypedTopic;
@@ -11,21 +10,16 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.common.errors.WakeupException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.nio.ByteBuffer;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 /**
  * One mover worker: a member of the run's consumer group on the move tasks topic (start more, in
@@ -88,15 +82,11 @@ final class MoveWorker implements Runnable {
         consumerConfig.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         consumerConfig.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         consumerConfig.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 20);
-        Map<String, Object> producerConfig = ProducerSettings.durable(kafka, "ferry-mover-errors");
         try (KafkaConsumer<String, MoveTask> tasks = new KafkaConsumer<>(
                         consumerConfig,
                         TypedTopic.MOVE_TASKS.keySerde().deserializer(),
                         TypedTopic.MOVE_TASKS.valueSerde().deserializer());
-                KafkaProducer<byte[], ErrorRecord> errors = new KafkaProducer<>(
-                        producerConfig,
-                        TypedTopic.ERRORS.keySerde().serializer(),
-                        TypedTopic.ERRORS.valueSerde().serializer())) {
+                ErrorReporter errors = new ErrorReporter(runId, kafka, topics, "ferry-mover-errors")) {
             consumer = tasks;
             tasks.subscribe(List.of(topics.name(TypedTopic.MOVE_TASKS.topic())));
             while (running) {
@@ -114,7 +104,6 @@ final class MoveWorker implements Runnable {
                     progress.taskDone();
                 }
                 if (!records.isEmpty()) {
-                    errors.flush();
                     tasks.commitSync();
                 }
             }
@@ -145,7 +134,7 @@ final class MoveWorker implements Runnable {
         }
     }
 
-    private void copy(MoveTask task, KafkaProducer<byte[], ErrorRecord> errors) throws InterruptedException {
+    private void copy(MoveTask task, ErrorReporter errors) throws InterruptedException {
         KeyCopier copier = copiers.computeIfAbsent(task.getDb(), this::copierFor);
         List<byte[]> keys = new ArrayList<>(task.getKeys().size());
         for (ByteBuffer key : task.getKeys()) {
@@ -153,72 +142,14 @@ final class MoveWorker implements Runnable {
             key.duplicate().get(bytes);
             keys.add(bytes);
         }
-        Instant firstFailure = null;
-        long backoff = options.retryBackoff().toMillis();
-        for (int attempt = 1; ; attempt++) {
-            List<KeyCopier.Result> failed = new ArrayList<>();
-            for (KeyCopier.Result result : copier.copy(keys)) {
-                if (result.outcome() == KeyOutcome.FAILED && attempt < options.maxAttempts()) {
-                    failed.add(result);
-                } else if (result.outcome() == KeyOutcome.FAILED) {
-                    report(task, result, attempt, firstFailure == null ? Instant.now() : firstFailure, errors);
-                    progress.add(result);
-                } else {
-                    progress.add(result);
-                }
+        Map<String, String> context =
+                Map.of("taskId", task.getTaskId(), "reason", task.getReason().name());
+        RetryingCopy.copy(copier, keys, options, "task " + task.getTaskId(), (result, attempts, firstFailure) -> {
+            if (result.outcome() == KeyOutcome.FAILED) {
+                errors.report(result, task.getDb(), attempts, firstFailure, task.getSourceNode(), context);
             }
-            if (failed.isEmpty()) {
-                return;
-            }
-            if (firstFailure == null) {
-                firstFailure = Instant.now();
-            }
-            log.warn(
-                    "{} keys of task {} failed (attempt {} of {}), e.g. {}; retrying in {} ms",
-                    failed.size(),
-                    task.getTaskId(),
-                    attempt,
-                    options.maxAttempts(),
-                    failed.get(0).error(),
-                    backoff);
-            TimeUnit.MILLISECONDS.sleep(backoff);
-            backoff *= 2;
-            keys = failed.stream().map(KeyCopier.Result::key).toList();
-        }
-    }
-
-    private void report(
-            MoveTask task,
-            KeyCopier.Result result,
-            int attempts,
-            Instant firstSeen,
-            KafkaProducer<byte[], ErrorRecord> errors)
-            throws InterruptedException {
-        Map<String, String> context = new HashMap<>();
-        context.put("taskId", task.getTaskId());
-        context.put("reason", task.getReason().name());
-        ErrorRecord error = new ErrorRecord(
-                runId,
-                ByteBuffer.wrap(result.key()),
-                task.getDb(),
-                result.stage(),
-                result.error(),
-                attempts,
-                firstSeen,
-                Instant.now(),
-                task.getSourceNode(),
-                context);
-        try {
-            errors.send(TypedTopic.ERRORS.producerRecord(topics, error)).get(30, TimeUnit.SECONDS);
-        } catch (ExecutionException | TimeoutException e) {
-            // Not committing the task's offset makes it run again: the key is neither lost nor hidden.
-            throw new IllegalStateException("could not report a failed key to the errors topic: " + e, e);
-        }
-        log.warn(
-                "key failed {} times at {}; reported to the errors topic: {}",
-                attempts,
-                result.stage(),
-                result.error());
+            progress.add(result);
+        });
     }
 
     private KeyCopier copierFor(int db) {

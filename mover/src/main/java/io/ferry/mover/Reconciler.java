@@ -1,0 +1,386 @@
+package io.ferry.mover;
+
+import io.ferry.endpoint.RedisEndpoint;
+import io.ferry.endpoint.ServerFacts;
+import io.ferry.schemas.ConflictPolicy;
+import io.ferry.schemas.Outcome;
+import io.ferry.schemas.Stage;
+import io.ferry.schemas.TopicRegistry;
+import io.ferry.schemas.TypedTopic;
+import io.ferry.schemas.WriteRecord;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
+
+/**
+ * Keeps the target right while the source takes live writes: consumes the writes log (keyed by Redis
+ * key, so one key's writes arrive in order) and copies again from the source every key the target may
+ * hold wrong, replacing the target's value, and deleting it from the target when the source no longer
+ * has it. A key is copied again when its write:
+ *
+ * <ul>
+ *   <li>happened while the historical copy ran (up to its completion plus the clock skew): a RESTORE of
+ *       a value read before the write could have landed after it. These are copied only once the
+ *       historical copy is complete, so no RESTORE of it can follow;
+ *   <li>carries any flag (REPAIR, TARGET_FAILED, MISMATCH, NONDETERMINISTIC, MULTI_KEY, ...), or did not
+ *       succeed on both sides (a target not written, failed or timed out; a source error);
+ *   <li>happened while this reconciler was itself copying that key (its read may predate the write).
+ * </ul>
+ *
+ * <p>Until the run's marker says the historical copy is complete, the reconciler holds its partitions
+ * paused. A new consumer group starts at the writes of the run's start time (less the clock skew). Keys
+ * that still fail after the retries go to the errors topic (stage RECONCILE). Its lag (seconds between
+ * a write and its handling) is a metric. {@link #run} is the loop, on a caller's thread; {@link #stop}
+ * may be called from any thread.
+ */
+public final class Reconciler implements Runnable {
+    private static final Logger log = LoggerFactory.getLogger(Reconciler.class);
+    private static final Duration POLL = Duration.ofMillis(200);
+    private static final int RECENT_KEYS = 100_000;
+
+    /** When the run's historical copy started and, once it is complete, when it completed (epoch ms). */
+    public record RunWindow(long startedMs, long completedMs) {
+        public static final long NOT_COMPLETE = Long.MAX_VALUE;
+
+        public boolean complete() {
+            return completedMs != NOT_COMPLETE;
+        }
+    }
+
+    private final String runId;
+    private final RedisEndpoint.Client source;
+    private final RedisEndpoint.Client target;
+    private final ServerFacts sourceFacts;
+    private final ServerFacts targetFacts;
+    private final CopyOptions options;
+    private final long skewMs;
+    private final Map<String, Object> kafka;
+    private final TopicRegistry topics;
+    private final Supplier<RunWindow> window;
+    private final Map<Integer, KeyCopier> copiers = new HashMap<>();
+    private final Map<Integer, StatefulRedisConnection<byte[], byte[]>> targets = new HashMap<>();
+    private final List<StatefulRedisConnection<byte[], byte[]>> connections = new ArrayList<>();
+    private final Map<ByteBuffer, Long> recentCopies = new LinkedHashMap<>(1024, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<ByteBuffer, Long> eldest) {
+            return size() > RECENT_KEYS;
+        }
+    };
+    private final AtomicLong records = new AtomicLong();
+    private final AtomicLong recopied = new AtomicLong();
+    private final AtomicLong deleted = new AtomicLong();
+    private final AtomicLong failed = new AtomicLong();
+    private final AtomicLong keyless = new AtomicLong();
+    private final AtomicLong lagMs = new AtomicLong();
+    private volatile boolean running = true;
+    private volatile boolean caughtUp;
+    private volatile KafkaConsumer<byte[], WriteRecord> consumer;
+    private volatile Throwable failure;
+
+    public Reconciler(
+            String runId,
+            RedisEndpoint.Client source,
+            RedisEndpoint.Client target,
+            ServerFacts sourceFacts,
+            ServerFacts targetFacts,
+            CopyOptions options,
+            Duration clockSkew,
+            Map<String, Object> kafka,
+            TopicRegistry topics,
+            Supplier<RunWindow> window,
+            MeterRegistry meters) {
+        this.runId = runId;
+        this.source = source;
+        this.target = target;
+        this.sourceFacts = sourceFacts;
+        this.targetFacts = targetFacts;
+        // The source's value is the truth for a written key, whatever the historical copy's policy.
+        this.options = options.withConflictPolicy(ConflictPolicy.REPLACE);
+        this.skewMs = clockSkew.toMillis();
+        this.kafka = Map.copyOf(kafka);
+        this.topics = topics;
+        this.window = window;
+        counter(meters, "ferry.reconciler.writes", records, "Writes-log records the reconciler read");
+        counter(meters, "ferry.reconciler.keys.recopied", recopied, "Keys copied again from the source");
+        counter(meters, "ferry.reconciler.keys.deleted", deleted, "Keys deleted from the target, gone from the source");
+        counter(meters, "ferry.reconciler.keys.failed", failed, "Keys reported to the errors topic");
+        counter(meters, "ferry.reconciler.writes.keyless", keyless, "Writes without keys (e.g. FLUSHDB): not repaired");
+        Gauge.builder("ferry.reconciler.lag.seconds", lagMs, v -> v.get() / 1000.0)
+                .description("Seconds between the newest write handled and its handling; 0 when caught up")
+                .register(meters);
+    }
+
+    private static void counter(MeterRegistry meters, String name, AtomicLong value, String description) {
+        FunctionCounter.builder(name, value, AtomicLong::doubleValue)
+                .description(description)
+                .register(meters);
+    }
+
+    static String groupId(String runId) {
+        return "ferry-reconciler." + runId;
+    }
+
+    /** Totals so far. */
+    public record Totals(long records, long recopied, long deleted, long failed, long keyless, long lagMs) {}
+
+    public Totals totals() {
+        return new Totals(records.get(), recopied.get(), deleted.get(), failed.get(), keyless.get(), lagMs.get());
+    }
+
+    /** True once the historical copy is complete and a poll found no write left to handle. */
+    public boolean caughtUp() {
+        return caughtUp;
+    }
+
+    /** Why the reconciler stopped on its own, or null. */
+    public Throwable failure() {
+        return failure;
+    }
+
+    public void stop() {
+        running = false;
+        KafkaConsumer<byte[], WriteRecord> current = consumer;
+        if (current != null) {
+            current.wakeup();
+        }
+    }
+
+    @Override
+    public void run() {
+        Map<String, Object> config = new HashMap<>(kafka);
+        config.put(ConsumerConfig.GROUP_ID_CONFIG, groupId(runId));
+        config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "latest");
+        config.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 2000);
+        String topic = topics.name(TypedTopic.WRITES.topic());
+        try (KafkaConsumer<byte[], WriteRecord> writes = new KafkaConsumer<>(
+                        config,
+                        TypedTopic.WRITES.keySerde().deserializer(),
+                        TypedTopic.WRITES.valueSerde().deserializer());
+                ErrorReporter errors = new ErrorReporter(runId, kafka, topics, "ferry-reconciler-errors")) {
+            consumer = writes;
+            RunWindow[] current = {window.get()};
+            writes.subscribe(List.of(topic), new StartAtRun(writes, () -> current[0]));
+            long refreshed = System.nanoTime();
+            while (running) {
+                if (!current[0].complete() && System.nanoTime() - refreshed > POLL.toNanos() * 5) {
+                    current[0] = window.get();
+                    refreshed = System.nanoTime();
+                }
+                if (current[0].complete()) {
+                    writes.resume(writes.paused());
+                } else {
+                    writes.pause(writes.assignment());
+                }
+                ConsumerRecords<byte[], WriteRecord> batch;
+                try {
+                    batch = writes.poll(POLL);
+                } catch (WakeupException e) {
+                    break;
+                }
+                if (!current[0].complete()) {
+                    rewind(writes, batch);
+                    continue;
+                }
+                if (batch.isEmpty()) {
+                    lagMs.set(0);
+                    caughtUp = atEnd(writes);
+                    continue;
+                }
+                caughtUp = false;
+                handle(batch, current[0], errors);
+                writes.commitSync();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (WakeupException e) {
+            // stopped
+        } catch (RuntimeException e) {
+            failure = e;
+            log.error("reconciler stopped: {}", e.toString(), e);
+        } finally {
+            for (StatefulRedisConnection<byte[], byte[]> connection : connections) {
+                connection.close();
+            }
+        }
+    }
+
+    private void handle(ConsumerRecords<byte[], WriteRecord> batch, RunWindow run, ErrorReporter errors)
+            throws InterruptedException {
+        Map<Integer, Set<ByteBuffer>> due = new LinkedHashMap<>();
+        long newest = 0;
+        for (ConsumerRecord<byte[], WriteRecord> record : batch) {
+            records.incrementAndGet();
+            WriteRecord write = record.value();
+            if (write == null) {
+                continue;
+            }
+            long at = write.getTimestampMicros().toEpochMilli();
+            newest = Math.max(newest, at);
+            if (write.getKeys().isEmpty()) {
+                if (keyless.getAndIncrement() == 0) {
+                    log.warn(
+                            "a {} without keys is on the writes log: the reconciler cannot repair it; "
+                                    + "verify the keyspace before commit",
+                            write.getCommand());
+                }
+                continue;
+            }
+            boolean suspect =
+                    at <= run.completedMs() + skewMs || !write.getFlags().isEmpty() || !clean(write);
+            for (ByteBuffer key : write.getKeys()) {
+                ByteBuffer ref = ref(write.getDb(), key);
+                Long copiedUntil = recentCopies.get(ref);
+                if (suspect || (copiedUntil != null && at <= copiedUntil + skewMs)) {
+                    due.computeIfAbsent(write.getDb(), db -> new LinkedHashSet<>())
+                            .add(key.duplicate());
+                }
+            }
+        }
+        for (Map.Entry<Integer, Set<ByteBuffer>> db : due.entrySet()) {
+            recopy(db.getKey(), db.getValue(), errors);
+        }
+        lagMs.set(Math.max(0, System.currentTimeMillis() - newest));
+    }
+
+    /** True when this consumer has partitions and has read each to its end offset. */
+    private static boolean atEnd(KafkaConsumer<byte[], WriteRecord> writes) {
+        Set<TopicPartition> assigned = writes.assignment();
+        if (assigned.isEmpty()) {
+            return false;
+        }
+        for (Map.Entry<TopicPartition, Long> end : writes.endOffsets(assigned).entrySet()) {
+            if (writes.position(end.getKey()) < end.getValue()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Puts back records a poll returned before the gate opened (partitions are paused, so it should not). */
+    private static void rewind(KafkaConsumer<byte[], WriteRecord> writes, ConsumerRecords<byte[], WriteRecord> batch) {
+        for (TopicPartition partition : batch.partitions()) {
+            writes.seek(partition, batch.records(partition).get(0).offset());
+        }
+    }
+
+    private static boolean clean(WriteRecord write) {
+        return write.getSource() != null
+                && write.getSource().getOutcome() == Outcome.OK
+                && write.getTarget() != null
+                && write.getTarget().getOutcome() == Outcome.OK;
+    }
+
+    private void recopy(int db, Collection<ByteBuffer> keySet, ErrorReporter errors) throws InterruptedException {
+        KeyCopier copier = copiers.computeIfAbsent(db, this::copierFor);
+        List<byte[]> keys = new ArrayList<>(keySet.size());
+        for (ByteBuffer key : keySet) {
+            byte[] bytes = new byte[key.remaining()];
+            key.duplicate().get(bytes);
+            keys.add(bytes);
+        }
+        List<byte[]> gone = new ArrayList<>();
+        RetryingCopy.copy(copier, keys, options, "the writes log", (result, attempts, firstFailure) -> {
+            switch (result.outcome()) {
+                case FAILED -> {
+                    failed.incrementAndGet();
+                    KeyCopier.Result reconcile = KeyCopier.Result.failed(result.key(), Stage.RECONCILE, result.error());
+                    errors.report(reconcile, db, attempts, firstFailure, null, Map.of("reason", "writes log"));
+                }
+                case VANISHED -> gone.add(result.key());
+                default -> recopied.incrementAndGet();
+            }
+            recentCopies.put(ref(db, ByteBuffer.wrap(result.key())), System.currentTimeMillis());
+        });
+        if (!gone.isEmpty()) {
+            // Gone from the source (deleted or expired): the target must not keep it.
+            StatefulRedisConnection<byte[], byte[]> to = targets.get(db);
+            for (byte[] key : gone) {
+                deleted.addAndGet(to.sync().del(key));
+            }
+        }
+    }
+
+    /** A key qualified by its database, for the map of keys this reconciler copied lately. */
+    private static ByteBuffer ref(int db, ByteBuffer key) {
+        ByteBuffer ref = ByteBuffer.allocate(4 + key.remaining());
+        ref.putInt(db).put(key.duplicate()).flip();
+        return ref;
+    }
+
+    private KeyCopier copierFor(int db) {
+        StatefulRedisConnection<byte[], byte[]> from = source.connect();
+        connections.add(from);
+        from.sync().select(db);
+        StatefulRedisConnection<byte[], byte[]> to = target.connect();
+        connections.add(to);
+        to.sync().select(db);
+        targets.put(db, to);
+        return new KeyCopier(from, to, sourceFacts, targetFacts, options);
+    }
+
+    /** A partition the group never committed starts at the writes of the run's start (less the skew). */
+    private final class StartAtRun implements ConsumerRebalanceListener {
+        private final KafkaConsumer<byte[], WriteRecord> writes;
+        private final Supplier<RunWindow> run;
+
+        StartAtRun(KafkaConsumer<byte[], WriteRecord> writes, Supplier<RunWindow> run) {
+            this.writes = writes;
+            this.run = run;
+        }
+
+        @Override
+        public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+            if (!run.get().complete()) {
+                writes.pause(partitions);
+            }
+            Map<TopicPartition, OffsetAndMetadata> committed = writes.committed(Set.copyOf(partitions));
+            Map<TopicPartition, Long> fresh = new HashMap<>();
+            for (TopicPartition partition : partitions) {
+                if (committed.get(partition) == null) {
+                    fresh.put(partition, run.get().startedMs() - skewMs);
+                }
+            }
+            if (fresh.isEmpty()) {
+                return;
+            }
+            Map<TopicPartition, OffsetAndTimestamp> offsets = writes.offsetsForTimes(fresh);
+            for (TopicPartition partition : fresh.keySet()) {
+                OffsetAndTimestamp offset = offsets.get(partition);
+                if (offset == null) {
+                    writes.seekToEnd(List.of(partition));
+                } else {
+                    writes.seek(partition, offset.offset());
+                }
+            }
+        }
+
+        @Override
+        public void onPartitionsRevoked(Collection<TopicPartition> partitions) {}
+    }
+}
