@@ -61,6 +61,9 @@ public final class Ferry {
         for (Service service : ServiceCatalog.SERVICES) {
             commandLine.addSubcommand(service.spec().service(), SettingsCommand.runner(service));
         }
+        for (ServiceGroup group : ServiceCatalog.GROUPS) {
+            commandLine.addSubcommand(group.name(), SettingsCommand.group(group, SettingsCommand::runner));
+        }
         commandLine.addSubcommand("settings", SettingsCommand.checker());
         return commandLine;
     }
@@ -75,22 +78,24 @@ public final class Ferry {
         while (leafResult.hasSubcommand()) {
             leafResult = leafResult.subcommand();
         }
-        if (chain.size() == 3 && chain.get(1).getCommandName().equals("settings")) {
-            Service service = ServiceCatalog.find(leaf.getCommandName()).orElseThrow();
-            return SettingsCommand.check(service.spec(), leafResult, out);
+        // The words after "ferry" (and after "settings") name the service: "copy", or "errors list".
+        List<String> words =
+                chain.stream().skip(1).map(CommandLine::getCommandName).toList();
+        boolean checkOnly = !words.isEmpty() && words.get(0).equals("settings");
+        String name = String.join(" ", checkOnly ? words.subList(1, words.size()) : words);
+        var service = ServiceCatalog.find(name);
+        if (service.isPresent() && checkOnly) {
+            return SettingsCommand.check(service.get().spec(), leafResult, out);
         }
-        if (chain.size() == 2) {
-            var service = ServiceCatalog.find(leaf.getCommandName());
-            if (service.isPresent()) {
-                try {
-                    return service.get().run(SettingsFlags.load(service.get().spec(), leafResult));
-                } catch (SettingsException e) {
-                    throw e;
-                } catch (Exception e) {
-                    err.println("ferry " + leaf.getCommandName() + ": " + Secrets.mask(String.valueOf(e.getMessage())));
-                    log.error("ferry {} failed", leaf.getCommandName(), e);
-                    return EXIT_FAILURE;
-                }
+        if (service.isPresent()) {
+            try {
+                return service.get().run(SettingsFlags.load(service.get().spec(), leafResult), out, err);
+            } catch (SettingsException e) {
+                throw e;
+            } catch (Exception e) {
+                err.println("ferry " + name + ": " + Secrets.mask(String.valueOf(e.getMessage())));
+                log.error("ferry {} failed", name, e);
+                return EXIT_FAILURE;
             }
         }
         // A command with subcommands and nothing chosen: show what there is.

@@ -7,11 +7,14 @@ import picocli.CommandLine;
 import picocli.CommandLine.Model.CommandSpec;
 
 import java.io.PrintWriter;
+import java.util.function.Function;
 
 /**
  * The command-line shapes of services: {@code ferry SERVICE [--config FILE] [--NAME VALUE ...]} runs
  * one; {@code ferry settings SERVICE ...} checks its settings exactly as the service would at
- * start-up and prints the effective configuration (secrets masked) without starting anything.
+ * start-up and prints the effective configuration (secrets masked) without starting anything. A
+ * {@link ServiceGroup} adds a level: {@code ferry GROUP ACTION ...}, {@code ferry settings GROUP
+ * ACTION ...}.
  */
 final class SettingsCommand {
     private SettingsCommand() {}
@@ -23,8 +26,25 @@ final class SettingsCommand {
                 .description("Check a service's settings and print the effective configuration, secrets masked.");
         CommandLine command = new CommandLine(parent);
         for (Service service : ServiceCatalog.SERVICES) {
-            command.addSubcommand(
-                    service.spec().service(), new CommandLine(withSettings(service.spec(), "Settings of ")));
+            command.addSubcommand(service.spec().service(), checkerOf(service));
+        }
+        for (ServiceGroup group : ServiceCatalog.GROUPS) {
+            command.addSubcommand(group.name(), group(group, SettingsCommand::checkerOf));
+        }
+        return command;
+    }
+
+    private static CommandLine checkerOf(Service service) {
+        return new CommandLine(withSettings(service.spec(), "Settings of "));
+    }
+
+    /** {@code ferry GROUP} with one subcommand per action, each made by {@code action}. */
+    static CommandLine group(ServiceGroup group, Function<Service, CommandLine> action) {
+        CommandSpec parent = CommandSpec.create().name(group.name()).mixinStandardHelpOptions(true);
+        parent.usageMessage().description(group.description());
+        CommandLine command = new CommandLine(parent);
+        for (Service service : group.actions()) {
+            command.addSubcommand(commandName(service.spec()), action.apply(service));
         }
         return command;
     }
@@ -36,10 +56,15 @@ final class SettingsCommand {
 
     private static CommandSpec withSettings(SettingsSpec service, String lead) {
         CommandSpec spec = CommandSpec.wrapWithoutInspection((Runnable) () -> {});
-        spec.name(service.service()).mixinStandardHelpOptions(true);
+        spec.name(commandName(service)).mixinStandardHelpOptions(true);
         spec.usageMessage().description(lead + service.description() + ".");
         SettingsFlags.addTo(spec, service);
         return spec;
+    }
+
+    /** The subcommand's name: the service's, or for an action of a group ("errors list") the action's. */
+    private static String commandName(SettingsSpec service) {
+        return service.service().substring(service.service().lastIndexOf(' ') + 1);
     }
 
     /** Checks and prints; a SettingsException propagates to the caller. */
