@@ -301,7 +301,11 @@ public final class ErrorReplay implements AutoCloseable {
                 throw e;
             }
             KeyCopier copier = new KeyCopier(
-                    from, to, sourceFacts, CopyOptions.DEFAULTS.withConflictPolicy(options.conflictPolicy()));
+                    from,
+                    to,
+                    sourceFacts,
+                    targetFacts,
+                    CopyOptions.DEFAULTS.withConflictPolicy(options.conflictPolicy()));
             KeyCheck check = new KeyCheck(from, to, sourceFacts, targetFacts, options.expiryTolerance());
             return new DbPair(from, to, copier, check);
         }
