@@ -6,11 +6,9 @@ import io.ferry.mover.CopyOptions;
 import io.ferry.mover.CopyRun;
 import io.ferry.mover.MoveProgress;
 import io.ferry.mover.ScanOptions;
-import io.ferry.schemas.ConflictPolicy;
 import io.ferry.settings.RedisUri;
 import io.ferry.settings.Settings;
 import io.ferry.settings.SettingsSpec;
-import io.ferry.settings.TlsOptions;
 import io.ferry.settings.Validators;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.apache.kafka.clients.CommonClientConfigs;
@@ -37,47 +35,22 @@ import java.util.Optional;
 final class CopyService implements Service {
     private static final Logger log = LoggerFactory.getLogger(CopyService.class);
 
-    static final String SOURCE = "source";
-    static final String TARGET = "target";
-    static final TlsOptions.Keys SOURCE_TLS = TlsOptions.Keys.of(SOURCE);
-    static final TlsOptions.Keys TARGET_TLS = TlsOptions.Keys.of(TARGET);
     static final String KAFKA = "kafka";
     static final String DATA_DIR = "data-dir";
-    static final String RUN_ID = "run-id";
-    static final String TOPIC_PREFIX = "topic-prefix";
-    static final String CONFLICT_POLICY = "conflict-policy";
-    static final String WORKERS = "workers";
     static final String MATCH = "match";
     static final String TYPE = "type";
     static final String SCAN_COUNT = "scan-count";
     static final String TASK_KEYS = "task-keys";
-    static final String WINDOW_KEYS = "window-keys";
-    static final String WINDOW_BYTES = "window-bytes";
-    static final String BIG_KEY_BYTES = "big-key-bytes";
-    static final String CHUNK_ELEMENTS = "chunk-elements";
     static final String FOLLOW_WRITES = "follow-writes";
-    static final String CLOCK_SKEW_MS = "clock-skew-ms";
 
     static final SettingsSpec SPEC = new SettingsSpec(
             "copy",
             "a one-shot, resumable historical copy from source to target (scanner and workers in one process)",
-            TARGET_TLS
-                    .define(SOURCE_TLS.define(new ConfigDef()
-                            .define(
-                                    SOURCE,
-                                    Type.STRING,
-                                    ConfigDef.NO_DEFAULT_VALUE,
-                                    Validators.redisUri(),
-                                    Importance.HIGH,
-                                    "The Redis to copy from: redis://[user:password@]host:port[/db], rediss:// for TLS. "
-                                            + "A /db scans that database only; without one, every database holding keys.")
-                            .define(
-                                    TARGET,
-                                    Type.STRING,
-                                    ConfigDef.NO_DEFAULT_VALUE,
-                                    Validators.redisUri(),
-                                    Importance.HIGH,
-                                    "The Redis to copy to; each key goes to the database number it had.")))
+            MoverSettings.defineCopy(
+                            MoverSettings.defineEndpoints(new ConfigDef()),
+                            0,
+                            "Mover workers in this process, each with its own connections; 0: only scan, and "
+                                    + "wait for ferry mover processes of the same run-id to copy.")
                     .define(
                             KAFKA,
                             Type.STRING,
@@ -94,38 +67,6 @@ final class CopyService implements Service {
                             Importance.MEDIUM,
                             "Folder of the own broker's data (when no kafka is given): run again with the same "
                                     + "folder to resume.")
-                    .define(
-                            RUN_ID,
-                            Type.STRING,
-                            "copy",
-                            new ConfigDef.NonEmptyStringWithoutControlChars(),
-                            Importance.MEDIUM,
-                            "Name of the copy: checkpoints and the workers' consumer group are kept under it; a new "
-                                    + "name starts over.")
-                    .define(
-                            TOPIC_PREFIX,
-                            Type.STRING,
-                            "ferry",
-                            new ConfigDef.NonEmptyStringWithoutControlChars(),
-                            Importance.LOW,
-                            "Prefix of Ferry's Kafka topic names.")
-                    .define(
-                            CONFLICT_POLICY,
-                            Type.STRING,
-                            "REPLACE",
-                            ConfigDef.ValidString.in("REPLACE", "NONE", "MERGE"),
-                            Importance.HIGH,
-                            "A key the target already holds: REPLACE overwrites it, NONE leaves it and counts it "
-                                    + "as skipped, MERGE combines collections (hash fields the target lacks added, "
-                                    + "sets unioned, sorted-set scores set, lists appended) and replaces strings "
-                                    + "and streams, counting them apart.")
-                    .define(
-                            WORKERS,
-                            Type.INT,
-                            2,
-                            Range.between(1, 64),
-                            Importance.MEDIUM,
-                            "Mover workers in this process, each with its own connections.")
                     .define(
                             MATCH,
                             Type.STRING,
@@ -154,35 +95,6 @@ final class CopyService implements Service {
                             Importance.LOW,
                             "Keys per move task at most.")
                     .define(
-                            WINDOW_KEYS,
-                            Type.INT,
-                            200,
-                            Range.between(1, 100_000),
-                            Importance.LOW,
-                            "Keys whose values a worker holds at once: one pipelined round trip to each side.")
-                    .define(
-                            WINDOW_BYTES,
-                            Type.LONG,
-                            CopyOptions.DEFAULTS.windowBytes(),
-                            Range.atLeast(1),
-                            Importance.LOW,
-                            "Bytes of values (by the source's MEMORY USAGE) a worker holds at once at most.")
-                    .define(
-                            BIG_KEY_BYTES,
-                            Type.LONG,
-                            CopyOptions.DEFAULTS.bigKeyBytes(),
-                            Range.atLeast(1),
-                            Importance.MEDIUM,
-                            "A key bigger than this (by MEMORY USAGE) is copied in chunks with its type's "
-                                    + "commands into a temporary key renamed into place, never held whole.")
-                    .define(
-                            CHUNK_ELEMENTS,
-                            Type.INT,
-                            CopyOptions.DEFAULTS.chunkElements(),
-                            Range.between(1, 1_000_000),
-                            Importance.LOW,
-                            "Fields, members, list items or stream entries per chunk of a big key.")
-                    .define(
                             FOLLOW_WRITES,
                             Type.BOOLEAN,
                             false,
@@ -190,16 +102,8 @@ final class CopyService implements Service {
                             "After the historical copy, copy again every key written through the proxy since the "
                                     + "copy started (the writes topic on the given kafka), and keys whose dual write "
                                     + "failed or was flagged, until none is left: a RESTORE of a value read before a "
-                                    + "write cannot then stay over it. Needs the proxy's kafka and topic prefix.")
-                    .define(
-                            CLOCK_SKEW_MS,
-                            Type.LONG,
-                            1000L,
-                            Range.between(0, 600_000),
-                            Importance.LOW,
-                            "How far the proxy's clock may be from this machine's, in ms: writes this close to the "
-                                    + "end of the copy are treated as written during it."),
-            List.of(SOURCE_TLS::problems, TARGET_TLS::problems));
+                                    + "write cannot then stay over it. Needs the proxy's kafka and topic prefix."),
+            MoverSettings.RULES);
 
     @Override
     public SettingsSpec spec() {
@@ -209,27 +113,17 @@ final class CopyService implements Service {
     @Override
     public int run(Settings settings) throws Exception {
         settings.logEffective(log);
-        RedisUri sourceUri = RedisUri.parse(settings.getString(SOURCE));
-        RedisEndpoint source = new RedisEndpoint(
-                "source", sourceUri, SOURCE_TLS.read(settings), RedisEndpoint.DEFAULT_COMMAND_TIMEOUT);
-        RedisEndpoint target = new RedisEndpoint(
-                "target",
-                RedisUri.parse(settings.getString(TARGET)),
-                TARGET_TLS.read(settings),
-                RedisEndpoint.DEFAULT_COMMAND_TIMEOUT);
-        boolean dbGiven = settings.getString(SOURCE).matches("^rediss?://[^/]*/\\d+$");
+        RedisEndpoint source = MoverSettings.source(settings);
+        RedisEndpoint target = MoverSettings.target(settings);
+        RedisUri sourceUri = source.uri();
+        boolean dbGiven = settings.getString(MoverSettings.SOURCE).matches("^rediss?://[^/]*/\\d+$");
         ScanOptions scan = new ScanOptions(
                 dbGiven ? List.of(sourceUri.db()) : List.of(),
                 optional(settings.getString(MATCH)),
                 optional(settings.getString(TYPE)),
                 settings.getInt(SCAN_COUNT),
                 settings.getInt(TASK_KEYS));
-        CopyOptions copy = CopyOptions.DEFAULTS
-                .withConflictPolicy(ConflictPolicy.valueOf(settings.getString(CONFLICT_POLICY)))
-                .withWindowKeys(settings.getInt(WINDOW_KEYS))
-                .withWindowBytes(settings.getLong(WINDOW_BYTES))
-                .withBigKeyBytes(settings.getLong(BIG_KEY_BYTES))
-                .withChunks(settings.getInt(CHUNK_ELEMENTS), CopyOptions.DEFAULTS.chunkBytes());
+        CopyOptions copy = MoverSettings.copyOptions(settings);
         EmbeddedKafka embedded = null;
         String bootstrap = settings.getString(KAFKA);
         if (bootstrap == null) {
@@ -240,16 +134,16 @@ final class CopyService implements Service {
         }
         CopyRun run = new CopyRun(
                 new CopyRun.Options(
-                        settings.getString(RUN_ID),
+                        settings.getString(MoverSettings.RUN_ID),
                         source,
                         target,
                         Map.of(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrap),
-                        settings.getString(TOPIC_PREFIX),
+                        settings.getString(MoverSettings.TOPIC_PREFIX),
                         scan,
                         copy,
-                        settings.getInt(WORKERS),
+                        settings.getInt(MoverSettings.WORKERS),
                         settings.getBoolean(FOLLOW_WRITES),
-                        Duration.ofMillis(settings.getLong(CLOCK_SKEW_MS))),
+                        MoverSettings.clockSkew(settings)),
                 new SimpleMeterRegistry());
         Thread hook = new Thread(run::stop, "ferry-copy-stop");
         Runtime.getRuntime().addShutdownHook(hook);
@@ -269,7 +163,9 @@ final class CopyService implements Service {
                     totals.skipped(),
                     totals.vanished(),
                     totals.failed(),
-                    totals.failed() > 0 ? " (in the " + settings.getString(TOPIC_PREFIX) + ".errors topic)" : "");
+                    totals.failed() > 0
+                            ? " (in the " + settings.getString(MoverSettings.TOPIC_PREFIX) + ".errors topic)"
+                            : "");
             if (outcome.reconciled() != null) {
                 System.err.printf(
                         "ferry copy: writes log: %,d writes read, %,d keys copied again, %,d deleted from the target, "

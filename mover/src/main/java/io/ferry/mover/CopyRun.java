@@ -29,7 +29,8 @@ import java.util.function.Consumer;
 
 /**
  * A one-shot historical copy in one process: the scanner and {@code workers} mover workers, joined
- * through Kafka as separate processes would be. {@link #run} returns when every database was
+ * through Kafka as separate processes would be (with 0 workers, {@code ferry mover} processes do the
+ * copying and this one scans and waits for them). {@link #run} returns when every database was
  * scanned to its end and the workers committed every task the scan published, or when {@link
  * #stop} is called; run again with the same run id and Kafka, it resumes where it stopped. Thread-safe
  * for {@link #stop}; {@link #run} once.
@@ -75,8 +76,8 @@ public final class CopyRun {
             if (runId.isBlank() || runId.contains(":")) {
                 throw new IllegalArgumentException("runId: '" + runId + "' (expected: not empty, without ':')");
             }
-            if (workers < 1 || workers > 64) {
-                throw new IllegalArgumentException("workers: " + workers + " (expected: 1 to 64)");
+            if (workers < 0 || workers > 64) {
+                throw new IllegalArgumentException("workers: " + workers + " (expected: 0 to 64)");
             }
         }
     }

@@ -34,6 +34,7 @@ import java.util.Map;
 final class MoveWorker implements Runnable {
     private static final Logger log = LoggerFactory.getLogger(MoveWorker.class);
     private static final Duration POLL = Duration.ofMillis(200);
+    static final Duration SESSION_TIMEOUT = Duration.ofSeconds(10);
 
     private final String runId;
     private final RedisEndpoint.Client source;
@@ -82,6 +83,9 @@ final class MoveWorker implements Runnable {
         consumerConfig.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         consumerConfig.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         consumerConfig.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 20);
+        // A worker that dies (SIGKILL, lost host) hands its tasks over after this, not after Kafka's 45 s.
+        consumerConfig.putIfAbsent(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, (int) SESSION_TIMEOUT.toMillis());
+        consumerConfig.putIfAbsent(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, (int) SESSION_TIMEOUT.toMillis() / 4);
         try (KafkaConsumer<String, MoveTask> tasks = new KafkaConsumer<>(
                         consumerConfig,
                         TypedTopic.MOVE_TASKS.keySerde().deserializer(),

@@ -1,0 +1,132 @@
+package io.ferry.app;
+
+import io.ferry.endpoint.EndpointException;
+import io.ferry.mover.MoveProgress;
+import io.ferry.mover.MoverNode;
+import io.ferry.mover.Reconciler;
+import io.ferry.settings.Settings;
+import io.ferry.settings.SettingsSpec;
+import io.ferry.settings.Validators;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import org.apache.kafka.clients.CommonClientConfigs;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigDef.Importance;
+import org.apache.kafka.common.config.ConfigDef.Type;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * {@code ferry mover}: a long-running mover process. Its workers join the run's consumer group on the
+ * move tasks that {@code ferry copy} (the scanner) publishes, so starting more processes adds throughput
+ * and a process that dies has its tasks taken over by the others; its reconciler repairs the keys the
+ * writes log says the target may hold wrong, once the run's historical copy is complete. Runs until
+ * SIGTERM or Ctrl-C, then finishes the tasks in hand and exits 0.
+ */
+final class MoverService implements Service {
+    private static final Logger log = LoggerFactory.getLogger(MoverService.class);
+    private static final Duration PROGRESS_EVERY = Duration.ofSeconds(10);
+
+    static final String KAFKA = "kafka";
+    static final String RECONCILE = "reconcile";
+
+    static final SettingsSpec SPEC = new SettingsSpec(
+            "mover",
+            "a long-running mover: copy workers for a run's move tasks and the reconciler of its writes log",
+            MoverSettings.defineCopy(
+                            MoverSettings.defineEndpoints(new ConfigDef()),
+                            0,
+                            "Mover workers in this process, each with its own connections; 0 with reconcile: "
+                                    + "only the reconciler.")
+                    .define(
+                            KAFKA,
+                            Type.STRING,
+                            ConfigDef.NO_DEFAULT_VALUE,
+                            Validators.kafkaBootstrap(),
+                            Importance.HIGH,
+                            "Kafka bootstrap servers (host:port,...) the scanner and the proxy use.")
+                    .define(
+                            RECONCILE,
+                            Type.BOOLEAN,
+                            true,
+                            Importance.HIGH,
+                            "Also run the reconciler: once the run's historical copy is complete, copy again every "
+                                    + "key written through the proxy since it started and every write the target "
+                                    + "may hold wrong, and keep doing so for new writes."),
+            MoverSettings.RULES);
+
+    @Override
+    public SettingsSpec spec() {
+        return SPEC;
+    }
+
+    @Override
+    public int run(Settings settings) throws Exception {
+        settings.logEffective(log);
+        MoverNode.Options options;
+        try {
+            options = new MoverNode.Options(
+                    settings.getString(MoverSettings.RUN_ID),
+                    MoverSettings.source(settings),
+                    MoverSettings.target(settings),
+                    Map.of(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, settings.getString(KAFKA)),
+                    settings.getString(MoverSettings.TOPIC_PREFIX),
+                    MoverSettings.copyOptions(settings),
+                    settings.getInt(MoverSettings.WORKERS),
+                    settings.getBoolean(RECONCILE),
+                    MoverSettings.clockSkew(settings));
+        } catch (IllegalArgumentException e) {
+            System.err.println("ferry mover: " + e.getMessage());
+            return Ferry.EXIT_USAGE;
+        }
+        MoverNode node = new MoverNode(options, new SimpleMeterRegistry());
+        CountDownLatch finished = new CountDownLatch(1);
+        Thread hook = new Thread(
+                () -> {
+                    node.stop();
+                    try {
+                        finished.await();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                },
+                "ferry-mover-stop");
+        Runtime.getRuntime().addShutdownHook(hook);
+        try {
+            node.run(PROGRESS_EVERY, totals -> log.info("{}", line(totals, node.reconciled())));
+            log.info("mover stopped: {}", line(node.progress().snapshot(), node.reconciled()));
+            return Ferry.EXIT_OK;
+        } catch (EndpointException | IllegalStateException e) {
+            System.err.println("ferry mover: " + e.getMessage());
+            return Ferry.EXIT_FAILURE;
+        } finally {
+            finished.countDown();
+        }
+    }
+
+    static String line(MoveProgress.Snapshot totals, Reconciler.Totals reconciled) {
+        String copy = String.format(
+                "copied %,d  skipped %,d  gone %,d  failed %,d  merged %,d  chunked %,d  %,.1f MB",
+                totals.copied(),
+                totals.skipped(),
+                totals.vanished(),
+                totals.failed(),
+                totals.merged() + totals.replacedOnMerge(),
+                totals.chunked(),
+                totals.bytes() / 1e6);
+        if (reconciled == null) {
+            return copy;
+        }
+        return copy
+                + String.format(
+                        "  | writes log: %,d read, %,d copied again, %,d deleted, %,d failed, lag %.1f s",
+                        reconciled.records(),
+                        reconciled.recopied(),
+                        reconciled.deleted(),
+                        reconciled.failed(),
+                        reconciled.lagMs() / 1000.0);
+    }
+}

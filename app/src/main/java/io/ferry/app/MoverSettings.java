@@ -1,0 +1,159 @@
+package io.ferry.app;
+
+import io.ferry.endpoint.RedisEndpoint;
+import io.ferry.mover.CopyOptions;
+import io.ferry.schemas.ConflictPolicy;
+import io.ferry.settings.RedisUri;
+import io.ferry.settings.Settings;
+import io.ferry.settings.SettingsSpec;
+import io.ferry.settings.TlsOptions;
+import io.ferry.settings.Validators;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigDef.Importance;
+import org.apache.kafka.common.config.ConfigDef.Range;
+import org.apache.kafka.common.config.ConfigDef.Type;
+
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * The settings {@code ferry copy} and {@code ferry mover} share, declared once: the two endpoints with
+ * their TLS, the run's name and topics, and how keys are copied.
+ */
+final class MoverSettings {
+    static final String SOURCE = "source";
+    static final String TARGET = "target";
+    static final TlsOptions.Keys SOURCE_TLS = TlsOptions.Keys.of(SOURCE);
+    static final TlsOptions.Keys TARGET_TLS = TlsOptions.Keys.of(TARGET);
+    static final String RUN_ID = "run-id";
+    static final String TOPIC_PREFIX = "topic-prefix";
+    static final String CONFLICT_POLICY = "conflict-policy";
+    static final String WORKERS = "workers";
+    static final String WINDOW_KEYS = "window-keys";
+    static final String WINDOW_BYTES = "window-bytes";
+    static final String BIG_KEY_BYTES = "big-key-bytes";
+    static final String CHUNK_ELEMENTS = "chunk-elements";
+    static final String CLOCK_SKEW_MS = "clock-skew-ms";
+
+    /** The rules checked across settings: each endpoint's TLS files. */
+    static final List<SettingsSpec.Rule> RULES = List.of(SOURCE_TLS::problems, TARGET_TLS::problems);
+
+    private MoverSettings() {}
+
+    /** Source and target URIs with their TLS settings. */
+    static ConfigDef defineEndpoints(ConfigDef definition) {
+        return TARGET_TLS.define(SOURCE_TLS.define(definition
+                .define(
+                        SOURCE,
+                        Type.STRING,
+                        ConfigDef.NO_DEFAULT_VALUE,
+                        Validators.redisUri(),
+                        Importance.HIGH,
+                        "The Redis to copy from: redis://[user:password@]host:port[/db], rediss:// for TLS. "
+                                + "A /db scans that database only; without one, every database holding keys.")
+                .define(
+                        TARGET,
+                        Type.STRING,
+                        ConfigDef.NO_DEFAULT_VALUE,
+                        Validators.redisUri(),
+                        Importance.HIGH,
+                        "The Redis to copy to; each key goes to the database number it had.")));
+    }
+
+    /** The run's name, its topics, how its keys are copied, and {@code workers} with its range and default. */
+    static ConfigDef defineCopy(ConfigDef definition, int minWorkers, String workersHelp) {
+        return definition
+                .define(
+                        RUN_ID,
+                        Type.STRING,
+                        "copy",
+                        new ConfigDef.NonEmptyStringWithoutControlChars(),
+                        Importance.MEDIUM,
+                        "Name of the copy: checkpoints and the workers' consumer group are kept under it; a new "
+                                + "name starts over. Every process of one copy uses the same name.")
+                .define(
+                        TOPIC_PREFIX,
+                        Type.STRING,
+                        "ferry",
+                        new ConfigDef.NonEmptyStringWithoutControlChars(),
+                        Importance.LOW,
+                        "Prefix of Ferry's Kafka topic names.")
+                .define(
+                        CONFLICT_POLICY,
+                        Type.STRING,
+                        "REPLACE",
+                        ConfigDef.ValidString.in("REPLACE", "NONE", "MERGE"),
+                        Importance.HIGH,
+                        "A key the target already holds: REPLACE overwrites it, NONE leaves it and counts it "
+                                + "as skipped, MERGE combines collections (hash fields the target lacks added, "
+                                + "sets unioned, sorted-set scores set, lists appended) and replaces strings "
+                                + "and streams, counting them apart.")
+                .define(WORKERS, Type.INT, 2, Range.between(minWorkers, 64), Importance.MEDIUM, workersHelp)
+                .define(
+                        WINDOW_KEYS,
+                        Type.INT,
+                        CopyOptions.DEFAULTS.windowKeys(),
+                        Range.between(1, 100_000),
+                        Importance.LOW,
+                        "Keys whose values a worker holds at once: one pipelined round trip to each side.")
+                .define(
+                        WINDOW_BYTES,
+                        Type.LONG,
+                        CopyOptions.DEFAULTS.windowBytes(),
+                        Range.atLeast(1),
+                        Importance.LOW,
+                        "Bytes of values (by the source's MEMORY USAGE) a worker holds at once at most.")
+                .define(
+                        BIG_KEY_BYTES,
+                        Type.LONG,
+                        CopyOptions.DEFAULTS.bigKeyBytes(),
+                        Range.atLeast(1),
+                        Importance.MEDIUM,
+                        "A key bigger than this (by MEMORY USAGE) is copied in chunks with its type's "
+                                + "commands into a temporary key renamed into place, never held whole.")
+                .define(
+                        CHUNK_ELEMENTS,
+                        Type.INT,
+                        CopyOptions.DEFAULTS.chunkElements(),
+                        Range.between(1, 1_000_000),
+                        Importance.LOW,
+                        "Fields, members, list items or stream entries per chunk of a big key.")
+                .define(
+                        CLOCK_SKEW_MS,
+                        Type.LONG,
+                        1000L,
+                        Range.between(0, 600_000),
+                        Importance.LOW,
+                        "How far the proxy's clock may be from this machine's, in ms: writes this close to the "
+                                + "end of the historical copy are treated as written during it.");
+    }
+
+    static RedisEndpoint source(Settings settings) {
+        return new RedisEndpoint(
+                "source",
+                RedisUri.parse(settings.getString(SOURCE)),
+                SOURCE_TLS.read(settings),
+                RedisEndpoint.DEFAULT_COMMAND_TIMEOUT);
+    }
+
+    static RedisEndpoint target(Settings settings) {
+        return new RedisEndpoint(
+                "target",
+                RedisUri.parse(settings.getString(TARGET)),
+                TARGET_TLS.read(settings),
+                RedisEndpoint.DEFAULT_COMMAND_TIMEOUT);
+    }
+
+    static CopyOptions copyOptions(Settings settings) {
+        return CopyOptions.DEFAULTS
+                .withConflictPolicy(ConflictPolicy.valueOf(settings.getString(CONFLICT_POLICY)))
+                .withWindowKeys(settings.getInt(WINDOW_KEYS))
+                .withWindowBytes(settings.getLong(WINDOW_BYTES))
+                .withBigKeyBytes(settings.getLong(BIG_KEY_BYTES))
+                .withChunks(settings.getInt(CHUNK_ELEMENTS), CopyOptions.DEFAULTS.chunkBytes());
+    }
+
+    static Duration clockSkew(Settings settings) {
+        return Duration.ofMillis(settings.getLong(CLOCK_SKEW_MS));
+    }
+}

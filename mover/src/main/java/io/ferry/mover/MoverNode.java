@@ -1,0 +1,233 @@
+package io.ferry.mover;
+
+import io.ferry.endpoint.RedisEndpoint;
+import io.ferry.endpoint.ServerFacts;
+import io.ferry.schemas.TopicBootstrap;
+import io.ferry.schemas.TopicRegistry;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.resource.ClientResources;
+import io.lettuce.core.resource.DefaultClientResources;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.apache.kafka.clients.admin.Admin;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/**
+ * A long-running mover process ({@code ferry mover}): {@code workers} members of run {@code runId}'s
+ * consumer group on the move tasks (start more processes for more throughput; a process that dies has
+ * its tasks taken over by the others within the group's session timeout), and, when asked, the
+ * run's reconciler on the writes log, which waits for the historical copy to complete before it
+ * repairs. The scanner runs elsewhere ({@code ferry copy}, with or without workers of its own). Runs
+ * until {@link #stop}; thread-safe for {@link #stop}, {@link #run} once.
+ */
+public final class MoverNode {
+    private static final Logger log = LoggerFactory.getLogger(MoverNode.class);
+    private static final Duration KAFKA_TIMEOUT = Duration.ofSeconds(30);
+    private static final Duration WINDOW_REFRESH = Duration.ofSeconds(2);
+
+    /** What a mover process needs. */
+    public record Options(
+            String runId,
+            RedisEndpoint source,
+            RedisEndpoint target,
+            Map<String, Object> kafka,
+            String topicPrefix,
+            CopyOptions copy,
+            int workers,
+            boolean reconcile,
+            Duration clockSkew) {
+        public Options {
+            Objects.requireNonNull(runId, "runId");
+            Objects.requireNonNull(source, "source");
+            Objects.requireNonNull(target, "target");
+            kafka = Map.copyOf(kafka);
+            Objects.requireNonNull(topicPrefix, "topicPrefix");
+            Objects.requireNonNull(copy, "copy");
+            Objects.requireNonNull(clockSkew, "clockSkew");
+            if (workers < 0 || workers > 64) {
+                throw new IllegalArgumentException("workers: " + workers + " (expected: 0 to 64)");
+            }
+            if (workers == 0 && !reconcile) {
+                throw new IllegalArgumentException("a mover with no workers and no reconciler has nothing to do");
+            }
+        }
+    }
+
+    private final Options options;
+    private final MoveProgress progress;
+    private final MeterRegistry meters;
+    private volatile boolean stopping;
+    private volatile Reconciler reconciler;
+
+    public MoverNode(Options options, MeterRegistry meters) {
+        this.options = options;
+        this.meters = meters;
+        this.progress = new MoveProgress(meters);
+    }
+
+    public MoveProgress progress() {
+        return progress;
+    }
+
+    /** The reconciler's totals, or null when this node does not reconcile (or has not started). */
+    public Reconciler.Totals reconciled() {
+        Reconciler current = reconciler;
+        return current == null ? null : current.totals();
+    }
+
+    public void stop() {
+        stopping = true;
+    }
+
+    /**
+     * Moves keys until stopped; {@code onTick} gets the totals about every {@code tick}.
+     *
+     * @throws io.ferry.endpoint.EndpointException when the source or target cannot be reached
+     * @throws IllegalStateException when a worker or the reconciler fails
+     */
+    public void run(Duration tick, Consumer<MoveProgress.Snapshot> onTick) throws InterruptedException {
+        ClientResources resources = DefaultClientResources.create();
+        List<Thread> threads = new ArrayList<>();
+        List<MoveWorker> workers = new ArrayList<>();
+        try (RedisEndpoint.Client source = options.source().open(resources);
+                RedisEndpoint.Client target = options.target().open(resources);
+                Admin admin = Admin.create(options.kafka())) {
+            ServerFacts sourceFacts = facts(source);
+            ServerFacts targetFacts = facts(target);
+            TopicRegistry topics = TopicBootstrap.ensure(admin, options.topicPrefix(), KAFKA_TIMEOUT);
+            for (int i = 0; i < options.workers(); i++) {
+                MoveWorker worker = new MoveWorker(
+                        options.runId(),
+                        source,
+                        target,
+                        sourceFacts,
+                        targetFacts,
+                        options.copy(),
+                        options.kafka(),
+                        topics,
+                        progress);
+                workers.add(worker);
+                threads.add(start(worker, "ferry-mover-" + i));
+            }
+            Reconciler started = null;
+            if (options.reconcile()) {
+                started = new Reconciler(
+                        options.runId(),
+                        source,
+                        target,
+                        sourceFacts,
+                        targetFacts,
+                        options.copy(),
+                        options.clockSkew(),
+                        options.kafka(),
+                        topics,
+                        new CheckpointedWindow(options.kafka(), topics, options.runId()),
+                        meters);
+                reconciler = started;
+                threads.add(start(started, "ferry-reconciler"));
+            }
+            log.info(
+                    "mover for run {}: {} workers{}, from the {} (Redis {}) to the {} (Redis {})",
+                    options.runId(),
+                    options.workers(),
+                    options.reconcile() ? " and the reconciler" : "",
+                    options.source(),
+                    sourceFacts.version(),
+                    options.target(),
+                    targetFacts.version());
+            try {
+                long last = System.nanoTime();
+                while (!stopping) {
+                    for (MoveWorker worker : workers) {
+                        if (worker.failure() != null) {
+                            throw new IllegalStateException(
+                                    "a mover worker failed: " + worker.failure().getMessage());
+                        }
+                    }
+                    if (started != null && started.failure() != null) {
+                        throw new IllegalStateException(
+                                "the reconciler failed: " + started.failure().getMessage());
+                    }
+                    if (System.nanoTime() - last >= tick.toNanos()) {
+                        last = System.nanoTime();
+                        onTick.accept(progress.snapshot());
+                    }
+                    TimeUnit.MILLISECONDS.sleep(100);
+                }
+            } finally {
+                // Before the clients close: a worker cut off from Redis would report its keys as failed.
+                stopAll(workers, threads);
+            }
+        } finally {
+            stopAll(workers, threads);
+            resources.shutdown(0, 2, TimeUnit.SECONDS);
+        }
+    }
+
+    private void stopAll(List<MoveWorker> workers, List<Thread> threads) throws InterruptedException {
+        for (MoveWorker worker : workers) {
+            worker.stop();
+        }
+        Reconciler current = reconciler;
+        if (current != null) {
+            current.stop();
+        }
+        for (Thread thread : threads) {
+            thread.join(TimeUnit.SECONDS.toMillis(30));
+        }
+    }
+
+    private static Thread start(Runnable task, String name) {
+        Thread thread = new Thread(task, name);
+        thread.setDaemon(true);
+        thread.start();
+        return thread;
+    }
+
+    private static ServerFacts facts(RedisEndpoint.Client client) {
+        try (StatefulRedisConnection<byte[], byte[]> probe = client.connect()) {
+            return ServerFacts.of(probe);
+        }
+    }
+
+    /**
+     * The run's window as the scanner's process checkpointed it, read again every couple of seconds until
+     * it is complete (then it cannot change). Before the run ever started: not complete, from now.
+     */
+    private static final class CheckpointedWindow implements java.util.function.Supplier<Reconciler.RunWindow> {
+        private final Map<String, Object> kafka;
+        private final TopicRegistry topics;
+        private final String runId;
+        private Reconciler.RunWindow last;
+        private long readAt;
+
+        CheckpointedWindow(Map<String, Object> kafka, TopicRegistry topics, String runId) {
+            this.kafka = kafka;
+            this.topics = topics;
+            this.runId = runId;
+        }
+
+        @Override
+        public synchronized Reconciler.RunWindow get() {
+            boolean stale = System.nanoTime() - readAt > WINDOW_REFRESH.toNanos();
+            if (last == null || (!last.complete() && stale)) {
+                try (Checkpoints checkpoints = new Checkpoints(kafka, topics)) {
+                    last = checkpoints
+                            .runWindow(runId)
+                            .orElse(new Reconciler.RunWindow(
+                                    System.currentTimeMillis(), Reconciler.RunWindow.NOT_COMPLETE));
+                }
+                readAt = System.nanoTime();
+            }
+            return last;
+        }
+    }
+}
