@@ -6,6 +6,7 @@ import io.ferry.mover.CopyOptions;
 import io.ferry.mover.CopyRun;
 import io.ferry.mover.MoveProgress;
 import io.ferry.mover.ScanOptions;
+import io.ferry.resp.KeyPattern;
 import io.ferry.settings.RedisUri;
 import io.ferry.settings.Settings;
 import io.ferry.settings.SettingsSpec;
@@ -38,6 +39,8 @@ final class CopyService implements Service {
     static final String KAFKA = "kafka";
     static final String DATA_DIR = "data-dir";
     static final String MATCH = "match";
+    static final String INCLUDE = "include";
+    static final String EXCLUDE = "exclude";
     static final String TYPE = "type";
     static final String SCAN_COUNT = "scan-count";
     static final String TASK_KEYS = "task-keys";
@@ -73,6 +76,22 @@ final class CopyService implements Service {
                             "",
                             Importance.MEDIUM,
                             "SCAN MATCH glob: copy only the keys it matches; empty: every key.")
+                    .define(
+                            INCLUDE,
+                            Type.LIST,
+                            "",
+                            keyPatterns(),
+                            Importance.MEDIUM,
+                            "Key patterns (Redis globs, comma-separated): copy only keys matching one of them, "
+                                    + "e.g. user:1*,user:2*; empty: every key.")
+                    .define(
+                            EXCLUDE,
+                            Type.LIST,
+                            "",
+                            keyPatterns(),
+                            Importance.MEDIUM,
+                            "Key patterns (Redis globs, comma-separated) of keys to leave on the source, e.g. "
+                                    + "the tenants moved later.")
                     .define(
                             TYPE,
                             Type.STRING,
@@ -118,11 +137,12 @@ final class CopyService implements Service {
         RedisUri sourceUri = source.uri();
         boolean dbGiven = settings.getString(MoverSettings.SOURCE).matches("^rediss?://[^/]*/\\d+$");
         ScanOptions scan = new ScanOptions(
-                dbGiven ? List.of(sourceUri.db()) : List.of(),
-                optional(settings.getString(MATCH)),
-                optional(settings.getString(TYPE)),
-                settings.getInt(SCAN_COUNT),
-                settings.getInt(TASK_KEYS));
+                        dbGiven ? List.of(sourceUri.db()) : List.of(),
+                        optional(settings.getString(MATCH)),
+                        optional(settings.getString(TYPE)),
+                        settings.getInt(SCAN_COUNT),
+                        settings.getInt(TASK_KEYS))
+                .withPatterns(patterns(settings.getList(INCLUDE)), patterns(settings.getList(EXCLUDE)));
         CopyOptions copy = MoverSettings.copyOptions(settings);
         EmbeddedKafka embedded = null;
         String bootstrap = settings.getString(KAFKA);
@@ -201,6 +221,25 @@ final class CopyService implements Service {
                 embedded.close();
             }
         }
+    }
+
+    private static List<KeyPattern> patterns(List<String> globs) {
+        return globs.stream().filter(g -> !g.isEmpty()).map(KeyPattern::compile).toList();
+    }
+
+    /** Every item compiles as a key pattern. */
+    private static ConfigDef.Validator keyPatterns() {
+        return (name, value) -> {
+            if (value instanceof List<?> globs) {
+                for (Object glob : globs) {
+                    try {
+                        KeyPattern.compile(String.valueOf(glob));
+                    } catch (IllegalArgumentException e) {
+                        throw new org.apache.kafka.common.config.ConfigException(name, glob, e.getMessage());
+                    }
+                }
+            }
+        };
     }
 
     private static Optional<String> optional(String value) {

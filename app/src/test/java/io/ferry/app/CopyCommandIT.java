@@ -14,6 +14,7 @@ import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -76,6 +77,39 @@ class CopyCommandIT {
             targetClient.shutdown();
         }
         assertThat(err.toString()).contains("ferry copy: done: 500 keys copied");
+    }
+
+    @Test
+    void includeAndExcludePatternsMoveOneTenantAndLeaveTheRest() throws Exception {
+        RedisServer source = redis.start("tenant-source");
+        RedisServer target = redis.start("tenant-target");
+        for (String key : List.of("user:1:cart", "user:1:profile", "user:1:private:notes", "user:2:cart", "config")) {
+            source.command("SET " + key + " v");
+        }
+
+        int status = ferry(
+                "copy",
+                "--source",
+                source.uri(),
+                "--target",
+                target.uri(),
+                "--kafka",
+                kafka.bootstrapServers(),
+                "--topic-prefix",
+                kafka.uniqueName("tenant"),
+                "--include",
+                "user:1:*,config",
+                "--exclude",
+                "user:1:private:*");
+
+        assertThat(status).as("exit status; stderr: %s", err).isZero();
+        RedisClient targetClient = RedisClient.create(target.uri());
+        try (StatefulRedisConnection<String, String> to = targetClient.connect()) {
+            assertThat(to.sync().keys("*")).containsExactlyInAnyOrder("user:1:cart", "user:1:profile", "config");
+        } finally {
+            targetClient.shutdown();
+        }
+        assertThat(err.toString()).contains("ferry copy: done: 3 keys copied");
     }
 
     @Test

@@ -117,15 +117,20 @@ final class Scanner {
             long lastSaved = System.nanoTime();
             while (!stop.getAsBoolean()) {
                 KeyScanCursor<byte[]> page = redis.scan(cursor, args);
+                int selected = 0;
                 for (byte[] key : page.getKeys()) {
+                    if (!options.selects(key)) {
+                        continue;
+                    }
+                    selected++;
                     batch.add(ByteBuffer.wrap(key));
                     if (batch.size() == options.taskKeys()) {
                         send(producer, db, node, tasks++, batch);
                         batch = new ArrayList<>(options.taskKeys());
                     }
                 }
-                keys += page.getKeys().size();
-                progress.scanned(page.getKeys().size());
+                keys += selected;
+                progress.scanned(selected);
                 if (!batch.isEmpty()) {
                     // Keys not yet in a task are published before the cursor moves past them.
                     send(producer, db, node, tasks++, batch);

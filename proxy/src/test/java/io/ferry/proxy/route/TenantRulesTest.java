@@ -1,5 +1,6 @@
 package io.ferry.proxy.route;
 
+import io.ferry.resp.KeyPattern;
 import io.ferry.schemas.Side;
 import io.ferry.schemas.TenantRule;
 import io.netty.buffer.ByteBuf;

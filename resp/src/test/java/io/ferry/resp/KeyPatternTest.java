@@ -1,4 +1,4 @@
-package io.ferry.proxy.route;
+package io.ferry.resp;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;

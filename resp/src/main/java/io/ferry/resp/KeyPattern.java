@@ -1,4 +1,4 @@
-package io.ferry.proxy.route;
+package io.ferry.resp;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -51,7 +51,7 @@ public final class KeyPattern {
     private static final int NO_MATCH_ANYWHERE = -1;
 
     /** How a pattern is matched. */
-    enum Kind {
+    public enum Kind {
         /** No metacharacter after unescaping: the key must equal {@link #literal}. */
         LITERAL,
         /** A literal then stars only: the key must start with {@link #literal} and not be empty. */
@@ -97,7 +97,7 @@ public final class KeyPattern {
      * @throws IllegalArgumentException if the pattern is empty or longer than {@value #MAX_LENGTH}
      *     bytes
      */
-    static KeyPattern compile(byte[] pattern) {
+    public static KeyPattern compile(byte[] pattern) {
         String source = new String(pattern, StandardCharsets.UTF_8);
         if (pattern.length == 0) {
             throw new IllegalArgumentException("key pattern must not be empty");
@@ -164,13 +164,14 @@ public final class KeyPattern {
         return source;
     }
 
-    Kind kind() {
+    /** How this pattern is matched: a literal, a literal prefix, or a glob. */
+    public Kind kind() {
         return kind;
     }
 
-    /** The unescaped literal of a {@link Kind#LITERAL} or {@link Kind#PREFIX} pattern; else null. */
-    byte[] literal() {
-        return literal;
+    /** A copy of the unescaped literal of a {@link Kind#LITERAL} or {@link Kind#PREFIX} pattern; else null. */
+    public byte[] literal() {
+        return literal == null ? null : literal.clone();
     }
 
     @Override
@@ -301,7 +302,7 @@ public final class KeyPattern {
         }
     }
 
-    static String quote(String pattern) {
+    public static String quote(String pattern) {
         String shown = pattern.length() > 80 ? pattern.substring(0, 80) + "..." : pattern;
         return '"' + shown + '"';
     }
