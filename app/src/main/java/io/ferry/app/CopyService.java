@@ -163,7 +163,8 @@ final class CopyService implements Service {
                         copy,
                         settings.getInt(MoverSettings.WORKERS),
                         settings.getBoolean(FOLLOW_WRITES),
-                        MoverSettings.clockSkew(settings)),
+                        MoverSettings.clockSkew(settings),
+                        MoverSettings.throttle(settings)),
                 new SimpleMeterRegistry());
         Thread hook = new Thread(run::stop, "ferry-copy-stop");
         Runtime.getRuntime().addShutdownHook(hook);
@@ -267,14 +268,17 @@ final class CopyService implements Service {
             lastPrinted = now;
             double seconds = Math.max(0.001, (now - started) / 1e9);
             String text = String.format(
-                    "scanned %,d  copied %,d  skipped %,d  gone %,d  failed %,d  %,.1f MB  %,.0f keys/s",
+                    "scanned %,d  copied %,d  skipped %,d  gone %,d  failed %,d  %,.1f MB  %,.0f keys/s%s",
                     totals.scanned(),
                     totals.copied(),
                     totals.skipped(),
                     totals.vanished(),
                     totals.failed(),
                     totals.bytes() / 1e6,
-                    totals.handled() / seconds);
+                    totals.handled() / seconds,
+                    Double.isInfinite(totals.rateLimit())
+                            ? ""
+                            : String.format("  (held to %,.0f keys/s)", totals.rateLimit()));
             if (terminal) {
                 out.print("\r" + text + "   ");
                 drawn = true;

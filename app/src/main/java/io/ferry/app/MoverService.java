@@ -109,14 +109,17 @@ final class MoverService implements Service {
 
     static String line(MoveProgress.Snapshot totals, Reconciler.Totals reconciled) {
         String copy = String.format(
-                "copied %,d  skipped %,d  gone %,d  failed %,d  merged %,d  chunked %,d  %,.1f MB",
-                totals.copied(),
-                totals.skipped(),
-                totals.vanished(),
-                totals.failed(),
-                totals.merged() + totals.replacedOnMerge(),
-                totals.chunked(),
-                totals.bytes() / 1e6);
+                        "copied %,d  skipped %,d  gone %,d  failed %,d  merged %,d  chunked %,d  %,.1f MB",
+                        totals.copied(),
+                        totals.skipped(),
+                        totals.vanished(),
+                        totals.failed(),
+                        totals.merged() + totals.replacedOnMerge(),
+                        totals.chunked(),
+                        totals.bytes() / 1e6)
+                + (Double.isInfinite(totals.rateLimit())
+                        ? ""
+                        : String.format("  held to %,.0f keys/s", totals.rateLimit()));
         if (reconciled == null) {
             return copy;
         }

@@ -2,6 +2,7 @@ package io.ferry.app;
 
 import io.ferry.endpoint.RedisEndpoint;
 import io.ferry.mover.CopyOptions;
+import io.ferry.mover.Throttle;
 import io.ferry.schemas.ConflictPolicy;
 import io.ferry.settings.RedisUri;
 import io.ferry.settings.Settings;
@@ -34,6 +35,10 @@ final class MoverSettings {
     static final String BIG_KEY_BYTES = "big-key-bytes";
     static final String CHUNK_ELEMENTS = "chunk-elements";
     static final String CLOCK_SKEW_MS = "clock-skew-ms";
+    static final String THROTTLE = "throttle";
+    static final String LATENCY_BUDGET_MS = "throttle.latency-budget-ms";
+    static final String MAX_SOURCE_CPU = "throttle.max-source-cpu-percent";
+    static final String MAX_KEYS_PER_SECOND = "throttle.max-keys-per-second";
 
     /** The rules checked across settings: each endpoint's TLS files. */
     static final List<SettingsSpec.Rule> RULES = List.of(SOURCE_TLS::problems, TARGET_TLS::problems);
@@ -125,7 +130,37 @@ final class MoverSettings {
                         Range.between(0, 600_000),
                         Importance.LOW,
                         "How far the proxy's clock may be from this machine's, in ms: writes this close to the "
-                                + "end of the historical copy are treated as written during it.");
+                                + "end of the historical copy are treated as written during it.")
+                .define(
+                        THROTTLE,
+                        Type.BOOLEAN,
+                        true,
+                        Importance.MEDIUM,
+                        "Adapt the copy rate to the source's health: slow down when its PING time or CPU goes "
+                                + "above the limits below, speed up again while they are met.")
+                .define(
+                        LATENCY_BUDGET_MS,
+                        Type.DOUBLE,
+                        Throttle.Options.DEFAULTS.latencyBudget().toNanos() / 1e6,
+                        Range.between(0.01, 60_000),
+                        Importance.MEDIUM,
+                        "The source's median PING time, in ms, above which the copy slows down.")
+                .define(
+                        MAX_SOURCE_CPU,
+                        Type.DOUBLE,
+                        Throttle.Options.DEFAULTS.maxCpuPercent(),
+                        Range.between(1, 10_000),
+                        Importance.MEDIUM,
+                        "The source's CPU use (user + system, % of one core, from INFO) above which the copy "
+                                + "slows down.")
+                .define(
+                        MAX_KEYS_PER_SECOND,
+                        Type.DOUBLE,
+                        0.0,
+                        Range.atLeast(0),
+                        Importance.MEDIUM,
+                        "Keys per second a process never copies more than, whatever the source's health; 0: no "
+                                + "ceiling.");
     }
 
     static RedisEndpoint source(Settings settings) {
@@ -151,6 +186,21 @@ final class MoverSettings {
                 .withWindowBytes(settings.getLong(WINDOW_BYTES))
                 .withBigKeyBytes(settings.getLong(BIG_KEY_BYTES))
                 .withChunks(settings.getInt(CHUNK_ELEMENTS), CopyOptions.DEFAULTS.chunkBytes());
+    }
+
+    /** The throttle's settings, or null when throttling is off. */
+    static Throttle.Options throttle(Settings settings) {
+        if (!settings.getBoolean(THROTTLE)) {
+            return null;
+        }
+        double maxRate = settings.getDouble(MAX_KEYS_PER_SECOND);
+        return new Throttle.Options(
+                Duration.ofNanos((long) (settings.getDouble(LATENCY_BUDGET_MS) * 1e6)),
+                settings.getDouble(MAX_SOURCE_CPU),
+                maxRate,
+                maxRate > 0
+                        ? Math.min(Throttle.Options.DEFAULTS.minRate(), maxRate)
+                        : Throttle.Options.DEFAULTS.minRate());
     }
 
     static Duration clockSkew(Settings settings) {

@@ -50,7 +50,8 @@ public final class CopyRun {
             CopyOptions copy,
             int workers,
             boolean followWrites,
-            Duration clockSkew) {
+            Duration clockSkew,
+            Throttle.Options throttle) {
         /** Without following the writes log. */
         public Options(
                 String runId,
@@ -61,7 +62,22 @@ public final class CopyRun {
                 ScanOptions scan,
                 CopyOptions copy,
                 int workers) {
-            this(runId, source, target, kafka, topicPrefix, scan, copy, workers, false, Duration.ofSeconds(1));
+            this(runId, source, target, kafka, topicPrefix, scan, copy, workers, false, Duration.ofSeconds(1), null);
+        }
+
+        /** Without a throttle: the workers copy as fast as they can. */
+        public Options(
+                String runId,
+                RedisEndpoint source,
+                RedisEndpoint target,
+                Map<String, Object> kafka,
+                String topicPrefix,
+                ScanOptions scan,
+                CopyOptions copy,
+                int workers,
+                boolean followWrites,
+                Duration clockSkew) {
+            this(runId, source, target, kafka, topicPrefix, scan, copy, workers, followWrites, clockSkew, null);
         }
 
         public Options {
@@ -139,11 +155,27 @@ public final class CopyRun {
                     sourceFacts.keys(),
                     options.target());
             TopicRegistry topics = TopicBootstrap.ensure(admin, options.topicPrefix(), KAFKA_TIMEOUT);
+            Throttle throttle = options.throttle() == null || options.workers() == 0
+                    ? Throttle.NONE
+                    : new Throttle(source, options.throttle(), meters);
+            progress.follow(throttle);
             try {
-                return copy(source, target, sourceFacts, targetFacts, admin, topics, workers, threads, tick, onTick);
+                return copy(
+                        source,
+                        target,
+                        sourceFacts,
+                        targetFacts,
+                        admin,
+                        topics,
+                        workers,
+                        threads,
+                        throttle,
+                        tick,
+                        onTick);
             } finally {
                 // Before the clients close: a worker cut off from Redis would report its keys as failed.
                 stopAll(workers, threads);
+                throttle.close();
             }
         } finally {
             stopAll(workers, threads);
@@ -160,6 +192,7 @@ public final class CopyRun {
             TopicRegistry topics,
             List<MoveWorker> workers,
             List<Thread> threads,
+            Throttle throttle,
             Duration tick,
             Consumer<MoveProgress.Snapshot> onTick)
             throws InterruptedException {
@@ -173,7 +206,8 @@ public final class CopyRun {
                     options.copy(),
                     options.kafka(),
                     topics,
-                    progress);
+                    progress,
+                    throttle);
             Thread thread = new Thread(worker, "ferry-mover-" + i);
             thread.setDaemon(true);
             thread.start();

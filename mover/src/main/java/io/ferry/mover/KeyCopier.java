@@ -48,6 +48,7 @@ public final class KeyCopier {
     private final CopyOptions options;
     private final ChunkedCopier chunked;
     private final Duration timeout;
+    private final Throttle throttle;
     private boolean probe = true;
 
     public KeyCopier(
@@ -56,6 +57,18 @@ public final class KeyCopier {
             ServerFacts sourceFacts,
             ServerFacts targetFacts,
             CopyOptions options) {
+        this(source, target, sourceFacts, targetFacts, options, Throttle.NONE);
+    }
+
+    /** A copier that takes a permit from {@code throttle} for each key before reading it. */
+    public KeyCopier(
+            StatefulRedisConnection<byte[], byte[]> source,
+            StatefulRedisConnection<byte[], byte[]> target,
+            ServerFacts sourceFacts,
+            ServerFacts targetFacts,
+            CopyOptions options,
+            Throttle throttle) {
+        this.throttle = throttle;
         this.source = source;
         this.target = target;
         this.expireTime = sourceFacts.hasExpireTime();
@@ -105,6 +118,7 @@ public final class KeyCopier {
 
     private List<Result> copyWindow(List<byte[]> keys) throws InterruptedException {
         int n = keys.size();
+        throttle.acquire(n);
         Result[] results = new Result[n];
         Map<Integer, String> fallback = new TreeMap<>();
         List<Integer> big = new ArrayList<>();

@@ -62,6 +62,13 @@ public final class MoveProgress {
                 .register(meters);
     }
 
+    private volatile Throttle throttle = Throttle.NONE;
+
+    /** Reports {@code throttle}'s limit in the snapshots. */
+    void follow(Throttle throttle) {
+        this.throttle = throttle;
+    }
+
     void scanned(long keys) {
         scanned.addAndGet(keys);
     }
@@ -119,13 +126,15 @@ public final class MoveProgress {
                 fallbacks.get(),
                 bytes.get(),
                 tasksPublished.get(),
-                tasksDone.get());
+                tasksDone.get(),
+                throttle.limit());
     }
 
     /**
      * Totals at one moment. {@code failed} counts keys reported to the errors topic; {@code chunked} and
      * {@code fallbacks} count keys (also counted by their outcome) copied with their type's commands,
-     * because they were big or because the target refused their DUMP payload.
+     * because they were big or because the target refused their DUMP payload; {@code rateLimit} is the
+     * throttle's limit in keys/s, {@code Double.POSITIVE_INFINITY} when the copy is not held back.
      */
     public record Snapshot(
             long scanned,
@@ -139,7 +148,8 @@ public final class MoveProgress {
             long fallbacks,
             long bytes,
             long tasksPublished,
-            long tasksDone) {
+            long tasksDone,
+            double rateLimit) {
         /** Keys the workers are done with, whatever the outcome. */
         public long handled() {
             return copied + skipped + vanished + failed + merged + replacedOnMerge;

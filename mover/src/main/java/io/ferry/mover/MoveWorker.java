@@ -45,6 +45,7 @@ final class MoveWorker implements Runnable {
     private final Map<String, Object> kafka;
     private final TopicRegistry topics;
     private final MoveProgress progress;
+    private final Throttle throttle;
     private final Map<Integer, KeyCopier> copiers = new HashMap<>();
     private final List<StatefulRedisConnection<byte[], byte[]>> connections = new ArrayList<>();
     private volatile boolean running = true;
@@ -60,7 +61,9 @@ final class MoveWorker implements Runnable {
             CopyOptions options,
             Map<String, Object> kafka,
             TopicRegistry topics,
-            MoveProgress progress) {
+            MoveProgress progress,
+            Throttle throttle) {
+        this.throttle = throttle;
         this.runId = runId;
         this.source = source;
         this.target = target;
@@ -163,6 +166,6 @@ final class MoveWorker implements Runnable {
         StatefulRedisConnection<byte[], byte[]> to = target.connect();
         connections.add(to);
         to.sync().select(db);
-        return new KeyCopier(from, to, sourceFacts, targetFacts, options);
+        return new KeyCopier(from, to, sourceFacts, targetFacts, options, throttle);
     }
 }

@@ -43,7 +43,8 @@ public final class MoverNode {
             CopyOptions copy,
             int workers,
             boolean reconcile,
-            Duration clockSkew) {
+            Duration clockSkew,
+            Throttle.Options throttle) {
         public Options {
             Objects.requireNonNull(runId, "runId");
             Objects.requireNonNull(source, "source");
@@ -66,6 +67,7 @@ public final class MoverNode {
     private final MeterRegistry meters;
     private volatile boolean stopping;
     private volatile Reconciler reconciler;
+    private Throttle closing = Throttle.NONE;
 
     public MoverNode(Options options, MeterRegistry meters) {
         this.options = options;
@@ -103,6 +105,11 @@ public final class MoverNode {
             ServerFacts sourceFacts = facts(source);
             ServerFacts targetFacts = facts(target);
             TopicRegistry topics = TopicBootstrap.ensure(admin, options.topicPrefix(), KAFKA_TIMEOUT);
+            Throttle throttle = options.throttle() == null || options.workers() == 0
+                    ? Throttle.NONE
+                    : new Throttle(source, options.throttle(), meters);
+            closing = throttle;
+            progress.follow(throttle);
             for (int i = 0; i < options.workers(); i++) {
                 MoveWorker worker = new MoveWorker(
                         options.runId(),
@@ -113,7 +120,8 @@ public final class MoverNode {
                         options.copy(),
                         options.kafka(),
                         topics,
-                        progress);
+                        progress,
+                        throttle);
                 workers.add(worker);
                 threads.add(start(worker, "ferry-mover-" + i));
             }
@@ -165,6 +173,7 @@ public final class MoverNode {
             } finally {
                 // Before the clients close: a worker cut off from Redis would report its keys as failed.
                 stopAll(workers, threads);
+                closing.close();
             }
         } finally {
             stopAll(workers, threads);
