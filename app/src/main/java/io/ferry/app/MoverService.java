@@ -77,7 +77,8 @@ final class MoverService implements Service {
                     MoverSettings.copyOptions(settings),
                     settings.getInt(MoverSettings.WORKERS),
                     settings.getBoolean(RECONCILE),
-                    MoverSettings.clockSkew(settings));
+                    MoverSettings.clockSkew(settings),
+                    MoverSettings.throttle(settings));
         } catch (IllegalArgumentException e) {
             System.err.println("ferry mover: " + e.getMessage());
             return Ferry.EXIT_USAGE;
