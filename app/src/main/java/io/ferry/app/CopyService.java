@@ -249,6 +249,7 @@ final class CopyService implements Service {
 
     /** The progress line: redrawn in place on a terminal, a line every 10 s otherwise. */
     static final class ProgressLine {
+        private static final int BAR = 20;
         private final PrintStream out;
         private final boolean terminal;
         private final long started = System.nanoTime();
@@ -267,18 +268,32 @@ final class CopyService implements Service {
             }
             lastPrinted = now;
             double seconds = Math.max(0.001, (now - started) / 1e9);
-            String text = String.format(
-                    "scanned %,d  copied %,d  skipped %,d  gone %,d  failed %,d  %,.1f MB  %,.0f keys/s%s",
+            double rate = totals.handled() / seconds;
+            StringBuilder text = new StringBuilder();
+            if (totals.total() > 0) {
+                double done = Math.min(1.0, totals.handled() / (double) totals.total());
+                int filled = (int) Math.round(done * BAR);
+                text.append('[')
+                        .append("#".repeat(filled))
+                        .append("-".repeat(BAR - filled))
+                        .append(String.format("] %3.0f%%  ", done * 100));
+            }
+            text.append(String.format(
+                    "scanned %,d  copied %,d  skipped %,d  gone %,d  failed %,d  %,.1f MB  %,.0f keys/s",
                     totals.scanned(),
                     totals.copied(),
                     totals.skipped(),
                     totals.vanished(),
                     totals.failed(),
                     totals.bytes() / 1e6,
-                    totals.handled() / seconds,
-                    Double.isInfinite(totals.rateLimit())
-                            ? ""
-                            : String.format("  (held to %,.0f keys/s)", totals.rateLimit()));
+                    rate));
+            if (!Double.isInfinite(totals.rateLimit())) {
+                text.append(String.format("  (held to %,.0f keys/s)", totals.rateLimit()));
+            }
+            long eta = totals.etaSeconds(rate);
+            if (eta >= 0) {
+                text.append(String.format("  ETA %d:%02d", eta / 60, eta % 60));
+            }
             if (terminal) {
                 out.print("\r" + text + "   ");
                 drawn = true;

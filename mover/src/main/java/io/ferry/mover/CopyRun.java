@@ -2,6 +2,7 @@ package io.ferry.mover;
 
 import io.ferry.endpoint.RedisEndpoint;
 import io.ferry.endpoint.ServerFacts;
+import io.ferry.schemas.EventLevel;
 import io.ferry.schemas.TopicBootstrap;
 import io.ferry.schemas.TopicRegistry;
 import io.ferry.schemas.TypedTopic;
@@ -218,7 +219,8 @@ public final class CopyRun {
                 ? new ArrayList<>(sourceFacts.keysPerDb().keySet())
                 : options.scan().dbs();
         boolean scanned = true;
-        try (Checkpoints checkpoints = new Checkpoints(options.kafka(), topics)) {
+        try (Checkpoints checkpoints = new Checkpoints(options.kafka(), topics);
+                ProgressEvents events = new ProgressEvents(options.runId(), "copy", options.kafka(), topics)) {
             Reconciler.RunWindow window = checkpoints.runWindow(options.runId()).orElse(null);
             if (window == null) {
                 window = new Reconciler.RunWindow(System.currentTimeMillis(), Reconciler.RunWindow.NOT_COMPLETE);
@@ -226,7 +228,17 @@ public final class CopyRun {
             }
             Scanner scanner = new Scanner(
                     options.runId(), source, options.scan(), options.kafka(), topics, checkpoints, progress);
-            Ticker ticker = new Ticker(tick, onTick);
+            if (options.scan().selectsEverything()) {
+                progress.expect(dbs.stream()
+                        .mapToLong(db -> sourceFacts.keysPerDb().getOrDefault(db, 0L))
+                        .sum());
+            }
+            events.publish(
+                    "started",
+                    EventLevel.INFO,
+                    "copying " + dbs.size() + " databases from the " + options.source() + " to the " + options.target(),
+                    progress.snapshot());
+            Ticker ticker = new Ticker(tick, onTick.andThen(events::maybeProgress));
             for (int db : dbs) {
                 scanned &= scanner.scan(db, () -> {
                     ticker.maybeTick(progress);
@@ -235,6 +247,9 @@ public final class CopyRun {
                 if (!scanned) {
                     break;
                 }
+            }
+            if (scanned) {
+                progress.scanComplete();
             }
             boolean done = false;
             while (scanned && !stopping && !anyFailed(workers)) {
@@ -251,6 +266,15 @@ public final class CopyRun {
             }
             stopAll(workers, threads);
             onTick.accept(progress.snapshot());
+            MoveProgress.Snapshot totals = progress.snapshot();
+            events.publish(
+                    done ? "completed" : "stopped",
+                    done && totals.failed() == 0 ? EventLevel.INFO : EventLevel.WARN,
+                    done
+                            ? String.format(
+                                    "copy complete: %,d keys handled, %,d failed", totals.handled(), totals.failed())
+                            : "copy stopped before the end; running it again resumes",
+                    totals);
             if (done && !window.complete()) {
                 window = new Reconciler.RunWindow(window.startedMs(), System.currentTimeMillis());
                 checkpoints.saveRunWindow(options.runId(), window);

@@ -63,6 +63,18 @@ public final class MoveProgress {
     }
 
     private volatile Throttle throttle = Throttle.NONE;
+    private volatile long expected = -1;
+    private volatile boolean scanComplete;
+
+    /** The keys the source holds in the scanned databases, when every key is to be copied; -1: unknown. */
+    void expect(long keys) {
+        expected = keys;
+    }
+
+    /** The scan reached its end: the keys it published are the total. */
+    void scanComplete() {
+        scanComplete = true;
+    }
 
     /** Reports {@code throttle}'s limit in the snapshots. */
     void follow(Throttle throttle) {
@@ -127,14 +139,17 @@ public final class MoveProgress {
                 bytes.get(),
                 tasksPublished.get(),
                 tasksDone.get(),
-                throttle.limit());
+                throttle.limit(),
+                scanComplete ? scanned.get() : expected);
     }
 
     /**
      * Totals at one moment. {@code failed} counts keys reported to the errors topic; {@code chunked} and
      * {@code fallbacks} count keys (also counted by their outcome) copied with their type's commands,
      * because they were big or because the target refused their DUMP payload; {@code rateLimit} is the
-     * throttle's limit in keys/s, {@code Double.POSITIVE_INFINITY} when the copy is not held back.
+     * throttle's limit in keys/s, {@code Double.POSITIVE_INFINITY} when the copy is not held back;
+     * {@code total} the keys to copy (the source's count until the scan ends, then what it found), -1 when
+     * unknown.
      */
     public record Snapshot(
             long scanned,
@@ -149,7 +164,16 @@ public final class MoveProgress {
             long bytes,
             long tasksPublished,
             long tasksDone,
-            double rateLimit) {
+            double rateLimit,
+            long total) {
+        /** Seconds left at {@code rate} keys/s, or -1 when the total or the rate is unknown. */
+        public long etaSeconds(double rate) {
+            if (total < 0 || rate <= 0) {
+                return -1;
+            }
+            return (long) Math.ceil(Math.max(0, total - handled()) / rate);
+        }
+
         /** Keys the workers are done with, whatever the outcome. */
         public long handled() {
             return copied + skipped + vanished + failed + merged + replacedOnMerge;

@@ -151,7 +151,7 @@ public final class MoverNode {
                     sourceFacts.version(),
                     options.target(),
                     targetFacts.version());
-            try {
+            try (ProgressEvents events = new ProgressEvents(options.runId(), "mover", options.kafka(), topics)) {
                 long last = System.nanoTime();
                 while (!stopping) {
                     for (MoveWorker worker : workers) {
@@ -168,6 +168,7 @@ public final class MoverNode {
                         last = System.nanoTime();
                         onTick.accept(progress.snapshot());
                     }
+                    events.maybeProgress(progress.snapshot());
                     TimeUnit.MILLISECONDS.sleep(100);
                 }
             } finally {

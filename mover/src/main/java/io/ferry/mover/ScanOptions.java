@@ -75,6 +75,11 @@ public record ScanOptions(
         return true;
     }
 
+    /** True when no filter leaves a key out: every key of the scanned databases is to be copied. */
+    public boolean selectsEverything() {
+        return match.isEmpty() && type.isEmpty() && include.isEmpty() && exclude.isEmpty();
+    }
+
     /** The same options with these include and exclude patterns. */
     public ScanOptions withPatterns(List<KeyPattern> includes, List<KeyPattern> excludes) {
         return new ScanOptions(dbs, match, type, scanCount, taskKeys, includes, excludes);

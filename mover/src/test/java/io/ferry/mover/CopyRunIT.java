@@ -2,7 +2,9 @@ package io.ferry.mover;
 
 import io.ferry.endpoint.RedisEndpoint;
 import io.ferry.schemas.Checkpoint;
+import io.ferry.schemas.Event;
 import io.ferry.schemas.TopicRegistry;
+import io.ferry.schemas.TypedTopic;
 import io.ferry.testkit.RedisServer;
 import io.ferry.testkit.RedisServers;
 import io.ferry.testkit.TestKafka;
@@ -12,6 +14,8 @@ import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.async.RedisAsyncCommands;
 import io.lettuce.core.codec.ByteArrayCodec;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -19,7 +23,9 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -55,13 +61,21 @@ class CopyRunIT {
         fill(source, 0, KEYS - 1_000);
         fill(source, 3, 1_000);
 
-        CopyRun.Outcome outcome = new CopyRun(
-                        options("full", kafka.uniqueName("full"), source, target), new SimpleMeterRegistry())
+        String prefix = kafka.uniqueName("full");
+        CopyRun.Outcome outcome = new CopyRun(options("full", prefix, source, target), new SimpleMeterRegistry())
                 .run(Duration.ofSeconds(1), totals -> {});
 
         assertThat(outcome.complete()).isTrue();
         assertThat(outcome.totals().copied()).isEqualTo(KEYS);
         assertThat(outcome.totals().failed()).isZero();
+        assertThat(outcome.totals().total()).isEqualTo(KEYS);
+        List<Event> events = events(prefix);
+        assertThat(events).extracting(Event::getType).startsWith("copy.started").endsWith("copy.completed");
+        Event completed = events.get(events.size() - 1);
+        assertThat(completed.getRunId()).isEqualTo("full");
+        assertThat(completed.getProgress().getDone()).isEqualTo(KEYS);
+        assertThat(completed.getProgress().getTotal()).isEqualTo(KEYS);
+        assertThat(completed.getProgress().getFailed()).isZero();
         assertSameData(source, target, 0);
         assertSameData(source, target, 3);
     }
@@ -98,6 +112,30 @@ class CopyRunIT {
         // The scan went on from the checkpoint: what the first run published is not scanned again.
         assertThat(resumed.totals().scanned()).isLessThan(20_000L + scannedBefore);
         assertSameData(source, target, 0);
+    }
+
+    /** Every event published under {@code prefix}, in order (the run's events share a partition). */
+    private static List<Event> events(String prefix) {
+        String topic = registry(prefix).name(TypedTopic.EVENTS.topic());
+        Map<String, Object> config = new HashMap<>(kafka.clientConfig());
+        List<Event> events = new ArrayList<>();
+        try (KafkaConsumer<String, Event> consumer = new KafkaConsumer<>(
+                config,
+                TypedTopic.EVENTS.keySerde().deserializer(),
+                TypedTopic.EVENTS.valueSerde().deserializer())) {
+            List<TopicPartition> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(10)).stream()
+                    .map(p -> new TopicPartition(topic, p.partition()))
+                    .toList();
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            Map<TopicPartition, Long> ends = consumer.endOffsets(partitions, Duration.ofSeconds(10));
+            long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+            while (partitions.stream().anyMatch(p -> consumer.position(p) < ends.get(p))
+                    && System.nanoTime() < deadline) {
+                consumer.poll(Duration.ofMillis(200)).forEach(record -> events.add(record.value()));
+            }
+        }
+        return events;
     }
 
     private static TopicRegistry registry(String prefix) {
