@@ -20,10 +20,10 @@ test: tools
 format:
 	$(MVN) $(MVN_FLAGS) spotless:apply
 
-## demo: a complete migration between two local Redis servers
-demo: tools
-	@echo "make demo: the demo is not built yet (see the project's issues); nothing was run." >&2
-	@exit 1
+## demo: a live migration between two local Redis servers while a client writes (scripts/demo.sh)
+demo:
+	@FERRY_NEED_DEMO_TOOLS=1 scripts/ensure-tools.sh
+	scripts/demo.sh
 
 ## bench-proxy: redis-benchmark against redis-server directly, through Ferry and through twemproxy (bench/README.md)
 bench-proxy:

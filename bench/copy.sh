@@ -38,7 +38,7 @@ cleanup() {
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
   sleep 0.5
   for pid in "${pids[@]}"; do kill -9 "$pid" 2>/dev/null || true; done
-  rm -rf "$tmp"
+  if [[ ${KEEP_TMP:-0} == 1 ]]; then echo "[bench] kept $tmp" >&2; else rm -rf "$tmp"; fi
 }
 trap cleanup EXIT
 log() { echo "[bench] $*" >&2; }

@@ -10,6 +10,9 @@ command -v mvn >/dev/null 2>&1 || need_packages+=(maven)
 if ! command -v redis-server >/dev/null 2>&1 && [ -z "${FERRY_REDIS_SERVER:-}" ]; then
   need_packages+=(redis-server)
 fi
+if [ "${FERRY_NEED_DEMO_TOOLS:-0}" = 1 ]; then
+  command -v redis-benchmark >/dev/null 2>&1 || need_packages+=(redis-tools)
+fi
 if [ "${FERRY_NEED_BENCH_TOOLS:-0}" = 1 ]; then
   command -v redis-benchmark >/dev/null 2>&1 || need_packages+=(redis-tools)
   command -v nutcracker >/dev/null 2>&1 || need_packages+=(nutcracker)

@@ -5,6 +5,7 @@ import io.ferry.schemas.ConflictPolicy;
 import io.ferry.schemas.Stage;
 import io.lettuce.core.RedisFuture;
 import io.lettuce.core.RestoreArgs;
+import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.async.RedisAsyncCommands;
 import org.slf4j.Logger;
@@ -50,6 +51,7 @@ public final class KeyCopier {
     private final Duration timeout;
     private final Throttle throttle;
     private boolean probe = true;
+    private boolean scripts = true;
 
     public KeyCopier(
             StatefulRedisConnection<byte[], byte[]> source,
@@ -123,6 +125,9 @@ public final class KeyCopier {
         Map<Integer, String> fallback = new TreeMap<>();
         List<Integer> big = new ArrayList<>();
         List<Integer> merge = new ArrayList<>();
+        if (scripts && scriptedWindow(keys, results, big, merge, fallback)) {
+            return finish(keys, results, big, merge, fallback);
+        }
         source.setAutoFlushCommands(false);
         target.setAutoFlushCommands(false);
         try {
@@ -150,6 +155,16 @@ public final class KeyCopier {
             source.setAutoFlushCommands(true);
             target.setAutoFlushCommands(true);
         }
+        return finish(keys, results, big, merge, fallback);
+    }
+
+    /** Copies the keys the windows left to the chunked copier: big, refused by the target, or to merge. */
+    private List<Result> finish(
+            List<byte[]> keys,
+            Result[] results,
+            List<Integer> big,
+            List<Integer> merge,
+            Map<Integer, String> fallback) {
         for (int i : big) {
             results[i] = chunked.copy(keys.get(i)).via(Via.CHUNKS, null);
         }
@@ -160,6 +175,184 @@ public final class KeyCopier {
             results[i] = chunked.copy(keys.get(i));
         }
         return List.of(results);
+    }
+
+    /**
+     * The window with one script call per side: on the source, each key's MEMORY USAGE, DUMP and expiry
+     * (keys too big are only measured; the call stops once the payloads reach the window's bytes), on
+     * the target one RESTORE per key. Two commands per window instead of four per key: the client's
+     * work per key, which bounds the copy's speed, drops, and each side does the window atomically.
+     * Returns false, and turns scripts off for this copier, when the servers refuse scripts (ACLs
+     * without EVAL, a cluster's CROSSSLOT); the caller then pipelines plain commands.
+     */
+    private boolean scriptedWindow(
+            List<byte[]> keys, Result[] results, List<Integer> big, List<Integer> merge, Map<Integer, String> fallback)
+            throws InterruptedException {
+        int n = keys.size();
+        int from = 0;
+        while (from < n) {
+            List<byte[]> part = keys.subList(from, n);
+            long readAt = System.currentTimeMillis();
+            List<Object> read;
+            try {
+                read = await(source.async()
+                        .eval(
+                                WindowScripts.READ,
+                                ScriptOutputType.MULTI,
+                                part.toArray(byte[][]::new),
+                                WindowScripts.arg(options.bigKeyBytes()),
+                                WindowScripts.arg(options.windowBytes()),
+                                WindowScripts.arg(targetBulkLimit),
+                                WindowScripts.arg(expireTime ? 1 : 0)));
+            } catch (ExecutionException e) {
+                if (from == 0 && WindowScripts.refused(message(e))) {
+                    scriptsOff(message(e));
+                    return false;
+                }
+                failRest(keys, from, results, Stage.DUMP, message(e));
+                return true;
+            } catch (TimeoutException e) {
+                failRest(keys, from, results, Stage.DUMP, message(e));
+                return true;
+            }
+            int done = read.size() / 3;
+            List<byte[]> restoreKeys = new ArrayList<>(done);
+            List<Integer> restoreIndex = new ArrayList<>(done);
+            List<byte[]> args = new ArrayList<>(1 + 2 * done);
+            args.add(WindowScripts.arg(options.conflictPolicy() == ConflictPolicy.REPLACE ? 1 : 0));
+            long now = System.currentTimeMillis();
+            for (int j = 0; j < done; j++) {
+                int i = from + j;
+                byte[] payload = (byte[]) read.get(3 * j + 1);
+                long expiry = (Long) read.get(3 * j + 2);
+                if (expiry == WindowScripts.BIG) {
+                    big.add(i);
+                    continue;
+                }
+                if (payload == null || expiry == NO_KEY) {
+                    results[i] = new Result(keys.get(i), KeyOutcome.VANISHED, 0, null, null);
+                    continue;
+                }
+                long absolute = expiry == NO_EXPIRY ? 0 : expireTime ? expiry : readAt + expiry;
+                if (absolute != 0 && absolute <= now) {
+                    results[i] = new Result(keys.get(i), KeyOutcome.VANISHED, 0, null, null);
+                    continue;
+                }
+                restoreKeys.add(keys.get(i));
+                restoreIndex.add(i);
+                args.add(WindowScripts.arg(absolute));
+                args.add(payload);
+            }
+            if (!restoreKeys.isEmpty()) {
+                restore(restoreKeys, restoreIndex, args, results, merge, fallback);
+            }
+            from += Math.max(done, 1);
+        }
+        return true;
+    }
+
+    private void restore(
+            List<byte[]> restoreKeys,
+            List<Integer> restoreIndex,
+            List<byte[]> args,
+            Result[] results,
+            List<Integer> merge,
+            Map<Integer, String> fallback)
+            throws InterruptedException {
+        List<Object> replies;
+        try {
+            replies = await(target.async()
+                    .eval(
+                            WindowScripts.RESTORE,
+                            ScriptOutputType.MULTI,
+                            restoreKeys.toArray(byte[][]::new),
+                            args.toArray(byte[][]::new)));
+        } catch (ExecutionException | TimeoutException e) {
+            String error = message(e);
+            if (e instanceof ExecutionException && WindowScripts.refused(error)) {
+                // The target takes no scripts: these keys go one by one; scripts stay off for this copier.
+                scriptsOff(error);
+                restorePipelined(restoreKeys, restoreIndex, args, results, merge, fallback);
+                return;
+            }
+            for (int j = 0; j < restoreKeys.size(); j++) {
+                results[restoreIndex.get(j)] = Result.failed(restoreKeys.get(j), Stage.RESTORE, error);
+            }
+            return;
+        }
+        for (int j = 0; j < restoreKeys.size(); j++) {
+            int i = restoreIndex.get(j);
+            byte[] key = restoreKeys.get(j);
+            String reply = RawCommands.text(replies.get(j));
+            byte[] payload = args.get(2 + 2 * j);
+            if ("OK".equals(reply)) {
+                results[i] = new Result(key, KeyOutcome.COPIED, payload.length, null, null);
+            } else {
+                classify(i, key, reply, results, merge, fallback);
+            }
+        }
+    }
+
+    /** RESTOREs pipelined, for a target that refused the restore script. */
+    private void restorePipelined(
+            List<byte[]> restoreKeys,
+            List<Integer> restoreIndex,
+            List<byte[]> args,
+            Result[] results,
+            List<Integer> merge,
+            Map<Integer, String> fallback)
+            throws InterruptedException {
+        List<RedisFuture<String>> restores = new ArrayList<>(restoreKeys.size());
+        for (int j = 0; j < restoreKeys.size(); j++) {
+            long absolute = Long.parseLong(RawCommands.text(args.get(1 + 2 * j)));
+            RestoreArgs restoreArgs = new RestoreArgs();
+            if (absolute != 0) {
+                restoreArgs.ttl(absolute).absttl();
+            }
+            if (options.conflictPolicy() == ConflictPolicy.REPLACE) {
+                restoreArgs.replace();
+            }
+            restores.add(target.async().restore(restoreKeys.get(j), args.get(2 + 2 * j), restoreArgs));
+        }
+        for (int j = 0; j < restoreKeys.size(); j++) {
+            int i = restoreIndex.get(j);
+            byte[] key = restoreKeys.get(j);
+            try {
+                await(restores.get(j));
+                results[i] = new Result(key, KeyOutcome.COPIED, args.get(2 + 2 * j).length, null, null);
+            } catch (ExecutionException e) {
+                classify(i, key, message(e), results, merge, fallback);
+            } catch (TimeoutException e) {
+                results[i] = Result.failed(key, Stage.RESTORE, message(e));
+            }
+        }
+    }
+
+    /** Sorts a RESTORE error: a conflict (skip or merge), a payload the target cannot take, or a failure. */
+    private void classify(
+            int i, byte[] key, String error, Result[] results, List<Integer> merge, Map<Integer, String> fallback) {
+        if (error.startsWith("BUSYKEY") && options.conflictPolicy() == ConflictPolicy.MERGE) {
+            merge.add(i);
+        } else if (error.startsWith("BUSYKEY")) {
+            results[i] = new Result(key, KeyOutcome.SKIPPED, 0, null, null);
+        } else if (refusesPayload(error)) {
+            fallback.put(i, error);
+        } else {
+            results[i] = Result.failed(key, Stage.RESTORE, error);
+        }
+    }
+
+    private static void failRest(List<byte[]> keys, int from, Result[] results, Stage stage, String error) {
+        for (int i = from; i < keys.size(); i++) {
+            if (results[i] == null) {
+                results[i] = Result.failed(keys.get(i), stage, error);
+            }
+        }
+    }
+
+    private void scriptsOff(String why) {
+        scripts = false;
+        log.info("copying with pipelined commands instead of scripts ({})", why);
     }
 
     /** MEMORY USAGE of each key (0 for a missing key), or {@link #UNKNOWN_SIZE} where the server will not say. */
@@ -268,16 +461,7 @@ public final class KeyCopier {
                 await(restores.get(j));
                 results[i] = new Result(key, KeyOutcome.COPIED, sizes[j], null, null);
             } catch (ExecutionException e) {
-                String error = message(e);
-                if (error.startsWith("BUSYKEY") && options.conflictPolicy() == ConflictPolicy.MERGE) {
-                    merge.add(i);
-                } else if (error.startsWith("BUSYKEY")) {
-                    results[i] = new Result(key, KeyOutcome.SKIPPED, 0, null, null);
-                } else if (refusesPayload(error)) {
-                    fallback.put(i, error);
-                } else {
-                    results[i] = Result.failed(key, Stage.RESTORE, error);
-                }
+                classify(i, key, message(e), results, merge, fallback);
             } catch (TimeoutException e) {
                 results[i] = Result.failed(key, Stage.RESTORE, message(e));
             }
@@ -287,13 +471,15 @@ public final class KeyCopier {
     /**
      * True when the target cannot take DUMP payloads at all or this one's format: a newer RDB version
      * ("DUMP payload version or checksum are wrong"), an encoding it does not know ("Bad data format"),
-     * or RESTORE disabled or renamed.
+     * or RESTORE disabled or renamed (which a script calling it reports without the command's name).
      */
     static boolean refusesPayload(String error) {
         String lower = error.toLowerCase(Locale.ROOT);
         return lower.contains("payload version")
                 || lower.contains("bad data format")
-                || (lower.contains("unknown command") && lower.contains("restore"));
+                || (lower.contains("unknown command") && lower.contains("restore"))
+                // RESTORE renamed or disabled, as a script sees it
+                || lower.contains("unknown redis command called from script");
     }
 
     private <T> T await(RedisFuture<T> future) throws ExecutionException, TimeoutException, InterruptedException {

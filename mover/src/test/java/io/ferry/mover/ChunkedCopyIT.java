@@ -230,7 +230,7 @@ class ChunkedCopyIT {
 
         assertThat(results).extracting(KeyCopier.Result::outcome).containsOnly(KeyOutcome.COPIED);
         assertThat(results).extracting(KeyCopier.Result::via).containsOnly(KeyCopier.Via.FALLBACK);
-        assertThat(results.get(0).refusal()).containsIgnoringCase("unknown command");
+        assertThat(results.get(0).refusal()).containsIgnoringCase("unknown").containsIgnoringCase("command");
         for (String name : names) {
             assertSameKey(old, name);
         }

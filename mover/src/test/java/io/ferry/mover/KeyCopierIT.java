@@ -121,6 +121,55 @@ class KeyCopierIT {
     }
 
     @Test
+    void sourcesThatRefuseScriptsAreCopiedWithPipelinedCommands() throws Exception {
+        RedisCommands<String, String> src = sourceText.sync();
+        src.aclSetuser(
+                "noscripts",
+                io.lettuce.core.AclSetuserArgs.Builder.on()
+                        .addPassword("pw")
+                        .allKeys()
+                        .allCommands()
+                        .removeCategory(io.lettuce.core.AclCategory.SCRIPTING));
+        List<String> names = new ArrayList<>();
+        for (int i = 0; i < 50; i++) {
+            src.set("plain:" + i, "v" + i);
+            src.hset("hash:" + i, "f", "v" + i);
+            src.pexpire("hash:" + i, 600_000 + i);
+            names.add("plain:" + i);
+            names.add("hash:" + i);
+        }
+        src.set("existing", "source");
+        targetText.sync().set("existing", "target");
+        names.add("existing");
+        RedisEndpoint.Client limited = RedisEndpoint.of(
+                        "source",
+                        "redis://noscripts:pw@127.0.0.1:" + redis.source().port())
+                .open(resources);
+        try (StatefulRedisConnection<byte[], byte[]> noScripts = limited.connect()) {
+            KeyCopier copier = new KeyCopier(
+                    noScripts,
+                    targetCopy,
+                    ServerFacts.of(noScripts),
+                    ServerFacts.of(targetCopy),
+                    CopyOptions.DEFAULTS.withConflictPolicy(ConflictPolicy.NONE).withWindowKeys(16));
+
+            List<KeyCopier.Result> results = copier.copy(keys(names.toArray(String[]::new)));
+
+            assertThat(results.subList(0, 100))
+                    .extracting(KeyCopier.Result::outcome)
+                    .containsOnly(KeyOutcome.COPIED);
+            assertThat(results.get(100).outcome()).isEqualTo(KeyOutcome.SKIPPED);
+        } finally {
+            limited.close();
+        }
+        RedisCommands<String, String> dst = targetText.sync();
+        assertThat(dst.get("plain:49")).isEqualTo("v49");
+        assertThat(dst.hget("hash:7", "f")).isEqualTo("v7");
+        assertThat(dst.pexpiretime("hash:7")).isEqualTo(src.pexpiretime("hash:7"));
+        assertThat(dst.get("existing")).isEqualTo("target");
+    }
+
+    @Test
     void binaryKeysAndValuesArriveByteForByte() throws Exception {
         byte[] key = {(byte) 0xff, 0, '\r', '\n', (byte) 0x80};
         byte[] value = {0, 1, 2, (byte) 0xfe, '\r', '\n'};
