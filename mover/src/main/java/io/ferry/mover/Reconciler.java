@@ -49,7 +49,9 @@ import java.util.function.Supplier;
  *       historical copy is complete, so no RESTORE of it can follow;
  *   <li>carries any flag (REPAIR, TARGET_FAILED, MISMATCH, NONDETERMINISTIC, MULTI_KEY, ...), or did not
  *       succeed on both sides (a target not written, failed or timed out; a source error);
- *   <li>happened while this reconciler was itself copying that key (its read may predate the write).
+ *   <li>happened while this reconciler was itself copying that key (its read may predate the write);
+ *   <li>happened before this reconciler started (plus the skew): the one before it, stopped or crashed,
+ *       may have been copying those keys, and which ones is not kept.
  * </ul>
  *
  * <p>Until the run's marker says the historical copy is complete, the reconciler holds its partitions
@@ -97,6 +99,9 @@ public final class Reconciler implements Runnable {
     private final AtomicLong failed = new AtomicLong();
     private final AtomicLong keyless = new AtomicLong();
     private final AtomicLong lagMs = new AtomicLong();
+    /** Writes from before this reconciler started may have raced a copy of the one before it: all suspect. */
+    private final long createdMs = System.currentTimeMillis();
+
     private volatile boolean running = true;
     private volatile boolean caughtUp;
     private volatile KafkaConsumer<byte[], WriteRecord> consumer;
@@ -251,12 +256,13 @@ public final class Reconciler implements Runnable {
                 }
                 continue;
             }
-            boolean suspect =
-                    at <= run.completedMs() + skewMs || !write.getFlags().isEmpty() || !clean(write);
+            boolean suspect = at - skewMs <= Math.max(run.completedMs(), createdMs)
+                    || !write.getFlags().isEmpty()
+                    || !clean(write);
             for (ByteBuffer key : write.getKeys()) {
                 ByteBuffer ref = ref(write.getDb(), key);
                 Long copiedUntil = recentCopies.get(ref);
-                if (suspect || (copiedUntil != null && at <= copiedUntil + skewMs)) {
+                if (suspect || (copiedUntil != null && at - skewMs <= copiedUntil)) {
                     due.computeIfAbsent(write.getDb(), db -> new LinkedHashSet<>())
                             .add(key.duplicate());
                 }

@@ -78,8 +78,12 @@ public final class Throttle implements AutoCloseable {
             boolean unhealthy =
                     latencyMs > options.latencyBudget().toNanos() / 1e6 || cpuPercent > options.maxCpuPercent();
             double next;
-            if (unhealthy) {
-                next = Math.max(options.minRate(), Math.min(limit, Math.max(achieved, options.minRate())) * DECREASE);
+            if (unhealthy && achieved < options.minRate()) {
+                // The copy is idle (starting, between tasks): the source is slow by itself, and cutting
+                // a rate nobody uses would only hold back the copy when it starts.
+                next = limit;
+            } else if (unhealthy) {
+                next = Math.max(options.minRate(), Math.min(limit, achieved) * DECREASE);
             } else if (Double.isInfinite(limit)) {
                 next = limit;
             } else {

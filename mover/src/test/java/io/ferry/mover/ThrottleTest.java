@@ -27,7 +27,13 @@ class ThrottleTest {
     @Test
     void neverBelowTheFloor() {
         assertThat(controller.next(120, 120, 50, 100)).isEqualTo(100);
-        assertThat(controller.next(100, 0, 50, 100)).isEqualTo(100);
+        assertThat(controller.next(100, 100, 50, 100)).isEqualTo(100);
+    }
+
+    @Test
+    void anIdleCopyIsNotHeldBackForASourceSlowByItself() {
+        assertThat(controller.next(NONE, 0, 50, 100)).isEqualTo(NONE);
+        assertThat(controller.next(5_000, 10, 50, 100)).isEqualTo(5_000);
     }
 
     @Test
