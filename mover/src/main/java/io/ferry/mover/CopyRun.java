@@ -132,8 +132,7 @@ public final class CopyRun {
      */
     public Outcome run(Duration tick, Consumer<MoveProgress.Snapshot> onTick) throws InterruptedException {
         ClientResources resources = DefaultClientResources.create();
-        List<Thread> threads = new ArrayList<>();
-        List<MoveWorker> workers = new ArrayList<>();
+        WorkerPool workers = new WorkerPool();
         try (RedisEndpoint.Client source = options.source().open(resources);
                 RedisEndpoint.Client target = options.target().open(resources);
                 Admin admin = Admin.create(options.kafka())) {
@@ -161,25 +160,14 @@ public final class CopyRun {
                     : new Throttle(source, options.throttle(), meters);
             progress.follow(throttle);
             try {
-                return copy(
-                        source,
-                        target,
-                        sourceFacts,
-                        targetFacts,
-                        admin,
-                        topics,
-                        workers,
-                        threads,
-                        throttle,
-                        tick,
-                        onTick);
+                return copy(source, target, sourceFacts, targetFacts, admin, topics, workers, throttle, tick, onTick);
             } finally {
                 // Before the clients close: a worker cut off from Redis would report its keys as failed.
-                stopAll(workers, threads);
+                workers.stop();
                 throttle.close();
             }
         } finally {
-            stopAll(workers, threads);
+            workers.stop();
             resources.shutdown(0, 2, TimeUnit.SECONDS);
         }
     }
@@ -191,30 +179,25 @@ public final class CopyRun {
             ServerFacts targetFacts,
             Admin admin,
             TopicRegistry topics,
-            List<MoveWorker> workers,
-            List<Thread> threads,
+            WorkerPool workers,
             Throttle throttle,
             Duration tick,
             Consumer<MoveProgress.Snapshot> onTick)
             throws InterruptedException {
-        for (int i = 0; i < options.workers(); i++) {
-            MoveWorker worker = new MoveWorker(
-                    options.runId(),
-                    source,
-                    target,
-                    sourceFacts,
-                    targetFacts,
-                    options.copy(),
-                    options.kafka(),
-                    topics,
-                    progress,
-                    throttle);
-            Thread thread = new Thread(worker, "ferry-mover-" + i);
-            thread.setDaemon(true);
-            thread.start();
-            workers.add(worker);
-            threads.add(thread);
-        }
+        workers.start(
+                options.workers(),
+                "ferry-mover",
+                i -> new MoveWorker(
+                        options.runId(),
+                        source,
+                        target,
+                        sourceFacts,
+                        targetFacts,
+                        options.copy(),
+                        options.kafka(),
+                        topics,
+                        progress,
+                        throttle));
         List<Integer> dbs = options.scan().dbs().isEmpty()
                 ? new ArrayList<>(sourceFacts.keysPerDb().keySet())
                 : options.scan().dbs();
@@ -242,7 +225,7 @@ public final class CopyRun {
             for (int db : dbs) {
                 scanned &= scanner.scan(db, () -> {
                     ticker.maybeTick(progress);
-                    return stopping || anyFailed(workers);
+                    return stopping || workers.firstFailure() != null;
                 });
                 if (!scanned) {
                     break;
@@ -252,7 +235,7 @@ public final class CopyRun {
                 progress.scanComplete();
             }
             boolean done = false;
-            while (scanned && !stopping && !anyFailed(workers)) {
+            while (scanned && !stopping && workers.firstFailure() == null) {
                 if (tasksCommitted(admin, topics)) {
                     done = true;
                     break;
@@ -260,11 +243,11 @@ public final class CopyRun {
                 ticker.maybeTick(progress);
                 TimeUnit.MILLISECONDS.sleep(100);
             }
-            Throwable failure = firstFailure(workers);
+            Throwable failure = workers.firstFailure();
             if (failure != null) {
                 throw new IllegalStateException("a mover worker failed: " + failure.getMessage(), failure);
             }
-            stopAll(workers, threads);
+            workers.stop();
             onTick.accept(progress.snapshot());
             MoveProgress.Snapshot totals = progress.snapshot();
             events.publish(
@@ -323,28 +306,6 @@ public final class CopyRun {
                     "the reconciler failed: " + reconciler.failure().getMessage(), reconciler.failure());
         }
         return new Outcome(reconciler.caughtUp(), progress.snapshot(), reconciler.totals());
-    }
-
-    private static void stopAll(List<MoveWorker> workers, List<Thread> threads) throws InterruptedException {
-        for (MoveWorker worker : workers) {
-            worker.stop();
-        }
-        for (Thread thread : threads) {
-            thread.join(TimeUnit.SECONDS.toMillis(30));
-        }
-    }
-
-    private static boolean anyFailed(List<MoveWorker> workers) {
-        return firstFailure(workers) != null;
-    }
-
-    private static Throwable firstFailure(List<MoveWorker> workers) {
-        for (MoveWorker worker : workers) {
-            if (worker.failure() != null) {
-                return worker.failure();
-            }
-        }
-        return null;
     }
 
     /** True when the run's group has committed up to the end of every move tasks partition. */

@@ -5,7 +5,6 @@ import io.ferry.endpoint.ServerFacts;
 import io.ferry.schemas.MoveTask;
 import io.ferry.schemas.TopicRegistry;
 import io.ferry.schemas.TypedTopic;
-import io.lettuce.core.api.StatefulRedisConnection;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -14,9 +13,7 @@ import org.apache.kafka.common.errors.WakeupException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.nio.ByteBuffer;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -31,23 +28,17 @@ import java.util.Map;
  * <p>{@link #run} is the worker's loop, on a thread of the caller's; {@link #stop} may be called from
  * any thread.
  */
-final class MoveWorker implements Runnable {
+final class MoveWorker implements WorkerPool.Loop {
     private static final Logger log = LoggerFactory.getLogger(MoveWorker.class);
     private static final Duration POLL = Duration.ofMillis(200);
     static final Duration SESSION_TIMEOUT = Duration.ofSeconds(10);
 
     private final String runId;
-    private final RedisEndpoint.Client source;
-    private final RedisEndpoint.Client target;
-    private final ServerFacts sourceFacts;
-    private final ServerFacts targetFacts;
     private final CopyOptions options;
     private final Map<String, Object> kafka;
     private final TopicRegistry topics;
     private final MoveProgress progress;
-    private final Throttle throttle;
-    private final Map<Integer, KeyCopier> copiers = new HashMap<>();
-    private final List<StatefulRedisConnection<byte[], byte[]>> connections = new ArrayList<>();
+    private final DbCopiers copiers;
     private volatile boolean running = true;
     private volatile KafkaConsumer<String, MoveTask> consumer;
     private volatile Throwable failure;
@@ -63,12 +54,8 @@ final class MoveWorker implements Runnable {
             TopicRegistry topics,
             MoveProgress progress,
             Throttle throttle) {
-        this.throttle = throttle;
+        this.copiers = new DbCopiers(source, target, sourceFacts, targetFacts, options, throttle);
         this.runId = runId;
-        this.source = source;
-        this.target = target;
-        this.sourceFacts = sourceFacts;
-        this.targetFacts = targetFacts;
         this.options = options;
         this.kafka = kafka;
         this.topics = topics;
@@ -122,18 +109,18 @@ final class MoveWorker implements Runnable {
             failure = e;
             log.error("mover worker stopped: {}", e.toString(), e);
         } finally {
-            for (StatefulRedisConnection<byte[], byte[]> connection : connections) {
-                connection.close();
-            }
+            copiers.close();
         }
     }
 
     /** Why the worker stopped on its own, or null. */
-    Throwable failure() {
+    @Override
+    public Throwable failure() {
         return failure;
     }
 
-    void stop() {
+    @Override
+    public void stop() {
         running = false;
         KafkaConsumer<String, MoveTask> current = consumer;
         if (current != null) {
@@ -142,13 +129,8 @@ final class MoveWorker implements Runnable {
     }
 
     private void copy(MoveTask task, ErrorReporter errors) throws InterruptedException {
-        KeyCopier copier = copiers.computeIfAbsent(task.getDb(), this::copierFor);
-        List<byte[]> keys = new ArrayList<>(task.getKeys().size());
-        for (ByteBuffer key : task.getKeys()) {
-            byte[] bytes = new byte[key.remaining()];
-            key.duplicate().get(bytes);
-            keys.add(bytes);
-        }
+        KeyCopier copier = copiers.copier(task.getDb());
+        List<byte[]> keys = DbCopiers.bytes(task.getKeys());
         Map<String, String> context =
                 Map.of("taskId", task.getTaskId(), "reason", task.getReason().name());
         RetryingCopy.copy(copier, keys, options, "task " + task.getTaskId(), (result, attempts, firstFailure) -> {
@@ -157,15 +139,5 @@ final class MoveWorker implements Runnable {
             }
             progress.add(result);
         });
-    }
-
-    private KeyCopier copierFor(int db) {
-        StatefulRedisConnection<byte[], byte[]> from = source.connect();
-        connections.add(from);
-        from.sync().select(db);
-        StatefulRedisConnection<byte[], byte[]> to = target.connect();
-        connections.add(to);
-        to.sync().select(db);
-        return new KeyCopier(from, to, sourceFacts, targetFacts, options, throttle);
     }
 }

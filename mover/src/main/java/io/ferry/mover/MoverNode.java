@@ -13,8 +13,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
@@ -97,8 +95,7 @@ public final class MoverNode {
      */
     public void run(Duration tick, Consumer<MoveProgress.Snapshot> onTick) throws InterruptedException {
         ClientResources resources = DefaultClientResources.create();
-        List<Thread> threads = new ArrayList<>();
-        List<MoveWorker> workers = new ArrayList<>();
+        WorkerPool workers = new WorkerPool();
         try (RedisEndpoint.Client source = options.source().open(resources);
                 RedisEndpoint.Client target = options.target().open(resources);
                 Admin admin = Admin.create(options.kafka())) {
@@ -110,21 +107,20 @@ public final class MoverNode {
                     : new Throttle(source, options.throttle(), meters);
             closing = throttle;
             progress.follow(throttle);
-            for (int i = 0; i < options.workers(); i++) {
-                MoveWorker worker = new MoveWorker(
-                        options.runId(),
-                        source,
-                        target,
-                        sourceFacts,
-                        targetFacts,
-                        options.copy(),
-                        options.kafka(),
-                        topics,
-                        progress,
-                        throttle);
-                workers.add(worker);
-                threads.add(start(worker, "ferry-mover-" + i));
-            }
+            workers.start(
+                    options.workers(),
+                    "ferry-mover",
+                    i -> new MoveWorker(
+                            options.runId(),
+                            source,
+                            target,
+                            sourceFacts,
+                            targetFacts,
+                            options.copy(),
+                            options.kafka(),
+                            topics,
+                            progress,
+                            throttle));
             Reconciler started = null;
             if (options.reconcile()) {
                 started = new Reconciler(
@@ -140,7 +136,7 @@ public final class MoverNode {
                         new CheckpointedWindow(options.kafka(), topics, options.runId()),
                         meters);
                 reconciler = started;
-                threads.add(start(started, "ferry-reconciler"));
+                workers.start("ferry-reconciler", started);
             }
             log.info(
                     "mover for run {}: {} workers{}, from the {} (Redis {}) to the {} (Redis {})",
@@ -154,15 +150,10 @@ public final class MoverNode {
             try (ProgressEvents events = new ProgressEvents(options.runId(), "mover", options.kafka(), topics)) {
                 long last = System.nanoTime();
                 while (!stopping) {
-                    for (MoveWorker worker : workers) {
-                        if (worker.failure() != null) {
-                            throw new IllegalStateException(
-                                    "a mover worker failed: " + worker.failure().getMessage());
-                        }
-                    }
-                    if (started != null && started.failure() != null) {
+                    Throwable failure = workers.firstFailure();
+                    if (failure != null) {
                         throw new IllegalStateException(
-                                "the reconciler failed: " + started.failure().getMessage());
+                                "a mover worker or the reconciler failed: " + failure.getMessage(), failure);
                     }
                     if (System.nanoTime() - last >= tick.toNanos()) {
                         last = System.nanoTime();
@@ -173,33 +164,13 @@ public final class MoverNode {
                 }
             } finally {
                 // Before the clients close: a worker cut off from Redis would report its keys as failed.
-                stopAll(workers, threads);
+                workers.stop();
                 closing.close();
             }
         } finally {
-            stopAll(workers, threads);
+            workers.stop();
             resources.shutdown(0, 2, TimeUnit.SECONDS);
         }
-    }
-
-    private void stopAll(List<MoveWorker> workers, List<Thread> threads) throws InterruptedException {
-        for (MoveWorker worker : workers) {
-            worker.stop();
-        }
-        Reconciler current = reconciler;
-        if (current != null) {
-            current.stop();
-        }
-        for (Thread thread : threads) {
-            thread.join(TimeUnit.SECONDS.toMillis(30));
-        }
-    }
-
-    private static Thread start(Runnable task, String name) {
-        Thread thread = new Thread(task, name);
-        thread.setDaemon(true);
-        thread.start();
-        return thread;
     }
 
     private static ServerFacts facts(RedisEndpoint.Client client) {

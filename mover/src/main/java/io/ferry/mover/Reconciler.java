@@ -60,7 +60,7 @@ import java.util.function.Supplier;
  * a write and its handling) is a metric. {@link #run} is the loop, on a caller's thread; {@link #stop}
  * may be called from any thread.
  */
-public final class Reconciler implements Runnable {
+public final class Reconciler implements WorkerPool.Loop {
     private static final Logger log = LoggerFactory.getLogger(Reconciler.class);
     private static final Duration POLL = Duration.ofMillis(200);
     private static final int RECENT_KEYS = 100_000;
@@ -75,18 +75,12 @@ public final class Reconciler implements Runnable {
     }
 
     private final String runId;
-    private final RedisEndpoint.Client source;
-    private final RedisEndpoint.Client target;
-    private final ServerFacts sourceFacts;
-    private final ServerFacts targetFacts;
     private final CopyOptions options;
     private final long skewMs;
     private final Map<String, Object> kafka;
     private final TopicRegistry topics;
     private final Supplier<RunWindow> window;
-    private final Map<Integer, KeyCopier> copiers = new HashMap<>();
-    private final Map<Integer, StatefulRedisConnection<byte[], byte[]>> targets = new HashMap<>();
-    private final List<StatefulRedisConnection<byte[], byte[]>> connections = new ArrayList<>();
+    private final DbCopiers copiers;
     private final Map<ByteBuffer, Long> recentCopies = new LinkedHashMap<>(1024, 0.75f, true) {
         @Override
         protected boolean removeEldestEntry(Map.Entry<ByteBuffer, Long> eldest) {
@@ -120,12 +114,9 @@ public final class Reconciler implements Runnable {
             Supplier<RunWindow> window,
             MeterRegistry meters) {
         this.runId = runId;
-        this.source = source;
-        this.target = target;
-        this.sourceFacts = sourceFacts;
-        this.targetFacts = targetFacts;
         // The source's value is the truth for a written key, whatever the historical copy's policy.
         this.options = options.withConflictPolicy(ConflictPolicy.REPLACE);
+        this.copiers = new DbCopiers(source, target, sourceFacts, targetFacts, this.options, Throttle.NONE);
         this.skewMs = clockSkew.toMillis();
         this.kafka = Map.copyOf(kafka);
         this.topics = topics;
@@ -163,10 +154,12 @@ public final class Reconciler implements Runnable {
     }
 
     /** Why the reconciler stopped on its own, or null. */
+    @Override
     public Throwable failure() {
         return failure;
     }
 
+    @Override
     public void stop() {
         running = false;
         KafkaConsumer<byte[], WriteRecord> current = consumer;
@@ -229,9 +222,7 @@ public final class Reconciler implements Runnable {
             failure = e;
             log.error("reconciler stopped: {}", e.toString(), e);
         } finally {
-            for (StatefulRedisConnection<byte[], byte[]> connection : connections) {
-                connection.close();
-            }
+            copiers.close();
         }
     }
 
@@ -303,13 +294,8 @@ public final class Reconciler implements Runnable {
     }
 
     private void recopy(int db, Collection<ByteBuffer> keySet, ErrorReporter errors) throws InterruptedException {
-        KeyCopier copier = copiers.computeIfAbsent(db, this::copierFor);
-        List<byte[]> keys = new ArrayList<>(keySet.size());
-        for (ByteBuffer key : keySet) {
-            byte[] bytes = new byte[key.remaining()];
-            key.duplicate().get(bytes);
-            keys.add(bytes);
-        }
+        KeyCopier copier = copiers.copier(db);
+        List<byte[]> keys = DbCopiers.bytes(keySet);
         List<byte[]> gone = new ArrayList<>();
         RetryingCopy.copy(copier, keys, options, "the writes log", (result, attempts, firstFailure) -> {
             switch (result.outcome()) {
@@ -325,7 +311,7 @@ public final class Reconciler implements Runnable {
         });
         if (!gone.isEmpty()) {
             // Gone from the source (deleted or expired): the target must not keep it.
-            StatefulRedisConnection<byte[], byte[]> to = targets.get(db);
+            StatefulRedisConnection<byte[], byte[]> to = copiers.target(db);
             for (byte[] key : gone) {
                 deleted.addAndGet(to.sync().del(key));
             }
@@ -337,17 +323,6 @@ public final class Reconciler implements Runnable {
         ByteBuffer ref = ByteBuffer.allocate(4 + key.remaining());
         ref.putInt(db).put(key.duplicate()).flip();
         return ref;
-    }
-
-    private KeyCopier copierFor(int db) {
-        StatefulRedisConnection<byte[], byte[]> from = source.connect();
-        connections.add(from);
-        from.sync().select(db);
-        StatefulRedisConnection<byte[], byte[]> to = target.connect();
-        connections.add(to);
-        to.sync().select(db);
-        targets.put(db, to);
-        return new KeyCopier(from, to, sourceFacts, targetFacts, options);
     }
 
     /** A partition the group never committed starts at the writes of the run's start (less the skew). */
