@@ -50,6 +50,12 @@ public record RedisEndpoint(String role, RedisUri uri, TlsOptions tls, Duration 
                 commandTimeout);
     }
 
+    /** The same endpoint (role, credentials, TLS) at another address, database 0: a node of its cluster. */
+    public RedisEndpoint withAddress(String host, int port) {
+        return new RedisEndpoint(
+                role, new RedisUri(uri.tls(), host, port, 0, uri.username(), uri.password()), tls, commandTimeout);
+    }
+
     /** A client for this endpoint, sharing {@code resources}; the caller shuts it down. */
     public Client open(ClientResources resources) {
         RedisURI.Builder builder = RedisURI.builder()
@@ -89,7 +95,7 @@ public record RedisEndpoint(String role, RedisUri uri, TlsOptions tls, Duration 
             options.sslOptions(ssl.build());
         }
         client.setOptions(options.build());
-        return new Client(this, client);
+        return new Client(this, client, resources);
     }
 
     @Override
@@ -101,10 +107,19 @@ public record RedisEndpoint(String role, RedisUri uri, TlsOptions tls, Duration 
     public static final class Client implements AutoCloseable {
         private final RedisEndpoint endpoint;
         private final RedisClient client;
+        private final ClientResources resources;
 
-        private Client(RedisEndpoint endpoint, RedisClient client) {
+        private Client(RedisEndpoint endpoint, RedisClient client, ClientResources resources) {
             this.endpoint = endpoint;
             this.client = client;
+            this.resources = resources;
+        }
+
+        /** A client for node {@code host:port} of this endpoint's cluster; the caller closes it. */
+        public Client node(String hostPort) {
+            int colon = hostPort.lastIndexOf(':');
+            return endpoint.withAddress(hostPort.substring(0, colon), Integer.parseInt(hostPort.substring(colon + 1)))
+                    .open(resources);
         }
 
         public RedisEndpoint endpoint() {

@@ -3,7 +3,13 @@ package io.ferry.endpoint;
 import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
+import io.lettuce.core.codec.ByteArrayCodec;
+import io.lettuce.core.output.ByteArrayOutput;
+import io.lettuce.core.protocol.CommandArgs;
+import io.lettuce.core.protocol.CommandType;
 
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -16,14 +22,19 @@ import java.util.TreeMap;
  *
  * @param version {@code redis_version} from INFO, e.g. {@code "7.0.15"}
  * @param protoMaxBulkLen the largest bulk string the server accepts, in bytes
- * @param keysPerDb keys per database from INFO keyspace, only databases holding keys
+ * @param keysPerDb keys per database from INFO keyspace, only databases holding keys (of this node only,
+ *     in a cluster)
+ * @param clusterMasters for a node of a Redis Cluster, the {@code host:port} of every master serving
+ *     slots (from CLUSTER NODES); empty for a server outside a cluster
  */
-public record ServerFacts(String version, long protoMaxBulkLen, Map<Integer, Long> keysPerDb) {
+public record ServerFacts(
+        String version, long protoMaxBulkLen, Map<Integer, Long> keysPerDb, List<String> clusterMasters) {
     /** Redis's default proto-max-bulk-len, 512 MB. */
     public static final long DEFAULT_PROTO_MAX_BULK_LEN = 512L * 1024 * 1024;
 
     public ServerFacts {
         keysPerDb = Map.copyOf(keysPerDb);
+        clusterMasters = List.copyOf(clusterMasters);
     }
 
     /** Asks the server behind {@code connection}. */
@@ -54,7 +65,43 @@ public record ServerFacts(String version, long protoMaxBulkLen, Map<Integer, Lon
                 }
             }
         }
-        return new ServerFacts(version, bulk, keys);
+        List<String> masters = List.of();
+        if ("1".equals(parse(redis.info("cluster")).get("cluster_enabled"))) {
+            masters = masters(new String(
+                    redis.dispatch(
+                            CommandType.CLUSTER,
+                            new ByteArrayOutput<>(ByteArrayCodec.INSTANCE),
+                            new CommandArgs<>(ByteArrayCodec.INSTANCE).add("NODES")),
+                    StandardCharsets.UTF_8));
+        }
+        return new ServerFacts(version, bulk, keys, masters);
+    }
+
+    /** True for a node of a Redis Cluster. */
+    public boolean cluster() {
+        return !clusterMasters.isEmpty();
+    }
+
+    /**
+     * The masters that serve slots, from a CLUSTER NODES reply: {@code <id> <ip:port@cport[,hostname]>
+     * <flags> <master> <ping> <pong> <epoch> <link> <slot> ...}; nodes flagged fail or noaddr are left out.
+     */
+    static List<String> masters(String clusterNodes) {
+        List<String> masters = new ArrayList<>();
+        for (String line : clusterNodes.split("\r?\n")) {
+            String[] fields = line.trim().split(" ");
+            if (fields.length < 9) {
+                continue;
+            }
+            List<String> flags = List.of(fields[2].split(","));
+            if (!flags.contains("master") || flags.contains("fail") || flags.contains("noaddr")) {
+                continue;
+            }
+            String address = fields[1];
+            int at = address.indexOf('@');
+            masters.add(at < 0 ? address : address.substring(0, at));
+        }
+        return masters;
     }
 
     /** True from Redis 7.0, which has PEXPIRETIME (an absolute expiry, unaffected by copy delay). */

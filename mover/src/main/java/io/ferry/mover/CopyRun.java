@@ -26,6 +26,7 @@ import java.util.Objects;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 
 /**
@@ -198,9 +199,12 @@ public final class CopyRun {
                         topics,
                         progress,
                         throttle));
-        List<Integer> dbs = options.scan().dbs().isEmpty()
-                ? new ArrayList<>(sourceFacts.keysPerDb().keySet())
-                : options.scan().dbs();
+        // A cluster has database 0 only; each master is scanned on its own.
+        List<Integer> dbs = sourceFacts.cluster()
+                ? List.of(0)
+                : options.scan().dbs().isEmpty()
+                        ? new ArrayList<>(sourceFacts.keysPerDb().keySet())
+                        : options.scan().dbs();
         boolean scanned = true;
         try (Checkpoints checkpoints = new Checkpoints(options.kafka(), topics);
                 ProgressEvents events = new ProgressEvents(options.runId(), "copy", options.kafka(), topics)) {
@@ -209,9 +213,7 @@ public final class CopyRun {
                 window = new Reconciler.RunWindow(System.currentTimeMillis(), Reconciler.RunWindow.NOT_COMPLETE);
                 checkpoints.saveRunWindow(options.runId(), window);
             }
-            Scanner scanner = new Scanner(
-                    options.runId(), source, options.scan(), options.kafka(), topics, checkpoints, progress);
-            if (options.scan().selectsEverything()) {
+            if (options.scan().selectsEverything() && !sourceFacts.cluster()) {
                 progress.expect(dbs.stream()
                         .mapToLong(db -> sourceFacts.keysPerDb().getOrDefault(db, 0L))
                         .sum());
@@ -222,13 +224,36 @@ public final class CopyRun {
                     "copying " + dbs.size() + " databases from the " + options.source() + " to the " + options.target(),
                     progress.snapshot());
             Ticker ticker = new Ticker(tick, onTick.andThen(events::maybeProgress));
-            for (int db : dbs) {
-                scanned &= scanner.scan(db, () -> {
-                    ticker.maybeTick(progress);
-                    return stopping || workers.firstFailure() != null;
-                });
-                if (!scanned) {
-                    break;
+            BooleanSupplier stop = () -> {
+                ticker.maybeTick(progress);
+                return stopping || workers.firstFailure() != null;
+            };
+            if (sourceFacts.cluster()) {
+                for (String node : sourceFacts.clusterMasters()) {
+                    try (RedisEndpoint.Client master = source.node(node)) {
+                        Scanner scanner = new Scanner(
+                                options.runId(),
+                                master,
+                                options.scan(),
+                                options.kafka(),
+                                topics,
+                                checkpoints,
+                                progress,
+                                true);
+                        scanned &= scanner.scan(0, stop);
+                    }
+                    if (!scanned) {
+                        break;
+                    }
+                }
+            } else {
+                Scanner scanner = new Scanner(
+                        options.runId(), source, options.scan(), options.kafka(), topics, checkpoints, progress, false);
+                for (int db : dbs) {
+                    scanned &= scanner.scan(db, stop);
+                    if (!scanned) {
+                        break;
+                    }
                 }
             }
             if (scanned) {

@@ -12,8 +12,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A {@link KeyCopier} per database, each on a source and a target connection of its own, SELECTed once
- * when the database is first met; {@link #close} closes them all. Not thread-safe: one per worker.
+ * A {@link KeyCopier} per database (and, for a cluster source, per node), each on a source and a target
+ * connection of its own, SELECTed once when the database is first met; {@link #close} closes them all.
+ * Not thread-safe: one per worker.
  */
 final class DbCopiers implements AutoCloseable {
     private final RedisEndpoint.Client source;
@@ -22,8 +23,9 @@ final class DbCopiers implements AutoCloseable {
     private final ServerFacts targetFacts;
     private final CopyOptions options;
     private final Throttle throttle;
-    private final Map<Integer, KeyCopier> copiers = new HashMap<>();
-    private final Map<Integer, StatefulRedisConnection<byte[], byte[]>> targets = new HashMap<>();
+    private final Map<String, KeyCopier> copiers = new HashMap<>();
+    private final Map<String, StatefulRedisConnection<byte[], byte[]>> targets = new HashMap<>();
+    private final Map<String, RedisEndpoint.Client> nodes = new HashMap<>();
     private final List<StatefulRedisConnection<byte[], byte[]>> connections = new ArrayList<>();
 
     DbCopiers(
@@ -42,13 +44,21 @@ final class DbCopiers implements AutoCloseable {
     }
 
     KeyCopier copier(int db) {
-        return copiers.computeIfAbsent(db, this::open);
+        return copier(null, db);
     }
 
-    /** The target connection of database {@code db}'s copier. */
+    /**
+     * The copier of database {@code db}, reading from cluster node {@code node} ({@code host:port}) when
+     * given, else from the source endpoint itself.
+     */
+    KeyCopier copier(String node, int db) {
+        return copiers.computeIfAbsent(node + "/" + db, k -> open(node, db));
+    }
+
+    /** The target connection of database {@code db}'s copier (source endpoint itself). */
     StatefulRedisConnection<byte[], byte[]> target(int db) {
         copier(db);
-        return targets.get(db);
+        return targets.get(null + "/" + db);
     }
 
     /** Keys as the copier takes them. */
@@ -62,14 +72,15 @@ final class DbCopiers implements AutoCloseable {
         return out;
     }
 
-    private KeyCopier open(int db) {
-        StatefulRedisConnection<byte[], byte[]> from = source.connect();
+    private KeyCopier open(String node, int db) {
+        RedisEndpoint.Client reader = node == null ? source : nodes.computeIfAbsent(node, source::node);
+        StatefulRedisConnection<byte[], byte[]> from = reader.connect();
         connections.add(from);
         from.sync().select(db);
         StatefulRedisConnection<byte[], byte[]> to = target.connect();
         connections.add(to);
         to.sync().select(db);
-        targets.put(db, to);
+        targets.put(node + "/" + db, to);
         return new KeyCopier(from, to, sourceFacts, targetFacts, options, throttle);
     }
 
@@ -77,6 +88,9 @@ final class DbCopiers implements AutoCloseable {
     public void close() {
         for (StatefulRedisConnection<byte[], byte[]> connection : connections) {
             connection.close();
+        }
+        for (RedisEndpoint.Client node : nodes.values()) {
+            node.close();
         }
     }
 }

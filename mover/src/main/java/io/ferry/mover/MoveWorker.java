@@ -129,7 +129,7 @@ final class MoveWorker implements WorkerPool.Loop {
     }
 
     private void copy(MoveTask task, ErrorReporter errors) throws InterruptedException {
-        KeyCopier copier = copiers.copier(task.getDb());
+        KeyCopier copier = copiers.copier(task.getSourceNode(), task.getDb());
         List<byte[]> keys = DbCopiers.bytes(task.getKeys());
         Map<String, String> context =
                 Map.of("taskId", task.getTaskId(), "reason", task.getReason().name());

@@ -45,6 +45,8 @@ final class Scanner {
     private final TopicRegistry topics;
     private final Checkpoints checkpoints;
     private final MoveProgress progress;
+    /** Scanning one node of a cluster: tasks name it, so workers read their keys from it. */
+    private final boolean clusterNode;
     /** The first task Kafka refused, set by the producer's thread; the checkpoint then does not move. */
     private volatile Exception sendFailure;
 
@@ -55,7 +57,9 @@ final class Scanner {
             Map<String, Object> kafka,
             TopicRegistry topics,
             Checkpoints checkpoints,
-            MoveProgress progress) {
+            MoveProgress progress,
+            boolean clusterNode) {
+        this.clusterNode = clusterNode;
         this.runId = runId;
         this.source = source;
         this.options = options;
@@ -169,7 +173,7 @@ final class Scanner {
         MoveTask task = new MoveTask(
                 runId + ":" + node + ":" + db + ":" + sequence,
                 runId,
-                null,
+                clusterNode ? node : null,
                 db,
                 keys,
                 MoveReason.HISTORICAL,
