@@ -144,11 +144,8 @@ public final class CopyRun {
             ServerFacts targetFacts;
             try (StatefulRedisConnection<byte[], byte[]> probe = target.connect()) {
                 targetFacts = ServerFacts.of(probe);
-                if (!targetFacts.hasAbsoluteRestore()) {
-                    throw new IllegalStateException("the " + options.target() + " runs Redis " + targetFacts.version()
-                            + "; Ferry's copy needs RESTORE ... ABSTTL (Redis 5.0 or later)");
-                }
             }
+            MoverNode.check(options.source(), sourceFacts, options.target(), targetFacts, options.followWrites());
             log.info(
                     "copying from the {} (Redis {}, {} keys) to the {}",
                     options.source(),

@@ -101,6 +101,7 @@ public final class MoverNode {
                 Admin admin = Admin.create(options.kafka())) {
             ServerFacts sourceFacts = facts(source);
             ServerFacts targetFacts = facts(target);
+            check(options.source(), sourceFacts, options.target(), targetFacts, options.reconcile());
             TopicRegistry topics = TopicBootstrap.ensure(admin, options.topicPrefix(), KAFKA_TIMEOUT);
             Throttle throttle = options.throttle() == null || options.workers() == 0
                     ? Throttle.NONE
@@ -170,6 +171,32 @@ public final class MoverNode {
         } finally {
             workers.stop();
             resources.shutdown(0, 2, TimeUnit.SECONDS);
+        }
+    }
+
+    /**
+     * Refuses, before anything is copied, what the mover cannot do yet, naming the endpoint: a target
+     * without RESTORE ... ABSTTL, a cluster target, a reconciler for a cluster source.
+     *
+     * @throws IllegalStateException with what is not supported and why
+     */
+    static void check(
+            RedisEndpoint source,
+            ServerFacts sourceFacts,
+            RedisEndpoint target,
+            ServerFacts targetFacts,
+            boolean reconcile) {
+        if (!targetFacts.hasAbsoluteRestore()) {
+            throw new IllegalStateException("the " + target + " runs Redis " + targetFacts.version()
+                    + "; Ferry's copy needs RESTORE ... ABSTTL (Redis 5.0 or later)");
+        }
+        if (targetFacts.cluster()) {
+            throw new IllegalStateException("the " + target + " is a Redis Cluster node; copying into a cluster "
+                    + "is not supported yet (a cluster source into a single server is)");
+        }
+        if (reconcile && sourceFacts.cluster()) {
+            throw new IllegalStateException("the " + source + " is a Redis Cluster node; the reconciler of "
+                    + "live writes does not follow a cluster source yet: run the historical copy without it");
         }
     }
 

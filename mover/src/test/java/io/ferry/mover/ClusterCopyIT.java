@@ -27,6 +27,7 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 /**
@@ -149,6 +150,23 @@ class ClusterCopyIT {
                     assertThat(scan.get().getComplete()).isTrue();
                 }
             }
+            // Into a cluster: refused up front, naming the target, before anything is written.
+            CopyRun intoCluster = new CopyRun(
+                    new CopyRun.Options(
+                            "into-cluster",
+                            RedisEndpoint.of("source", target.uri()),
+                            RedisEndpoint.of("target", nodes.get(1).uri()),
+                            kafka.clientConfig(),
+                            prefix,
+                            ScanOptions.DEFAULTS,
+                            CopyOptions.DEFAULTS,
+                            1),
+                    new SimpleMeterRegistry());
+            assertThatThrownBy(() -> intoCluster.run(Duration.ofSeconds(1), totals -> {}))
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining(
+                            "target redis://127.0.0.1:" + nodes.get(1).port())
+                    .hasMessageContaining("is a Redis Cluster node");
         } finally {
             clusterClient.shutdown();
             targetClient.shutdown();
