@@ -10,6 +10,9 @@ import io.lettuce.core.SslOptions;
 import io.lettuce.core.SslVerifyMode;
 import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.cluster.ClusterClientOptions;
+import io.lettuce.core.cluster.RedisClusterClient;
+import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import io.lettuce.core.codec.ByteArrayCodec;
 import io.lettuce.core.resource.ClientResources;
 
@@ -95,7 +98,7 @@ public record RedisEndpoint(String role, RedisUri uri, TlsOptions tls, Duration 
             options.sslOptions(ssl.build());
         }
         client.setOptions(options.build());
-        return new Client(this, client, resources);
+        return new Client(this, client, resources, builder.build(), options);
     }
 
     @Override
@@ -108,11 +111,47 @@ public record RedisEndpoint(String role, RedisUri uri, TlsOptions tls, Duration 
         private final RedisEndpoint endpoint;
         private final RedisClient client;
         private final ClientResources resources;
+        private final RedisURI redisUri;
+        private final ClientOptions.Builder options;
+        private RedisClusterClient cluster;
 
-        private Client(RedisEndpoint endpoint, RedisClient client, ClientResources resources) {
+        private Client(
+                RedisEndpoint endpoint,
+                RedisClient client,
+                ClientResources resources,
+                RedisURI redisUri,
+                ClientOptions.Builder options) {
             this.endpoint = endpoint;
             this.client = client;
             this.resources = resources;
+            this.redisUri = redisUri;
+            this.options = options;
+        }
+
+        /**
+         * A new connection to the Redis Cluster this endpoint is a node of: each command goes to the
+         * node serving its first key, following MOVED and ASK.
+         *
+         * @throws EndpointException naming the endpoint when it cannot connect or log in
+         */
+        public synchronized StatefulRedisClusterConnection<byte[], byte[]> connectCluster() {
+            try {
+                if (cluster == null) {
+                    cluster = RedisClusterClient.create(resources, redisUri);
+                    ClientOptions built = options.build();
+                    cluster.setOptions(ClusterClientOptions.builder()
+                            .autoReconnect(true)
+                            .socketOptions(built.getSocketOptions())
+                            .timeoutOptions(built.getTimeoutOptions())
+                            .sslOptions(built.getSslOptions())
+                            .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+                            .build());
+                }
+                return cluster.connect(ByteArrayCodec.INSTANCE);
+            } catch (RuntimeException e) {
+                throw new EndpointException(
+                        "cannot connect to the cluster of the " + endpoint + ": " + rootMessage(e), e);
+            }
         }
 
         /** A client for node {@code host:port} of this endpoint's cluster; the caller closes it. */
@@ -140,7 +179,10 @@ public record RedisEndpoint(String role, RedisUri uri, TlsOptions tls, Duration 
         }
 
         @Override
-        public void close() {
+        public synchronized void close() {
+            if (cluster != null) {
+                cluster.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+            }
             client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
         }
 

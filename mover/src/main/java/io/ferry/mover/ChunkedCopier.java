@@ -55,12 +55,12 @@ final class ChunkedCopier {
 
     ChunkedCopier(
             StatefulRedisConnection<byte[], byte[]> source,
-            StatefulRedisConnection<byte[], byte[]> target,
+            Side target,
             ServerFacts sourceFacts,
             ServerFacts targetFacts,
             CopyOptions options) {
         this.sourceConnection = source;
-        this.source = new RawCommands(source);
+        this.source = new RawCommands(Side.of(source));
         this.target = new RawCommands(target);
         this.expireTime = sourceFacts.hasExpireTime();
         // ENTRIESREAD, ENTRIESADDED and MAXDELETEDID exist from 7.0 on both sides.

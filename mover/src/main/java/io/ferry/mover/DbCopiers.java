@@ -2,7 +2,9 @@ package io.ferry.mover;
 
 import io.ferry.endpoint.RedisEndpoint;
 import io.ferry.endpoint.ServerFacts;
+import io.lettuce.core.api.StatefulConnection;
 import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -24,9 +26,9 @@ final class DbCopiers implements AutoCloseable {
     private final CopyOptions options;
     private final Throttle throttle;
     private final Map<String, KeyCopier> copiers = new HashMap<>();
-    private final Map<String, StatefulRedisConnection<byte[], byte[]>> targets = new HashMap<>();
+    private final Map<String, Side> targets = new HashMap<>();
     private final Map<String, RedisEndpoint.Client> nodes = new HashMap<>();
-    private final List<StatefulRedisConnection<byte[], byte[]>> connections = new ArrayList<>();
+    private final List<StatefulConnection<byte[], byte[]>> connections = new ArrayList<>();
 
     DbCopiers(
             RedisEndpoint.Client source,
@@ -55,8 +57,8 @@ final class DbCopiers implements AutoCloseable {
         return copiers.computeIfAbsent(node + "/" + db, k -> open(node, db));
     }
 
-    /** The target connection of database {@code db}'s copier (source endpoint itself). */
-    StatefulRedisConnection<byte[], byte[]> target(int db) {
+    /** The target side of database {@code db}'s copier (source endpoint itself). */
+    Side target(int db) {
         copier(db);
         return targets.get(null + "/" + db);
     }
@@ -77,16 +79,25 @@ final class DbCopiers implements AutoCloseable {
         StatefulRedisConnection<byte[], byte[]> from = reader.connect();
         connections.add(from);
         from.sync().select(db);
-        StatefulRedisConnection<byte[], byte[]> to = target.connect();
-        connections.add(to);
-        to.sync().select(db);
+        Side to;
+        if (targetFacts.cluster()) {
+            // A cluster has database 0 only: keys of every source database land there.
+            StatefulRedisClusterConnection<byte[], byte[]> cluster = target.connectCluster();
+            connections.add(cluster);
+            to = Side.of(cluster);
+        } else {
+            StatefulRedisConnection<byte[], byte[]> single = target.connect();
+            connections.add(single);
+            single.sync().select(db);
+            to = Side.of(single);
+        }
         targets.put(node + "/" + db, to);
         return new KeyCopier(from, to, sourceFacts, targetFacts, options, throttle);
     }
 
     @Override
     public void close() {
-        for (StatefulRedisConnection<byte[], byte[]> connection : connections) {
+        for (StatefulConnection<byte[], byte[]> connection : connections) {
             connection.close();
         }
         for (RedisEndpoint.Client node : nodes.values()) {

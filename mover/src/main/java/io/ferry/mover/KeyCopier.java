@@ -8,6 +8,7 @@ import io.lettuce.core.RestoreArgs;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,7 +44,7 @@ public final class KeyCopier {
     private static final long UNKNOWN_SIZE = -1;
 
     private final StatefulRedisConnection<byte[], byte[]> source;
-    private final StatefulRedisConnection<byte[], byte[]> target;
+    private final Side target;
     private final boolean expireTime;
     private final long targetBulkLimit;
     private final CopyOptions options;
@@ -52,6 +53,7 @@ public final class KeyCopier {
     private final Throttle throttle;
     private boolean probe = true;
     private boolean scripts = true;
+    private boolean restoreScript;
 
     public KeyCopier(
             StatefulRedisConnection<byte[], byte[]> source,
@@ -59,13 +61,13 @@ public final class KeyCopier {
             ServerFacts sourceFacts,
             ServerFacts targetFacts,
             CopyOptions options) {
-        this(source, target, sourceFacts, targetFacts, options, Throttle.NONE);
+        this(source, Side.of(target), sourceFacts, targetFacts, options, Throttle.NONE);
     }
 
     /** A copier that takes a permit from {@code throttle} for each key before reading it. */
-    public KeyCopier(
+    KeyCopier(
             StatefulRedisConnection<byte[], byte[]> source,
-            StatefulRedisConnection<byte[], byte[]> target,
+            Side target,
             ServerFacts sourceFacts,
             ServerFacts targetFacts,
             CopyOptions options,
@@ -77,7 +79,9 @@ public final class KeyCopier {
         this.targetBulkLimit = targetFacts.protoMaxBulkLen();
         this.options = options;
         this.chunked = new ChunkedCopier(source, target, sourceFacts, targetFacts, options);
-        this.timeout = source.getTimeout().plus(target.getTimeout());
+        this.timeout = source.getTimeout().plus(target.connection().getTimeout());
+        // A cluster takes a multi-key script only for keys of one slot: RESTOREs go one by one.
+        this.restoreScript = !target.cluster();
     }
 
     /** How a key was copied: whole with DUMP/RESTORE, or with its type's commands. */
@@ -129,7 +133,7 @@ public final class KeyCopier {
             return finish(keys, results, big, merge, fallback);
         }
         source.setAutoFlushCommands(false);
-        target.setAutoFlushCommands(false);
+        target.connection().setAutoFlushCommands(false);
         try {
             long[] sizes = probe(keys);
             List<Integer> batch = new ArrayList<>();
@@ -153,7 +157,7 @@ public final class KeyCopier {
             }
         } finally {
             source.setAutoFlushCommands(true);
-            target.setAutoFlushCommands(true);
+            target.connection().setAutoFlushCommands(true);
         }
         return finish(keys, results, big, merge, fallback);
     }
@@ -259,6 +263,10 @@ public final class KeyCopier {
             List<Integer> merge,
             Map<Integer, String> fallback)
             throws InterruptedException {
+        if (!restoreScript) {
+            restorePipelined(restoreKeys, restoreIndex, args, results, merge, fallback);
+            return;
+        }
         List<Object> replies;
         try {
             replies = await(target.async()
@@ -270,8 +278,9 @@ public final class KeyCopier {
         } catch (ExecutionException | TimeoutException e) {
             String error = message(e);
             if (e instanceof ExecutionException && WindowScripts.refused(error)) {
-                // The target takes no scripts: these keys go one by one; scripts stay off for this copier.
-                scriptsOff(error);
+                // The target takes no scripts: these keys go one by one from now on.
+                restoreScript = false;
+                log.info("restoring key by key: the target refuses the restore script ({})", error);
                 restorePipelined(restoreKeys, restoreIndex, args, results, merge, fallback);
                 return;
             }
@@ -410,7 +419,7 @@ public final class KeyCopier {
         }
         source.flushCommands();
 
-        RedisAsyncCommands<byte[], byte[]> dst = target.async();
+        RedisClusterAsyncCommands<byte[], byte[]> dst = target.async();
         List<RedisFuture<String>> restores = new ArrayList<>(n);
         long[] sizes = new long[n];
         for (int j = 0; j < n; j++) {
@@ -449,7 +458,7 @@ public final class KeyCopier {
             sizes[j] = payload.length;
             restores.set(j, dst.restore(key, payload, args));
         }
-        target.flushCommands();
+        target.connection().flushCommands();
 
         for (int j = 0; j < n; j++) {
             int i = batch.get(j);

@@ -176,7 +176,7 @@ public final class MoverNode {
 
     /**
      * Refuses, before anything is copied, what the mover cannot do yet, naming the endpoint: a target
-     * without RESTORE ... ABSTTL, a cluster target, a reconciler for a cluster source.
+     * without RESTORE ... ABSTTL, a reconciler for a cluster source.
      *
      * @throws IllegalStateException with what is not supported and why
      */
@@ -189,10 +189,6 @@ public final class MoverNode {
         if (!targetFacts.hasAbsoluteRestore()) {
             throw new IllegalStateException("the " + target + " runs Redis " + targetFacts.version()
                     + "; Ferry's copy needs RESTORE ... ABSTTL (Redis 5.0 or later)");
-        }
-        if (targetFacts.cluster()) {
-            throw new IllegalStateException("the " + target + " is a Redis Cluster node; copying into a cluster "
-                    + "is not supported yet (a cluster source into a single server is)");
         }
         if (reconcile && sourceFacts.cluster()) {
             throw new IllegalStateException("the " + source + " is a Redis Cluster node; the reconciler of "

@@ -4,7 +4,6 @@ import io.lettuce.core.RedisCommandInterruptedException;
 import io.lettuce.core.RedisCommandTimeoutException;
 import io.lettuce.core.RedisException;
 import io.lettuce.core.RedisFuture;
-import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.codec.ByteArrayCodec;
 import io.lettuce.core.output.ArrayOutput;
 import io.lettuce.core.output.IntegerOutput;
@@ -22,31 +21,30 @@ import java.util.concurrent.TimeoutException;
 /**
  * Commands sent as the server spells them, with byte arguments and raw replies (bulks as {@code byte[]},
  * integers as {@code Long}, nested arrays as lists): scores, stream IDs and cursors travel as the exact
- * bytes the source sent, never through a double or a typed cursor. Synchronous; the connection must
- * have auto-flush on.
+ * bytes the source sent, never through a double or a typed cursor. The first byte argument is the key,
+ * by which a cluster connection routes. Synchronous; the connection must have auto-flush on.
  */
 final class RawCommands {
-    private final StatefulRedisConnection<byte[], byte[]> connection;
+    private final Side side;
 
-    RawCommands(StatefulRedisConnection<byte[], byte[]> connection) {
-        this.connection = connection;
+    RawCommands(Side side) {
+        this.side = side;
     }
 
     /** A reply that is an array (possibly nested), or null for a null reply. */
     List<Object> array(String command, Object... args) {
-        return connection.sync().dispatch(keyword(command), new ArrayOutput<>(ByteArrayCodec.INSTANCE), args(args));
+        return side.sync().dispatch(keyword(command), new ArrayOutput<>(ByteArrayCodec.INSTANCE), args(args));
     }
 
     /** An integer reply. */
     long integer(String command, Object... args) {
-        Long reply =
-                connection.sync().dispatch(keyword(command), new IntegerOutput<>(ByteArrayCodec.INSTANCE), args(args));
+        Long reply = side.sync().dispatch(keyword(command), new IntegerOutput<>(ByteArrayCodec.INSTANCE), args(args));
         return reply == null ? 0 : reply;
     }
 
     /** A status reply such as OK, or a bulk reply read as text. */
     String status(String command, Object... args) {
-        return connection.sync().dispatch(keyword(command), new StatusOutput<>(ByteArrayCodec.INSTANCE), args(args));
+        return side.sync().dispatch(keyword(command), new StatusOutput<>(ByteArrayCodec.INSTANCE), args(args));
     }
 
     /**
@@ -57,12 +55,12 @@ final class RawCommands {
         ProtocolKeyword keyword = keyword(command);
         List<RedisFuture<List<Object>>> replies = new ArrayList<>(argLists.size());
         for (Object[] args : argLists) {
-            replies.add(connection.async().dispatch(keyword, new ArrayOutput<>(ByteArrayCodec.INSTANCE), args(args)));
+            replies.add(side.async().dispatch(keyword, new ArrayOutput<>(ByteArrayCodec.INSTANCE), args(args)));
         }
         RuntimeException first = null;
         for (RedisFuture<List<Object>> reply : replies) {
             try {
-                reply.get(connection.getTimeout().toMillis(), TimeUnit.MILLISECONDS);
+                reply.get(side.connection().getTimeout().toMillis(), TimeUnit.MILLISECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new RedisCommandInterruptedException(e);
@@ -81,10 +79,15 @@ final class RawCommands {
         }
     }
 
+    /** The first byte argument is the key (a cluster connection routes the command by it). */
     private static CommandArgs<byte[], byte[]> args(Object... args) {
         CommandArgs<byte[], byte[]> out = new CommandArgs<>(ByteArrayCodec.INSTANCE);
+        boolean keyed = false;
         for (Object arg : args) {
-            if (arg instanceof byte[] bytes) {
+            if (arg instanceof byte[] bytes && !keyed) {
+                out.addKey(bytes);
+                keyed = true;
+            } else if (arg instanceof byte[] bytes) {
                 out.add(bytes);
             } else if (arg instanceof List<?> list) {
                 for (Object item : list) {

@@ -8,7 +8,6 @@ import io.ferry.schemas.Stage;
 import io.ferry.schemas.TopicRegistry;
 import io.ferry.schemas.TypedTopic;
 import io.ferry.schemas.WriteRecord;
-import io.lettuce.core.api.StatefulRedisConnection;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -311,7 +310,7 @@ public final class Reconciler implements WorkerPool.Loop {
         });
         if (!gone.isEmpty()) {
             // Gone from the source (deleted or expired): the target must not keep it.
-            StatefulRedisConnection<byte[], byte[]> to = copiers.target(db);
+            Side to = copiers.target(db);
             for (byte[] key : gone) {
                 deleted.addAndGet(to.sync().del(key));
             }

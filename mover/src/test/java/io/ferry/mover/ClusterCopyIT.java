@@ -3,6 +3,7 @@ package io.ferry.mover;
 import io.ferry.endpoint.RedisEndpoint;
 import io.ferry.schemas.Checkpoint;
 import io.ferry.schemas.TopicRegistry;
+import io.ferry.testkit.FreePorts;
 import io.ferry.testkit.RedisServer;
 import io.ferry.testkit.RedisServers;
 import io.ferry.testkit.TestKafka;
@@ -27,13 +28,12 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 /**
- * A Redis Cluster source of three masters (real redis-servers joined with redis-cli --cluster create):
- * each master is scanned on its own, with its own checkpoint, and every key arrives on a standalone
- * target with its value and expiry.
+ * Redis Cluster on both sides (real redis-servers joined with redis-cli --cluster create): a cluster
+ * source's masters are each scanned on their own, with their own checkpoint, into a single server; and
+ * that server is copied into another cluster, each key (a big one in chunks) on the node of its slot.
  */
 class ClusterCopyIT {
     private static final int KEYS = 6_000;
@@ -43,6 +43,35 @@ class ClusterCopyIT {
 
     @RegisterExtension
     static final TestKafka kafka = new TestKafka();
+
+    /** Three masters joined with redis-cli --cluster create, serving every slot. */
+    private static List<RedisServer> startCluster(String name) throws Exception {
+        List<RedisServer> nodes = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            // The bus port is given: the default, port + 10000, is out of range for a high free port.
+            nodes.add(redis.start(
+                    name + "-" + i,
+                    "--cluster-enabled",
+                    "yes",
+                    "--cluster-config-file",
+                    "nodes.conf",
+                    "--cluster-port",
+                    String.valueOf(FreePorts.next())));
+        }
+        List<String> create = new ArrayList<>(List.of("redis-cli", "--cluster", "create"));
+        nodes.forEach(node -> create.add("127.0.0.1:" + node.port()));
+        create.addAll(List.of("--cluster-replicas", "0", "--cluster-yes"));
+        Process created = new ProcessBuilder(create).redirectErrorStream(true).start();
+        String output = new String(created.getInputStream().readAllBytes());
+        assertThat(created.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(created.exitValue())
+                .as("redis-cli --cluster create:%n%s", output)
+                .isZero();
+        await().atMost(Duration.ofSeconds(30))
+                .pollInterval(Duration.ofMillis(200))
+                .until(() -> clusterUp(nodes));
+        return nodes;
+    }
 
     /** CLUSTER INFO says ok on every node (plain INFO does not carry the cluster's state). */
     private static boolean clusterUp(List<RedisServer> nodes) {
@@ -61,31 +90,7 @@ class ClusterCopyIT {
 
     @Test
     void everyMasterIsScannedAndEveryKeyArrives() throws Exception {
-        List<RedisServer> nodes = new ArrayList<>();
-        for (int i = 0; i < 3; i++) {
-            // The bus port is given: the default, port + 10000, is out of range for a high free port.
-            nodes.add(redis.start(
-                    "cluster-" + i,
-                    "--cluster-enabled",
-                    "yes",
-                    "--cluster-config-file",
-                    "nodes-" + i + ".conf",
-                    "--cluster-port",
-                    String.valueOf(io.ferry.testkit.FreePorts.next())));
-        }
-        List<String> create = new ArrayList<>(List.of("redis-cli", "--cluster", "create"));
-        nodes.forEach(node -> create.add("127.0.0.1:" + node.port()));
-        create.addAll(List.of("--cluster-replicas", "0", "--cluster-yes"));
-        Process created = new ProcessBuilder(create).redirectErrorStream(true).start();
-        String output = new String(created.getInputStream().readAllBytes());
-        assertThat(created.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        assertThat(created.exitValue())
-                .as("redis-cli --cluster create:%n%s", output)
-                .isZero();
-        await().atMost(Duration.ofSeconds(30))
-                .pollInterval(Duration.ofMillis(200))
-                .until(() -> clusterUp(nodes));
-
+        List<RedisServer> nodes = startCluster("source");
         RedisClusterClient clusterClient =
                 RedisClusterClient.create(RedisURI.create(nodes.get(0).uri()));
         RedisServer target = redis.target();
@@ -101,6 +106,12 @@ class ClusterCopyIT {
                     replies.add(async.pexpire(i % 3 == 0 ? "user:" + i : "key:" + i, 3_600_000 + i));
                 }
             }
+            Map<String, String> fields = new java.util.HashMap<>();
+            for (int f = 0; f < 2_000; f++) {
+                fields.put("field:" + f, "value " + f);
+            }
+            replies.add(async.hset("{big}:hash", fields));
+            replies.add(async.pexpire("{big}:hash", 7_200_000));
             assertThat(LettuceFutures.awaitAll(Duration.ofSeconds(60), replies.toArray(RedisFuture[]::new)))
                     .isTrue();
             for (RedisServer node : nodes) {
@@ -124,10 +135,10 @@ class ClusterCopyIT {
                     .run(Duration.ofSeconds(1), totals -> {});
 
             assertThat(outcome.complete()).isTrue();
-            assertThat(outcome.totals().copied()).isEqualTo(KEYS);
+            assertThat(outcome.totals().copied()).isEqualTo(KEYS + 1);
             assertThat(outcome.totals().failed()).isZero();
             RedisAdvancedClusterCommands<String, String> src = cluster.sync();
-            assertThat(dst.sync().dbsize()).isEqualTo(KEYS);
+            assertThat(dst.sync().dbsize()).isEqualTo(KEYS + 1);
             for (int i = 0; i < KEYS; i += 7) {
                 String key = i % 3 == 0 ? "user:" + i : "key:" + i;
                 if (i % 3 == 0) {
@@ -150,23 +161,42 @@ class ClusterCopyIT {
                     assertThat(scan.get().getComplete()).isTrue();
                 }
             }
-            // Into a cluster: refused up front, naming the target, before anything is written.
-            CopyRun intoCluster = new CopyRun(
-                    new CopyRun.Options(
-                            "into-cluster",
-                            RedisEndpoint.of("source", target.uri()),
-                            RedisEndpoint.of("target", nodes.get(1).uri()),
-                            kafka.clientConfig(),
-                            prefix,
-                            ScanOptions.DEFAULTS,
-                            CopyOptions.DEFAULTS,
-                            1),
-                    new SimpleMeterRegistry());
-            assertThatThrownBy(() -> intoCluster.run(Duration.ofSeconds(1), totals -> {}))
-                    .isInstanceOf(IllegalStateException.class)
-                    .hasMessageContaining(
-                            "target redis://127.0.0.1:" + nodes.get(1).port())
-                    .hasMessageContaining("is a Redis Cluster node");
+            // And back into another cluster: RESTOREs (and the big hash's chunks and RENAME) go to the
+            // node serving each key.
+            List<RedisServer> second = startCluster("target");
+            CopyRun.Outcome intoCluster = new CopyRun(
+                            new CopyRun.Options(
+                                    "into-cluster",
+                                    RedisEndpoint.of("source", target.uri()),
+                                    RedisEndpoint.of("target", second.get(1).uri()),
+                                    kafka.clientConfig(),
+                                    prefix,
+                                    ScanOptions.DEFAULTS,
+                                    CopyOptions.DEFAULTS.withBigKeyBytes(16 * 1024),
+                                    2),
+                            new SimpleMeterRegistry())
+                    .run(Duration.ofSeconds(1), totals -> {});
+            assertThat(intoCluster.complete()).isTrue();
+            assertThat(intoCluster.totals().copied()).isEqualTo(KEYS + 1);
+            assertThat(intoCluster.totals().chunked()).isEqualTo(1);
+            RedisClusterClient secondClient =
+                    RedisClusterClient.create(RedisURI.create(second.get(0).uri()));
+            try (StatefulRedisClusterConnection<String, String> copy = secondClient.connect()) {
+                assertThat(copy.sync().dbsize()).isEqualTo(KEYS + 1);
+                assertThat(copy.sync().hgetall("{big}:hash")).isEqualTo(src.hgetall("{big}:hash"));
+                assertThat(copy.sync().pexpiretime("{big}:hash")).isEqualTo(src.pexpiretime("{big}:hash"));
+                for (int i = 1; i < KEYS; i += 11) {
+                    String key = i % 3 == 0 ? "user:" + i : "key:" + i;
+                    if (i % 3 != 0) {
+                        assertThat(copy.sync().get(key)).as(key).isEqualTo(src.get(key));
+                    }
+                    assertThat(copy.sync().pexpiretime(key))
+                            .as("expiry of %s", key)
+                            .isEqualTo(src.pexpiretime(key));
+                }
+            } finally {
+                secondClient.shutdown();
+            }
         } finally {
             clusterClient.shutdown();
             targetClient.shutdown();
