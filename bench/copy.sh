@@ -97,7 +97,13 @@ loaded=$(redis-cli -p "$src" dbsize)
 used=$(redis-cli -p "$src" info memory | sed -n 's/^used_memory_human:\(.*\)\r$/\1/p')
 log "source holds $loaded keys ($used)"
 
+# CPU seconds a redis-server spent (user + system, its forked children included), from INFO cpu.
+cpu() {
+  redis-cli -p "$1" info cpu | tr -d '\r' | awk -F: '/^used_cpu_(sys|user)(_children)?:/ { s += $2 } END { printf "%.2f", s }'
+}
+
 log "replication: REPLICAOF into an empty server"
+src_cpu0=$(cpu "$src"); rep_cpu0=$(cpu "$rep")
 t0=$(now)
 redis-cli -p "$rep" replicaof 127.0.0.1 "$src" >/dev/null
 deadline=$((SECONDS + RUN_TIMEOUT))
@@ -109,17 +115,22 @@ done
 t1=$(now)
 repl_seconds=$(echo "$t1 - $t0" | bc -l)
 repl_keys=$(redis-cli -p "$rep" dbsize)
+repl_src_cpu=$(echo "$(cpu "$src") - $src_cpu0" | bc -l); repl_rep_cpu=$(echo "$(cpu "$rep") - $rep_cpu0" | bc -l)
 log "replication: $repl_keys keys in $repl_seconds s"
 
 log "ferry copy into another empty server"
+src_cpu0=$(cpu "$src"); dst_cpu0=$(cpu "$dst")
 t0=$(now)
+# The JVM's own CPU time (user + system, its broker included) is measured by bash's time.
 # shellcheck disable=SC2086
-timeout "$RUN_TIMEOUT" java -jar "$jar" copy --source "redis://127.0.0.1:$src" --target "redis://127.0.0.1:$dst" \
-  --data-dir "$tmp/ferry" $FERRY_ARGS >"$tmp/copy.log" 2>&1 || {
+( TIMEFORMAT='%U %S'; time timeout "$RUN_TIMEOUT" java -jar "$jar" copy --source "redis://127.0.0.1:$src" \
+  --target "redis://127.0.0.1:$dst" --data-dir "$tmp/ferry" $FERRY_ARGS >"$tmp/copy.log" 2>&1 ) 2>"$tmp/jvm-cpu" || {
   echo "bench/copy.sh: ferry copy failed: $(tail -n 3 "$tmp/copy.log")" >&2
   exit 1
 }
 t1=$(now)
+copy_src_cpu=$(echo "$(cpu "$src") - $src_cpu0" | bc -l); copy_dst_cpu=$(echo "$(cpu "$dst") - $dst_cpu0" | bc -l)
+jvm_cpu=$(awk '{ printf "%.2f", $1 + $2 }' "$tmp/jvm-cpu")
 ferry_seconds=$(echo "$t1 - $t0" | bc -l)
 ferry_keys=$(redis-cli -p "$dst" dbsize)
 broker_seconds=$(python3 - "$tmp/copy.log" <<'PY'
@@ -150,6 +161,15 @@ mkdir -p "$(dirname "$OUT")"
   printf '| ferry copy (own broker, started by the command: %s s of it before the first key) | %s | %.2f |\n' "$broker_seconds" "$ferry_keys" "$ferry_seconds"
   echo
   printf '**ferry copy / replication: %.2fx** (target <= 2.0x: %s)\n' "$ratio" "$([[ $verdict == 1 ]] && echo met || echo not met)"
+  echo
+  echo "CPU seconds spent (user + system; a redis-server's forked children included):"
+  echo
+  echo "| copy | source redis-server | receiving redis-server | ferry JVM (with its broker) | total | wall |"
+  echo "|---|---:|---:|---:|---:|---:|"
+  printf '| replication | %.2f | %.2f | | %.2f | %.2f |\n' "$repl_src_cpu" "$repl_rep_cpu" \
+    "$(echo "$repl_src_cpu + $repl_rep_cpu" | bc -l)" "$repl_seconds"
+  printf '| ferry copy | %.2f | %.2f | %.2f | %.2f | %.2f |\n' "$copy_src_cpu" "$copy_dst_cpu" "$jvm_cpu" \
+    "$(echo "$copy_src_cpu + $copy_dst_cpu + $jvm_cpu" | bc -l)" "$ferry_seconds"
 } >"$OUT"
 cat "$OUT"
 log "report written to $OUT"
