@@ -205,7 +205,7 @@ public final class KeyCopier {
                                 ScriptOutputType.MULTI,
                                 part.toArray(byte[][]::new),
                                 WindowScripts.arg(options.bigKeyBytes()),
-                                WindowScripts.arg(options.windowBytes()),
+                                WindowScripts.arg(Math.min(options.windowBytes(), WindowScripts.MAX_BYTES_PER_CALL)),
                                 WindowScripts.arg(targetBulkLimit),
                                 WindowScripts.arg(expireTime ? 1 : 0)));
             } catch (ExecutionException e) {

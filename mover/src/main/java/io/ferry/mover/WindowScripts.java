@@ -10,6 +10,13 @@ import java.util.Locale;
  * can do.
  */
 final class WindowScripts {
+    /**
+     * Payload bytes one read call gathers at most (it stops after the key that reaches them). A script
+     * runs atomically: the source serves no other client meanwhile, so a call is kept to about what a
+     * single DUMP of a mid-sized key costs, never a whole window of big values.
+     */
+    static final long MAX_BYTES_PER_CALL = 1L << 20;
+
     /** The expiry a key too big to DUMP is reported with. */
     static final long BIG = -3;
 
