@@ -521,6 +521,79 @@ class ProxyDualWriteIT {
     }
 
     @Test
+    void manyClientsWritingThroughRapidRouteChangesLeaveBothSidesEqual() throws Exception {
+        int clients = 8;
+        try (ProxyServer proxy = proxy(WritePolicy.SOURCE_AUTHORITATIVE, ReadMode.RATIO, 0)) {
+            AtomicBoolean running = new AtomicBoolean(true);
+            AtomicLong increments = new AtomicLong();
+            AtomicInteger stale = new AtomicInteger();
+            List<Throwable> failures = java.util.Collections.synchronizedList(new ArrayList<>());
+            List<Thread> threads = new ArrayList<>();
+            for (int c = 0; c < clients; c++) {
+                int id = c;
+                Thread thread = new Thread(
+                        () -> {
+                            try (StatefulRedisConnection<String, String> client = connect(proxy)) {
+                                long n = 0;
+                                while (running.get()) {
+                                    String own = "client:" + id + ":" + (n % 200);
+                                    client.sync().set(own, "v" + n);
+                                    // Shared counters: every proxy node's mirror must apply each INCR exactly once.
+                                    client.sync().incr("shared:" + (n % 16));
+                                    increments.incrementAndGet();
+                                    client.sync().hset("hash:" + (n % 50), "client:" + id, String.valueOf(n));
+                                    if (!("v" + n).equals(client.sync().get(own))) {
+                                        stale.incrementAndGet();
+                                    }
+                                    n++;
+                                }
+                            } catch (RuntimeException e) {
+                                failures.add(e);
+                            }
+                        },
+                        "route-writer-" + c);
+                threads.add(thread);
+                thread.start();
+            }
+            long epoch = 1;
+            // 32 changes, back and forth, each a few dozen writes after the last, while eight clients write.
+            for (int round = 0; round < 4; round++) {
+                for (int ratio : new int[] {5, 20, 40, 80, 100, 60, 30, 0}) {
+                    long before = increments.get();
+                    assertThat(proxy.applyState(state(epoch++, ratio))).isTrue();
+                    // The next change once the clients have written across this one.
+                    await().atMost(Duration.ofSeconds(10)).until(() -> increments.get() > before + 40);
+                }
+            }
+            running.set(false);
+            for (Thread thread : threads) {
+                thread.join(20_000);
+            }
+            assertThat(failures).as("client errors during the route changes").isEmpty();
+            assertThat(stale.get())
+                    .as("reads that did not see the client's own write")
+                    .isZero();
+            assertThat(increments.get()).isGreaterThan(clients * 10L);
+            long counted = 0;
+            for (int i = 0; i < 16; i++) {
+                String key = "shared:" + i;
+                assertThat(target.get(key)).as(key).isEqualTo(source.get(key));
+                counted += source.get(key) == null ? 0 : Long.parseLong(source.get(key));
+            }
+            assertThat(counted).as("increments on the source").isEqualTo(increments.get());
+            for (int c = 0; c < clients; c++) {
+                for (int i = 0; i < 200; i++) {
+                    String key = "client:" + c + ":" + i;
+                    assertThat(target.get(key)).as(key).isEqualTo(source.get(key));
+                }
+            }
+            for (int i = 0; i < 50; i++) {
+                assertThat(target.hgetall("hash:" + i)).isEqualTo(source.hgetall("hash:" + i));
+            }
+        }
+    }
+
+    @Test
     void pausedTargetLeavesSourceAuthoritativeClientsServedAndFlagsTheirWrites() throws Exception {
         RedisServer paused = redis.target();
         try (ProxyServer proxy = proxy(WritePolicy.SOURCE_AUTHORITATIVE, ReadMode.SOURCE, 0, Duration.ofMillis(500));
