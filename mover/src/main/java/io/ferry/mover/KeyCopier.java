@@ -34,6 +34,10 @@ import java.util.concurrent.TimeoutException;
  * MERGE a key the target holds is combined by the chunked copier. A payload the target refuses (an RDB
  * version newer than its own, or no RESTORE at all) falls back to the chunked copier too.
  *
+ * <p>Where the servers run scripts, a window's reads are one Lua call on the source and its RESTOREs one
+ * on the target ({@link WindowScripts}); the plain pipelines above are the fallback, per side, once a
+ * server refuses (no EVAL for the user, a cluster's slots).
+ *
  * <p>Owns neither connection; uses them alone while {@link #copy} runs (auto-flush is off while a window
  * is pipelined, to send it in one write). Not thread-safe: one per worker thread.
  */
@@ -51,8 +55,11 @@ public final class KeyCopier {
     private final ChunkedCopier chunked;
     private final Duration timeout;
     private final Throttle throttle;
+    /** The source answers MEMORY USAGE. */
     private boolean probe = true;
+    /** The source runs the read script. */
     private boolean scripts = true;
+    /** The target runs the restore script (never a cluster: one script, one slot). */
     private boolean restoreScript;
 
     public KeyCopier(
