@@ -33,6 +33,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 import static io.ferry.proxy.ClientCommands.*;
 
@@ -693,6 +694,8 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
             lane.own = channel;
             lane.link = null;
             lane.unavailable = null;
+            lane.timedOut = false;
+            lane.watch(mirrorTimeoutNanos);
             for (CommandMessage command : lane.backend.handshake()) {
                 sendInternal(lane, command, ReplyKind.INTERNAL);
             }
@@ -1126,6 +1129,9 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
             return;
         }
         lane.own = null;
+        lane.unwatch();
+        boolean timedOut = lane.timedOut;
+        lane.timedOut = false;
         if (state == State.CLOSED || quitting) {
             client.close();
             return;
@@ -1134,7 +1140,19 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
         for (Exchange exchange : lane.ownOwed) {
             owesClient |= exchange.visible && !exchange.ready && exchange.served == lane.side;
         }
-        String error = lost(lane);
+        String error = timedOut
+                ? "ERR Ferry: the " + lane + " did not answer within "
+                        + TimeUnit.NANOSECONDS.toMillis(mirrorTimeoutNanos) + " ms"
+                : lost(lane);
+        if (timedOut) {
+            log.warn(
+                    "the {} did not answer a mirrored command of client {} within {} ms; closed the client's "
+                            + "own connection to it ({} commands in flight are flagged for repair)",
+                    lane,
+                    remote(),
+                    TimeUnit.NANOSECONDS.toMillis(mirrorTimeoutNanos),
+                    lane.ownOwed.size());
+        }
         if (owesClient) {
             log.warn("lost the {} connection of client {}", lane, remote());
             lane.ownOwed.clear();
@@ -1148,7 +1166,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
                 remote());
         Exchange exchange;
         while ((exchange = lane.ownOwed.poll()) != null) {
-            onLost(exchange, lane, error, false);
+            onLost(exchange, lane, error, timedOut);
         }
         drainOrder();
         flushIfReplied();

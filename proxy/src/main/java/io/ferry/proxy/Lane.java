@@ -5,6 +5,8 @@ import io.ferry.schemas.Side;
 import io.netty.channel.Channel;
 
 import java.util.ArrayDeque;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 
 /**
  * One side of the migration (source or target) as one client uses it: the event loop's shared
@@ -33,6 +35,10 @@ final class Lane implements Backend.Listener {
     long retryAt;
     /** Exchanges sent on {@link #own}, in order. */
     final ArrayDeque<Exchange> ownOwed = new ArrayDeque<>();
+    /** The own connection was closed because a command it owed this side did not come back in time. */
+    boolean timedOut;
+
+    private ScheduledFuture<?> timeoutCheck;
 
     /** The shared connection this client's exchanges in flight on this side are on; null: on its own. */
     SharedConnection link;
@@ -135,6 +141,46 @@ final class Lane implements Backend.Listener {
         } else {
             link = connection;
             connection.write(command, exchange);
+        }
+    }
+
+    /**
+     * Watches the own connection as a shared one is watched: a command this side does not serve (a
+     * mirrored write, the other half of a compared read) unanswered past {@code mirrorTimeoutNanos}
+     * means the side is stuck; the connection is closed, and its commands count as timed out and are
+     * flagged for repair. Commands this side serves wait as they would on Redis itself.
+     */
+    void watch(long mirrorTimeoutNanos) {
+        unwatch();
+        if (mirrorTimeoutNanos <= 0 || own == null) {
+            return;
+        }
+        Channel watched = own;
+        long period = Math.max(TimeUnit.MILLISECONDS.toNanos(50), mirrorTimeoutNanos / 4);
+        timeoutCheck = watched.eventLoop()
+                .scheduleAtFixedRate(
+                        () -> checkTimeout(watched, mirrorTimeoutNanos), period, period, TimeUnit.NANOSECONDS);
+    }
+
+    void unwatch() {
+        if (timeoutCheck != null) {
+            timeoutCheck.cancel(false);
+            timeoutCheck = null;
+        }
+    }
+
+    private void checkTimeout(Channel watched, long mirrorTimeoutNanos) {
+        if (own != watched) {
+            unwatch();
+            return;
+        }
+        Exchange oldest = ownOwed.peek();
+        if (oldest != null
+                && oldest.visible
+                && oldest.served != side
+                && System.nanoTime() - oldest.sentNanos > mirrorTimeoutNanos) {
+            timedOut = true;
+            watched.close();
         }
     }
 

@@ -618,6 +618,52 @@ class ProxyDualWriteIT {
     }
 
     @Test
+    void aClientOnItsOwnConnectionIsNotHeldByAPausedTargetBeyondTheMirrorTimeout() throws Exception {
+        RedisServer paused = redis.target();
+        try (ProxyServer relaxed = proxy(WritePolicy.SOURCE_AUTHORITATIVE, ReadMode.SOURCE, 0, Duration.ofMillis(500));
+                ProxyServer strict = proxy(WritePolicy.BOTH_REQUIRED, ReadMode.SOURCE, 0, Duration.ofMillis(500));
+                StatefulRedisConnection<String, String> writer = connect(relaxed);
+                StatefulRedisConnection<String, String> both = connect(strict)) {
+            // SELECT gives each client connections of its own on both sides.
+            assertThat(writer.sync().select(2)).isEqualTo("OK");
+            assertThat(both.sync().select(3)).isEqualTo("OK");
+            writer.sync().set("own:before", "v");
+            both.sync().set("own:before", "v");
+            paused.pause();
+            try {
+                for (int i = 0; i < 50; i++) {
+                    writer.sync().set("own:during:" + i, "v");
+                }
+                assertThat(writer.sync().get("own:during:49")).isEqualTo("v");
+                await().atMost(Duration.ofSeconds(10))
+                        .until(() -> relaxed.meters()
+                                        .counter("ferry.proxy.mirror.timeouts")
+                                        .count()
+                                > 0);
+                long started = System.nanoTime();
+                assertThatThrownBy(() -> both.sync().set("own:during", "v"))
+                        .isInstanceOf(RedisCommandExecutionException.class)
+                        .hasMessageContaining("target");
+                assertThat(Duration.ofNanos(System.nanoTime() - started))
+                        .as("a BOTH_REQUIRED write is refused after the mirror timeout, not held")
+                        .isLessThan(Duration.ofSeconds(5));
+                writer.sync().set("own:after-timeout", "v");
+            } finally {
+                paused.resume();
+            }
+            writer.sync().set("own:after", "v");
+            RedisClient direct = RedisClient.create(redis.target().uri());
+            try (StatefulRedisConnection<String, String> check = direct.connect()) {
+                check.sync().select(2);
+                await().atMost(Duration.ofSeconds(10))
+                        .until(() -> "v".equals(check.sync().get("own:after")));
+            } finally {
+                direct.shutdown();
+            }
+        }
+    }
+
+    @Test
     void pausedTargetFailsBothRequiredWritesAfterTheTimeout() throws Exception {
         RedisServer paused = redis.target();
         try (ProxyServer proxy = proxy(WritePolicy.BOTH_REQUIRED, ReadMode.SOURCE, 0, Duration.ofMillis(500));
