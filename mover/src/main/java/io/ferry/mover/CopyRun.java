@@ -3,12 +3,8 @@ package io.ferry.mover;
 import io.ferry.endpoint.RedisEndpoint;
 import io.ferry.endpoint.ServerFacts;
 import io.ferry.schemas.EventLevel;
-import io.ferry.schemas.TopicBootstrap;
 import io.ferry.schemas.TopicRegistry;
 import io.ferry.schemas.TypedTopic;
-import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.resource.ClientResources;
-import io.lettuce.core.resource.DefaultClientResources;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.OffsetSpec;
@@ -132,70 +128,40 @@ public final class CopyRun {
      * @throws io.ferry.endpoint.EndpointException when the source or target cannot be reached
      */
     public Outcome run(Duration tick, Consumer<MoveProgress.Snapshot> onTick) throws InterruptedException {
-        ClientResources resources = DefaultClientResources.create();
         WorkerPool workers = new WorkerPool();
-        try (RedisEndpoint.Client source = options.source().open(resources);
-                RedisEndpoint.Client target = options.target().open(resources);
-                Admin admin = Admin.create(options.kafka())) {
-            ServerFacts sourceFacts;
-            try (StatefulRedisConnection<byte[], byte[]> probe = source.connect()) {
-                sourceFacts = ServerFacts.of(probe);
-            }
-            ServerFacts targetFacts;
-            try (StatefulRedisConnection<byte[], byte[]> probe = target.connect()) {
-                targetFacts = ServerFacts.of(probe);
-            }
-            MoverNode.check(options.source(), sourceFacts, options.target(), targetFacts, options.followWrites());
+        try (MoverContext context = MoverContext.open(
+                options.source(),
+                options.target(),
+                options.kafka(),
+                options.topicPrefix(),
+                options.followWrites(),
+                options.workers(),
+                options.throttle(),
+                meters)) {
             log.info(
                     "copying from the {} (Redis {}, {} keys) to the {}",
                     options.source(),
-                    sourceFacts.version(),
-                    sourceFacts.keys(),
+                    context.sourceFacts.version(),
+                    context.sourceFacts.keys(),
                     options.target());
-            TopicRegistry topics = TopicBootstrap.ensure(admin, options.topicPrefix(), KAFKA_TIMEOUT);
-            Throttle throttle = options.throttle() == null || options.workers() == 0
-                    ? Throttle.NONE
-                    : new Throttle(source, options.throttle(), meters);
-            progress.follow(throttle);
+            progress.follow(context.throttle);
             try {
-                return copy(source, target, sourceFacts, targetFacts, admin, topics, workers, throttle, tick, onTick);
+                return copy(context, workers, tick, onTick);
             } finally {
                 // Before the clients close: a worker cut off from Redis would report its keys as failed.
                 workers.stop();
-                throttle.close();
             }
-        } finally {
-            workers.stop();
-            resources.shutdown(0, 2, TimeUnit.SECONDS);
         }
     }
 
     private Outcome copy(
-            RedisEndpoint.Client source,
-            RedisEndpoint.Client target,
-            ServerFacts sourceFacts,
-            ServerFacts targetFacts,
-            Admin admin,
-            TopicRegistry topics,
-            WorkerPool workers,
-            Throttle throttle,
-            Duration tick,
-            Consumer<MoveProgress.Snapshot> onTick)
+            MoverContext context, WorkerPool workers, Duration tick, Consumer<MoveProgress.Snapshot> onTick)
             throws InterruptedException {
-        workers.start(
-                options.workers(),
-                "ferry-mover",
-                i -> new MoveWorker(
-                        options.runId(),
-                        source,
-                        target,
-                        sourceFacts,
-                        targetFacts,
-                        options.copy(),
-                        options.kafka(),
-                        topics,
-                        progress,
-                        throttle));
+        context.startWorkers(workers, options.workers(), options.runId(), options.copy(), options.kafka(), progress);
+        RedisEndpoint.Client source = context.source;
+        ServerFacts sourceFacts = context.sourceFacts;
+        TopicRegistry topics = context.topics;
+        Admin admin = context.admin;
         // A cluster has database 0 only; each master is scanned on its own.
         List<Integer> dbs = sourceFacts.cluster()
                 ? List.of(0)
@@ -287,31 +253,14 @@ public final class CopyRun {
             if (!done || !options.followWrites()) {
                 return new Outcome(done, progress.snapshot(), null);
             }
-            return reconcile(source, target, sourceFacts, targetFacts, topics, window);
+            return reconcile(context, window);
         }
     }
 
     /** Handles the writes logged since the run started, until none is left. */
-    private Outcome reconcile(
-            RedisEndpoint.Client source,
-            RedisEndpoint.Client target,
-            ServerFacts sourceFacts,
-            ServerFacts targetFacts,
-            TopicRegistry topics,
-            Reconciler.RunWindow window)
-            throws InterruptedException {
-        Reconciler reconciler = new Reconciler(
-                options.runId(),
-                source,
-                target,
-                sourceFacts,
-                targetFacts,
-                options.copy(),
-                options.clockSkew(),
-                options.kafka(),
-                topics,
-                () -> window,
-                meters);
+    private Outcome reconcile(MoverContext context, Reconciler.RunWindow window) throws InterruptedException {
+        Reconciler reconciler = context.reconciler(
+                options.runId(), options.copy(), options.clockSkew(), options.kafka(), () -> window, meters);
         Thread thread = new Thread(reconciler, "ferry-reconciler");
         thread.setDaemon(true);
         thread.start();

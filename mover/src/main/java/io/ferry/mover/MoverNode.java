@@ -2,13 +2,8 @@ package io.ferry.mover;
 
 import io.ferry.endpoint.RedisEndpoint;
 import io.ferry.endpoint.ServerFacts;
-import io.ferry.schemas.TopicBootstrap;
 import io.ferry.schemas.TopicRegistry;
-import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.resource.ClientResources;
-import io.lettuce.core.resource.DefaultClientResources;
 import io.micrometer.core.instrument.MeterRegistry;
-import org.apache.kafka.clients.admin.Admin;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -65,7 +60,6 @@ public final class MoverNode {
     private final MeterRegistry meters;
     private volatile boolean stopping;
     private volatile Reconciler reconciler;
-    private Throttle closing = Throttle.NONE;
 
     public MoverNode(Options options, MeterRegistry meters) {
         this.options = options;
@@ -94,46 +88,26 @@ public final class MoverNode {
      * @throws IllegalStateException when a worker or the reconciler fails
      */
     public void run(Duration tick, Consumer<MoveProgress.Snapshot> onTick) throws InterruptedException {
-        ClientResources resources = DefaultClientResources.create();
         WorkerPool workers = new WorkerPool();
-        try (RedisEndpoint.Client source = options.source().open(resources);
-                RedisEndpoint.Client target = options.target().open(resources);
-                Admin admin = Admin.create(options.kafka())) {
-            ServerFacts sourceFacts = facts(source);
-            ServerFacts targetFacts = facts(target);
-            check(options.source(), sourceFacts, options.target(), targetFacts, options.reconcile());
-            TopicRegistry topics = TopicBootstrap.ensure(admin, options.topicPrefix(), KAFKA_TIMEOUT);
-            Throttle throttle = options.throttle() == null || options.workers() == 0
-                    ? Throttle.NONE
-                    : new Throttle(source, options.throttle(), meters);
-            closing = throttle;
-            progress.follow(throttle);
-            workers.start(
-                    options.workers(),
-                    "ferry-mover",
-                    i -> new MoveWorker(
-                            options.runId(),
-                            source,
-                            target,
-                            sourceFacts,
-                            targetFacts,
-                            options.copy(),
-                            options.kafka(),
-                            topics,
-                            progress,
-                            throttle));
-            Reconciler started = null;
+        try (MoverContext context = MoverContext.open(
+                options.source(),
+                options.target(),
+                options.kafka(),
+                options.topicPrefix(),
+                options.reconcile(),
+                options.workers(),
+                options.throttle(),
+                meters)) {
+            TopicRegistry topics = context.topics;
+            progress.follow(context.throttle);
+            context.startWorkers(
+                    workers, options.workers(), options.runId(), options.copy(), options.kafka(), progress);
             if (options.reconcile()) {
-                started = new Reconciler(
+                Reconciler started = context.reconciler(
                         options.runId(),
-                        source,
-                        target,
-                        sourceFacts,
-                        targetFacts,
                         options.copy(),
                         options.clockSkew(),
                         options.kafka(),
-                        topics,
                         new CheckpointedWindow(options.kafka(), topics, options.runId()),
                         meters);
                 reconciler = started;
@@ -145,9 +119,9 @@ public final class MoverNode {
                     options.workers(),
                     options.reconcile() ? " and the reconciler" : "",
                     options.source(),
-                    sourceFacts.version(),
+                    context.sourceFacts.version(),
                     options.target(),
-                    targetFacts.version());
+                    context.targetFacts.version());
             try (ProgressEvents events = new ProgressEvents(options.runId(), "mover", options.kafka(), topics)) {
                 long last = System.nanoTime();
                 while (!stopping) {
@@ -166,11 +140,7 @@ public final class MoverNode {
             } finally {
                 // Before the clients close: a worker cut off from Redis would report its keys as failed.
                 workers.stop();
-                closing.close();
             }
-        } finally {
-            workers.stop();
-            resources.shutdown(0, 2, TimeUnit.SECONDS);
         }
     }
 
@@ -193,12 +163,6 @@ public final class MoverNode {
         if (reconcile && sourceFacts.cluster()) {
             throw new IllegalStateException("the " + source + " is a Redis Cluster node; the reconciler of "
                     + "live writes does not follow a cluster source yet: run the historical copy without it");
-        }
-    }
-
-    private static ServerFacts facts(RedisEndpoint.Client client) {
-        try (StatefulRedisConnection<byte[], byte[]> probe = client.connect()) {
-            return ServerFacts.of(probe);
         }
     }
 
