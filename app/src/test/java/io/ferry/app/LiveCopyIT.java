@@ -33,6 +33,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * A historical copy while clients keep writing through the proxy (dual-write, writes log on Kafka):
@@ -78,10 +79,10 @@ class LiveCopyIT {
                 // Writes stop while the historical copy is still running, so every one of them is in the
                 // window the reconciler must repair, and none can follow its catch-up.
                 Thread stopper = new Thread(() -> {
-                    while (writing.get() && run.progress().snapshot().handled() < KEYS * 0.7) {
-                        Thread.onSpinWait();
-                        sleep(5);
-                    }
+                    await().atMost(Duration.ofMinutes(3))
+                            .pollInterval(Duration.ofMillis(5))
+                            .until(() ->
+                                    !writing.get() || run.progress().snapshot().handled() >= KEYS * 0.7);
                     writing.set(false);
                 });
                 stopper.start();
@@ -104,14 +105,6 @@ class LiveCopyIT {
             }
         } finally {
             client.shutdown();
-        }
-    }
-
-    private static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         }
     }
 

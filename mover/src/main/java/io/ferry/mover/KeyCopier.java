@@ -8,7 +8,6 @@ import io.lettuce.core.RestoreArgs;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.async.RedisAsyncCommands;
-import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -227,119 +226,116 @@ public final class KeyCopier {
                 return true;
             }
             int done = read.size() / 3;
-            List<byte[]> restoreKeys = new ArrayList<>(done);
-            List<Integer> restoreIndex = new ArrayList<>(done);
-            List<byte[]> args = new ArrayList<>(1 + 2 * done);
-            args.add(WindowScripts.arg(options.conflictPolicy() == ConflictPolicy.REPLACE ? 1 : 0));
-            long now = System.currentTimeMillis();
+            List<Dumped> dumped = new ArrayList<>(done);
             for (int j = 0; j < done; j++) {
                 int i = from + j;
                 byte[] payload = (byte[]) read.get(3 * j + 1);
                 long expiry = (Long) read.get(3 * j + 2);
                 if (expiry == WindowScripts.BIG) {
                     big.add(i);
-                    continue;
+                } else {
+                    ready(i, keys.get(i), payload, expiry, readAt, results, dumped);
                 }
-                if (payload == null || expiry == NO_KEY) {
-                    results[i] = new Result(keys.get(i), KeyOutcome.VANISHED, 0, null, null);
-                    continue;
-                }
-                long absolute = expiry == NO_EXPIRY ? 0 : expireTime ? expiry : readAt + expiry;
-                if (absolute != 0 && absolute <= now) {
-                    results[i] = new Result(keys.get(i), KeyOutcome.VANISHED, 0, null, null);
-                    continue;
-                }
-                restoreKeys.add(keys.get(i));
-                restoreIndex.add(i);
-                args.add(WindowScripts.arg(absolute));
-                args.add(payload);
             }
-            if (!restoreKeys.isEmpty()) {
-                restore(restoreKeys, restoreIndex, args, results, merge, fallback);
-            }
+            restore(dumped, results, merge, fallback);
             from += Math.max(done, 1);
         }
         return true;
     }
 
-    private void restore(
-            List<byte[]> restoreKeys,
-            List<Integer> restoreIndex,
-            List<byte[]> args,
-            Result[] results,
-            List<Integer> merge,
-            Map<Integer, String> fallback)
+    /** A key read and ready to write: its place in the window, absolute expiry (0: none), DUMP payload. */
+    private record Dumped(int index, byte[] key, long expiresAt, byte[] payload) {}
+
+    /**
+     * Sorts a key just read: gone from the source (no payload, or its expiry has passed) is VANISHED;
+     * anything else is ready to write. {@code expiry} is PEXPIRETIME, or the PTTL of a read at {@code
+     * readAt}: PTTL counts from when the server ran it, later than that clock, so the sum can only
+     * shorten a TTL, never lengthen it.
+     */
+    private void ready(
+            int index, byte[] key, byte[] payload, long expiry, long readAt, Result[] results, List<Dumped> dumped) {
+        long expiresAt = expiry == NO_EXPIRY ? 0 : expireTime ? expiry : readAt + expiry;
+        if (payload == null || expiry == NO_KEY || (expiresAt != 0 && expiresAt <= System.currentTimeMillis())) {
+            results[index] = new Result(key, KeyOutcome.VANISHED, 0, null, null);
+        } else {
+            dumped.add(new Dumped(index, key, expiresAt, payload));
+        }
+    }
+
+    /** Writes keys read: one restore script call where the target runs it, else RESTOREs pipelined. */
+    private void restore(List<Dumped> dumped, Result[] results, List<Integer> merge, Map<Integer, String> fallback)
             throws InterruptedException {
-        if (!restoreScript) {
-            restorePipelined(restoreKeys, restoreIndex, args, results, merge, fallback);
+        if (dumped.isEmpty()) {
             return;
+        }
+        if (!restoreScript) {
+            restorePipelined(dumped, results, merge, fallback);
+            return;
+        }
+        byte[][] keys = new byte[dumped.size()][];
+        byte[][] args = new byte[1 + 2 * dumped.size()][];
+        args[0] = WindowScripts.arg(options.conflictPolicy() == ConflictPolicy.REPLACE ? 1 : 0);
+        for (int j = 0; j < dumped.size(); j++) {
+            keys[j] = dumped.get(j).key();
+            args[1 + 2 * j] = WindowScripts.arg(dumped.get(j).expiresAt());
+            args[2 + 2 * j] = dumped.get(j).payload();
         }
         List<Object> replies;
         try {
-            replies = await(target.async()
-                    .eval(
-                            WindowScripts.RESTORE,
-                            ScriptOutputType.MULTI,
-                            restoreKeys.toArray(byte[][]::new),
-                            args.toArray(byte[][]::new)));
+            RedisFuture<List<Object>> call =
+                    target.async().eval(WindowScripts.RESTORE, ScriptOutputType.MULTI, keys, args);
+            target.connection().flushCommands();
+            replies = await(call);
         } catch (ExecutionException | TimeoutException e) {
             String error = message(e);
             if (e instanceof ExecutionException && WindowScripts.refused(error)) {
                 // The target takes no scripts: these keys go one by one from now on.
                 restoreScript = false;
                 log.info("restoring key by key: the target refuses the restore script ({})", error);
-                restorePipelined(restoreKeys, restoreIndex, args, results, merge, fallback);
+                restorePipelined(dumped, results, merge, fallback);
                 return;
             }
-            for (int j = 0; j < restoreKeys.size(); j++) {
-                results[restoreIndex.get(j)] = Result.failed(restoreKeys.get(j), Stage.RESTORE, error);
+            for (Dumped key : dumped) {
+                results[key.index()] = Result.failed(key.key(), Stage.RESTORE, error);
             }
             return;
         }
-        for (int j = 0; j < restoreKeys.size(); j++) {
-            int i = restoreIndex.get(j);
-            byte[] key = restoreKeys.get(j);
+        for (int j = 0; j < dumped.size(); j++) {
+            Dumped key = dumped.get(j);
             String reply = RawCommands.text(replies.get(j));
-            byte[] payload = args.get(2 + 2 * j);
             if ("OK".equals(reply)) {
-                results[i] = new Result(key, KeyOutcome.COPIED, payload.length, null, null);
+                results[key.index()] = new Result(key.key(), KeyOutcome.COPIED, key.payload().length, null, null);
             } else {
-                classify(i, key, reply, results, merge, fallback);
+                classify(key.index(), key.key(), reply, results, merge, fallback);
             }
         }
     }
 
-    /** RESTOREs pipelined, for a target that refused the restore script. */
+    /** One RESTORE ... ABSTTL per key, pipelined. */
     private void restorePipelined(
-            List<byte[]> restoreKeys,
-            List<Integer> restoreIndex,
-            List<byte[]> args,
-            Result[] results,
-            List<Integer> merge,
-            Map<Integer, String> fallback)
+            List<Dumped> dumped, Result[] results, List<Integer> merge, Map<Integer, String> fallback)
             throws InterruptedException {
-        List<RedisFuture<String>> restores = new ArrayList<>(restoreKeys.size());
-        for (int j = 0; j < restoreKeys.size(); j++) {
-            long absolute = Long.parseLong(RawCommands.text(args.get(1 + 2 * j)));
-            RestoreArgs restoreArgs = new RestoreArgs();
-            if (absolute != 0) {
-                restoreArgs.ttl(absolute).absttl();
+        List<RedisFuture<String>> restores = new ArrayList<>(dumped.size());
+        for (Dumped key : dumped) {
+            RestoreArgs args = new RestoreArgs();
+            if (key.expiresAt() != 0) {
+                args.ttl(key.expiresAt()).absttl();
             }
             if (options.conflictPolicy() == ConflictPolicy.REPLACE) {
-                restoreArgs.replace();
+                args.replace();
             }
-            restores.add(target.async().restore(restoreKeys.get(j), args.get(2 + 2 * j), restoreArgs));
+            restores.add(target.async().restore(key.key(), key.payload(), args));
         }
-        for (int j = 0; j < restoreKeys.size(); j++) {
-            int i = restoreIndex.get(j);
-            byte[] key = restoreKeys.get(j);
+        target.connection().flushCommands();
+        for (int j = 0; j < dumped.size(); j++) {
+            Dumped key = dumped.get(j);
             try {
                 await(restores.get(j));
-                results[i] = new Result(key, KeyOutcome.COPIED, args.get(2 + 2 * j).length, null, null);
+                results[key.index()] = new Result(key.key(), KeyOutcome.COPIED, key.payload().length, null, null);
             } catch (ExecutionException e) {
-                classify(i, key, message(e), results, merge, fallback);
+                classify(key.index(), key.key(), message(e), results, merge, fallback);
             } catch (TimeoutException e) {
-                results[i] = Result.failed(key, Stage.RESTORE, message(e));
+                results[key.index()] = Result.failed(key.key(), Stage.RESTORE, message(e));
             }
         }
     }
@@ -417,8 +413,6 @@ public final class KeyCopier {
         RedisAsyncCommands<byte[], byte[]> src = source.async();
         List<RedisFuture<byte[]>> dumps = new ArrayList<>(n);
         List<RedisFuture<Long>> expiries = new ArrayList<>(n);
-        // PTTL counts from when the server runs it, later than this: adding it to an earlier clock
-        // can only shorten the TTL, never lengthen it.
         long readAt = System.currentTimeMillis();
         for (int i : batch) {
             dumps.add(src.dump(keys.get(i)));
@@ -426,13 +420,10 @@ public final class KeyCopier {
         }
         source.flushCommands();
 
-        RedisClusterAsyncCommands<byte[], byte[]> dst = target.async();
-        List<RedisFuture<String>> restores = new ArrayList<>(n);
-        long[] sizes = new long[n];
+        List<Dumped> dumped = new ArrayList<>(n);
         for (int j = 0; j < n; j++) {
             int i = batch.get(j);
             byte[] key = keys.get(i);
-            restores.add(null);
             byte[] payload;
             long expiry;
             try {
@@ -442,46 +433,13 @@ public final class KeyCopier {
                 results[i] = Result.failed(key, Stage.DUMP, message(e));
                 continue;
             }
-            if (payload == null || expiry == NO_KEY) {
-                results[i] = new Result(key, KeyOutcome.VANISHED, 0, null, null);
-                continue;
-            }
-            if (payload.length > targetBulkLimit) {
+            if (payload != null && payload.length > targetBulkLimit) {
                 big.add(i);
-                continue;
-            }
-            RestoreArgs args = new RestoreArgs();
-            if (expiry != NO_EXPIRY) {
-                long absolute = expireTime ? expiry : readAt + expiry;
-                if (absolute <= System.currentTimeMillis()) {
-                    results[i] = new Result(key, KeyOutcome.VANISHED, 0, null, null);
-                    continue;
-                }
-                args.ttl(absolute).absttl();
-            }
-            if (options.conflictPolicy() == ConflictPolicy.REPLACE) {
-                args.replace();
-            }
-            sizes[j] = payload.length;
-            restores.set(j, dst.restore(key, payload, args));
-        }
-        target.connection().flushCommands();
-
-        for (int j = 0; j < n; j++) {
-            int i = batch.get(j);
-            if (restores.get(j) == null) {
-                continue;
-            }
-            byte[] key = keys.get(i);
-            try {
-                await(restores.get(j));
-                results[i] = new Result(key, KeyOutcome.COPIED, sizes[j], null, null);
-            } catch (ExecutionException e) {
-                classify(i, key, message(e), results, merge, fallback);
-            } catch (TimeoutException e) {
-                results[i] = Result.failed(key, Stage.RESTORE, message(e));
+            } else {
+                ready(i, key, payload, expiry, readAt, results, dumped);
             }
         }
+        restore(dumped, results, merge, fallback);
     }
 
     /**

@@ -77,7 +77,7 @@ final class MoverContext implements AutoCloseable {
             admin = Admin.create(kafka);
             ServerFacts sourceFacts = facts(source);
             ServerFacts targetFacts = facts(target);
-            MoverNode.check(sourceEndpoint, sourceFacts, targetEndpoint, targetFacts, reconcile);
+            check(sourceEndpoint, sourceFacts, targetEndpoint, targetFacts, reconcile);
             TopicRegistry topics = TopicBootstrap.ensure(admin, topicPrefix, KAFKA_TIMEOUT);
             Throttle throttle = throttleOptions == null || workers == 0
                     ? Throttle.NONE
@@ -114,6 +114,28 @@ final class MoverContext implements AutoCloseable {
             MeterRegistry meters) {
         return new Reconciler(
                 runId, source, target, sourceFacts, targetFacts, copy, clockSkew, kafka, topics, window, meters);
+    }
+
+    /**
+     * Refuses, before anything is copied, what the mover cannot do yet, naming the endpoint: a target
+     * without RESTORE ... ABSTTL, a reconciler for a cluster source.
+     *
+     * @throws IllegalStateException with what is not supported and why
+     */
+    private static void check(
+            RedisEndpoint source,
+            ServerFacts sourceFacts,
+            RedisEndpoint target,
+            ServerFacts targetFacts,
+            boolean reconcile) {
+        if (!targetFacts.hasAbsoluteRestore()) {
+            throw new IllegalStateException("the " + target + " runs Redis " + targetFacts.version()
+                    + "; Ferry's copy needs RESTORE ... ABSTTL (Redis 5.0 or later)");
+        }
+        if (reconcile && sourceFacts.cluster()) {
+            throw new IllegalStateException("the " + source + " is a Redis Cluster node; the reconciler of "
+                    + "live writes does not follow a cluster source yet: run the historical copy without it");
+        }
     }
 
     private static ServerFacts facts(RedisEndpoint.Client client) {

@@ -1,7 +1,6 @@
 package io.ferry.mover;
 
 import io.ferry.endpoint.RedisEndpoint;
-import io.ferry.endpoint.ServerFacts;
 import io.ferry.schemas.TopicRegistry;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.slf4j.Logger;
@@ -141,28 +140,6 @@ public final class MoverNode {
                 // Before the clients close: a worker cut off from Redis would report its keys as failed.
                 workers.stop();
             }
-        }
-    }
-
-    /**
-     * Refuses, before anything is copied, what the mover cannot do yet, naming the endpoint: a target
-     * without RESTORE ... ABSTTL, a reconciler for a cluster source.
-     *
-     * @throws IllegalStateException with what is not supported and why
-     */
-    static void check(
-            RedisEndpoint source,
-            ServerFacts sourceFacts,
-            RedisEndpoint target,
-            ServerFacts targetFacts,
-            boolean reconcile) {
-        if (!targetFacts.hasAbsoluteRestore()) {
-            throw new IllegalStateException("the " + target + " runs Redis " + targetFacts.version()
-                    + "; Ferry's copy needs RESTORE ... ABSTTL (Redis 5.0 or later)");
-        }
-        if (reconcile && sourceFacts.cluster()) {
-            throw new IllegalStateException("the " + source + " is a Redis Cluster node; the reconciler of "
-                    + "live writes does not follow a cluster source yet: run the historical copy without it");
         }
     }
 

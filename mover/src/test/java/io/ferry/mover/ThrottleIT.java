@@ -65,8 +65,10 @@ class ThrottleIT {
             });
             loader.start();
 
-            TimeUnit.SECONDS.sleep(2);
-            assertThat(throttle.limit()).as("a healthy source: no limit").isInfinite();
+            // A healthy source: no limit, for two seconds of samples (two control steps).
+            await().during(Duration.ofSeconds(2))
+                    .atMost(Duration.ofSeconds(3))
+                    .until(() -> Double.isInfinite(throttle.limit()));
 
             loading.set(true);
             await().atMost(Duration.ofSeconds(10)).until(() -> !Double.isInfinite(throttle.limit()));
