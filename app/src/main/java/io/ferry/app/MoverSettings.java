@@ -1,8 +1,8 @@
 package io.ferry.app;
 
 import io.ferry.endpoint.RedisEndpoint;
+import io.ferry.endpoint.Throttle;
 import io.ferry.mover.CopyOptions;
-import io.ferry.mover.Throttle;
 import io.ferry.schemas.ConflictPolicy;
 import io.ferry.settings.RedisUri;
 import io.ferry.settings.Settings;

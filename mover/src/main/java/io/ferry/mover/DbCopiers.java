@@ -2,6 +2,7 @@ package io.ferry.mover;
 
 import io.ferry.endpoint.RedisEndpoint;
 import io.ferry.endpoint.ServerFacts;
+import io.ferry.endpoint.Throttle;
 import io.lettuce.core.api.StatefulConnection;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;

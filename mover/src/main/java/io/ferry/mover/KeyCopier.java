@@ -1,6 +1,7 @@
 package io.ferry.mover;
 
 import io.ferry.endpoint.ServerFacts;
+import io.ferry.endpoint.Throttle;
 import io.ferry.schemas.ConflictPolicy;
 import io.ferry.schemas.Stage;
 import io.lettuce.core.RedisFuture;

@@ -1,5 +1,6 @@
 package io.ferry.mover;
 
+import io.ferry.endpoint.Throttle;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.slf4j.Logger;

@@ -2,6 +2,7 @@ package io.ferry.mover;
 
 import io.ferry.endpoint.RedisEndpoint;
 import io.ferry.endpoint.ServerFacts;
+import io.ferry.endpoint.Throttle;
 import io.ferry.schemas.TopicBootstrap;
 import io.ferry.schemas.TopicRegistry;
 import io.lettuce.core.api.StatefulRedisConnection;
@@ -81,7 +82,7 @@ final class MoverContext implements AutoCloseable {
             TopicRegistry topics = TopicBootstrap.ensure(admin, topicPrefix, KAFKA_TIMEOUT);
             Throttle throttle = throttleOptions == null || workers == 0
                     ? Throttle.NONE
-                    : new Throttle(source, throttleOptions, meters);
+                    : new Throttle(source, throttleOptions, meters, "ferry.mover");
             return new MoverContext(resources, source, target, admin, sourceFacts, targetFacts, topics, throttle);
         } catch (RuntimeException e) {
             close(admin, target, source, resources);

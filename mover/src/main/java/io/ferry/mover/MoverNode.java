@@ -1,6 +1,7 @@
 package io.ferry.mover;
 
 import io.ferry.endpoint.RedisEndpoint;
+import io.ferry.endpoint.Throttle;
 import io.ferry.schemas.TopicRegistry;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.slf4j.Logger;

@@ -2,6 +2,7 @@ package io.ferry.mover;
 
 import io.ferry.endpoint.RedisEndpoint;
 import io.ferry.endpoint.ServerFacts;
+import io.ferry.endpoint.Throttle;
 import io.ferry.schemas.ConflictPolicy;
 import io.ferry.schemas.Outcome;
 import io.ferry.schemas.Stage;

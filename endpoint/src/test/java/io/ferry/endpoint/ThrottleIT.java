@@ -1,6 +1,5 @@
-package io.ferry.mover;
+package io.ferry.endpoint;
 
-import io.ferry.endpoint.RedisEndpoint;
 import io.ferry.testkit.RedisServer;
 import io.ferry.testkit.RedisServers;
 import io.lettuce.core.RedisClient;
@@ -36,8 +35,8 @@ class ThrottleIT {
         SimpleMeterRegistry meters = new SimpleMeterRegistry();
         try (RedisEndpoint.Client client =
                         RedisEndpoint.of("source", source.uri()).open(resources);
-                Throttle throttle =
-                        new Throttle(client, new Throttle.Options(Duration.ofMillis(5), 10_000, 0, 100), meters);
+                Throttle throttle = new Throttle(
+                        client, new Throttle.Options(Duration.ofMillis(5), 10_000, 0, 100), meters, "ferry.mover");
                 StatefulRedisConnection<String, String> load = busy.connect()) {
             Thread copier = new Thread(() -> {
                 while (copying.get()) {

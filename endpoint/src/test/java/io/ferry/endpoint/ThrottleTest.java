@@ -1,4 +1,4 @@
-package io.ferry.mover;
+package io.ferry.endpoint;
 
 import org.junit.jupiter.api.Test;
 

@@ -1,7 +1,6 @@
-package io.ferry.mover;
+package io.ferry.endpoint;
 
 import com.google.common.util.concurrent.RateLimiter;
-import io.ferry.endpoint.RedisEndpoint;
 import io.lettuce.core.RedisException;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.micrometer.core.instrument.Gauge;
@@ -18,8 +17,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Keeps the copy gentle on a source that serves production: the workers of a process take permits for
- * the keys they are about to copy, and the rate of permits follows the source's own health. A sampler
+ * Keeps a pass over the keyspace (a copy, a verify) gentle on a source that serves production: the
+ * workers of a process take permits for
+ * the keys they are about to handle, and the rate of permits follows the source's own health. A sampler
  * thread pings the source every {@value #SAMPLE_MS} ms on a connection of its own (a busy Redis answers
  * late, whoever keeps it busy) and reads INFO's CPU time and ops every second; once a second the
  * {@link Controller} backs the rate off when the median ping is above the latency budget or the
@@ -115,20 +115,24 @@ public final class Throttle implements AutoCloseable {
         this.connection = null;
     }
 
-    /** Starts sampling {@code source}; {@link #close} stops. */
-    public Throttle(RedisEndpoint.Client source, Options options, MeterRegistry meters) {
+    /**
+     * Starts sampling {@code source}; {@link #close} stops. Its gauges are named {@code
+     * <meterPrefix>.rate.limit}, {@code <meterPrefix>.source.latency.ms} and {@code
+     * <meterPrefix>.source.cpu.percent} ({@code ferry.mover}, {@code ferry.verify}).
+     */
+    public Throttle(RedisEndpoint.Client source, Options options, MeterRegistry meters, String meterPrefix) {
         this.options = options;
         this.controller = new Controller(options);
         this.limit = options.maxRate() > 0 ? options.maxRate() : Double.POSITIVE_INFINITY;
         this.limiter = RateLimiter.create(Double.isInfinite(limit) ? Double.MAX_VALUE : limit);
         this.connection = source.connect();
-        Gauge.builder("ferry.mover.rate.limit", this, t -> Double.isInfinite(t.limit) ? -1 : t.limit)
-                .description("Keys per second the workers of this process may copy; -1: no limit")
+        Gauge.builder(meterPrefix + ".rate.limit", this, t -> Double.isInfinite(t.limit) ? -1 : t.limit)
+                .description("Keys per second the workers of this process may handle; -1: no limit")
                 .register(meters);
-        Gauge.builder("ferry.mover.source.latency.ms", this, t -> t.latencyMs)
-                .description("The source's median PING time, sampled by the mover")
+        Gauge.builder(meterPrefix + ".source.latency.ms", this, t -> t.latencyMs)
+                .description("The source's median PING time, sampled by the throttle")
                 .register(meters);
-        Gauge.builder("ferry.mover.source.cpu.percent", this, t -> t.cpuPercent)
+        Gauge.builder(meterPrefix + ".source.cpu.percent", this, t -> t.cpuPercent)
                 .description("The source's CPU use (user + system, % of one core) from INFO")
                 .register(meters);
         this.sampler = new Thread(this::sample, "ferry-throttle");
