@@ -224,12 +224,12 @@ final class CopyService implements Service {
         }
     }
 
-    private static List<KeyPattern> patterns(List<String> globs) {
+    static List<KeyPattern> patterns(List<String> globs) {
         return globs.stream().filter(g -> !g.isEmpty()).map(KeyPattern::compile).toList();
     }
 
     /** Every item compiles as a key pattern. */
-    private static ConfigDef.Validator keyPatterns() {
+    static ConfigDef.Validator keyPatterns() {
         return (name, value) -> {
             if (value instanceof List<?> globs) {
                 for (Object glob : globs) {

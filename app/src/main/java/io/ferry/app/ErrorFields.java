@@ -1,5 +1,6 @@
 package io.ferry.app;
 
+import io.ferry.resp.KeyText;
 import io.ferry.schemas.ErrorRecord;
 import io.ferry.settings.Secrets;
 

@@ -3,6 +3,7 @@ package io.ferry.app;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import io.ferry.mover.ErrorLog;
+import io.ferry.resp.KeyText;
 import io.ferry.schemas.ErrorRecord;
 import io.ferry.settings.Secrets;
 import io.ferry.settings.Settings;

@@ -67,7 +67,7 @@ final class MoverSettings {
 
     /** The run's name, its topics, how its keys are copied, and {@code workers} with its range and default. */
     static ConfigDef defineCopy(ConfigDef definition, int minWorkers, String workersHelp) {
-        return definition
+        definition
                 .define(
                         RUN_ID,
                         Type.STRING,
@@ -130,13 +130,19 @@ final class MoverSettings {
                         Range.between(0, 600_000),
                         Importance.LOW,
                         "How far the proxy's clock may be from this machine's, in ms: writes this close to the "
-                                + "end of the historical copy are treated as written during it.")
+                                + "end of the historical copy are treated as written during it.");
+        return defineThrottle(definition);
+    }
+
+    /** The throttle's settings: on or off, the source's latency and CPU limits, a ceiling of keys per second. */
+    static ConfigDef defineThrottle(ConfigDef definition) {
+        return definition
                 .define(
                         THROTTLE,
                         Type.BOOLEAN,
                         true,
                         Importance.MEDIUM,
-                        "Adapt the copy rate to the source's health: slow down when its PING time or CPU goes "
+                        "Adapt the rate of the copy (or verify) to the source's health: slow down when its PING time or CPU goes "
                                 + "above the limits below, speed up again while they are met.")
                 .define(
                         LATENCY_BUDGET_MS,
@@ -144,7 +150,7 @@ final class MoverSettings {
                         Throttle.Options.DEFAULTS.latencyBudget().toNanos() / 1e6,
                         Range.between(0.01, 60_000),
                         Importance.MEDIUM,
-                        "The source's median PING time, in ms, above which the copy slows down.")
+                        "The source's median PING time, in ms, above which the copy (or verify) slows down.")
                 .define(
                         MAX_SOURCE_CPU,
                         Type.DOUBLE,
@@ -152,14 +158,14 @@ final class MoverSettings {
                         Range.between(1, 10_000),
                         Importance.MEDIUM,
                         "The source's CPU use (user + system, % of one core, from INFO) above which the copy "
-                                + "slows down.")
+                                + "(or verify) slows down.")
                 .define(
                         MAX_KEYS_PER_SECOND,
                         Type.DOUBLE,
                         0.0,
                         Range.atLeast(0),
                         Importance.MEDIUM,
-                        "Keys per second a process never copies more than, whatever the source's health; 0: no "
+                        "Keys per second a process never copies (or verifies) more than, whatever the source's health; 0: no "
                                 + "ceiling.");
     }
 

@@ -1,4 +1,4 @@
-package io.ferry.app;
+package io.ferry.resp;
 
 import org.junit.jupiter.api.Test;
 

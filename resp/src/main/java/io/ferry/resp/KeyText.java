@@ -1,4 +1,4 @@
-package io.ferry.app;
+package io.ferry.resp;
 
 import java.nio.ByteBuffer;
 
@@ -7,18 +7,23 @@ import java.nio.ByteBuffer;
  * printable ASCII as it is, {@code \} and {@code "} escaped with a backslash, {@code \n \r \t \a \b}
  * by name, every other byte as {@code \xNN} (lower-case hex). Stateless.
  */
-final class KeyText {
+public final class KeyText {
     private static final char[] HEX = "0123456789abcdef".toCharArray();
 
     private KeyText() {}
 
     /** The key in double quotes, as redis-cli prints it (and reads it back): {@code "user:\xff"}. */
-    static String quoted(ByteBuffer key) {
+    public static String quoted(ByteBuffer key) {
         return '"' + escaped(key) + '"';
     }
 
+    /** The key in double quotes, as redis-cli prints it. */
+    public static String quoted(byte[] key) {
+        return quoted(ByteBuffer.wrap(key));
+    }
+
     /** The key escaped, without the quotes. */
-    static String escaped(ByteBuffer key) {
+    public static String escaped(ByteBuffer key) {
         ByteBuffer view = key.duplicate();
         StringBuilder text = new StringBuilder(view.remaining() + 8);
         while (view.hasRemaining()) {

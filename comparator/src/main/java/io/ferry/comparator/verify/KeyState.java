@@ -1,0 +1,17 @@
+package io.ferry.comparator.verify;
+
+/**
+ * What one side holds for a key, read in one pass: its type ({@code "none"} when missing), its expiry
+ * as absolute Unix ms ({@value #NO_EXPIRY}: none, {@value #MISSING}: no key), a digest of its DUMP
+ * payload without the trailer (RDB version and checksum), or null when the key is too big to DUMP, and
+ * its size (bytes of a string, elements of a collection).
+ */
+public record KeyState(String type, long expiryMillis, String digest, long size) {
+    static final long NO_EXPIRY = -1;
+    static final long MISSING = -2;
+    static final KeyState NONE = new KeyState("none", MISSING, null, 0);
+
+    public boolean missing() {
+        return "none".equals(type);
+    }
+}
