@@ -1,5 +1,8 @@
 package io.ferry.app;
 
+import io.ferry.comparator.verify.VerifyOptions;
+import io.ferry.comparator.verify.VerifyReport;
+import io.ferry.comparator.verify.VerifyRun;
 import io.ferry.endpoint.RedisEndpoint;
 import io.ferry.mover.CopyOptions;
 import io.ferry.mover.CopyRun;
@@ -102,6 +105,34 @@ class LiveCopyIT {
                         .as("keys the reconciler repaired")
                         .isGreaterThan(0);
                 assertThat(Keyspaces.differences(src, dst)).isEmpty();
+
+                // Now the keyspace verify, while the same writes go on through the proxy: the keys a
+                // write in flight makes differ for a moment are re-checked, never confirmed.
+                writing.set(true);
+                long before = writes.get();
+                Thread verifyWriter = new Thread(() -> write(proxy, writing, writes, writerFailure), "verify-writer");
+                verifyWriter.start();
+                VerifyReport verified;
+                try {
+                    verified = new VerifyRun(
+                                    RedisEndpoint.of("source", source.uri()),
+                                    RedisEndpoint.of("target", target.uri()),
+                                    List.of(),
+                                    VerifyOptions.DEFAULTS.withWindowKeys(100).withRounds(3, Duration.ofMillis(200)),
+                                    null,
+                                    null,
+                                    new SimpleMeterRegistry(),
+                                    null)
+                            .run();
+                } finally {
+                    writing.set(false);
+                    verifyWriter.join();
+                }
+                assertThat(writerFailure.get()).isNull();
+                assertThat(writes.get() - before).as("writes during the verify").isGreaterThan(1000);
+                assertThat(verified.checked()).isGreaterThanOrEqualTo(KEYS * 9 / 10);
+                assertThat(verified.confirmed()).as("confirmed differences").isEmpty();
+                assertThat(verified.exitStatus()).isEqualTo(VerifyReport.EQUAL);
             }
         } finally {
             client.shutdown();
