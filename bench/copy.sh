@@ -2,7 +2,8 @@
 # Times Redis's own replication full sync and `ferry copy` for the same dataset, in one run: a source
 # redis-server is loaded with KEYS keys of mixed types (strings, lists, sets, hashes, sorted sets; a
 # third with a TTL), then an empty server is made its replica (REPLICAOF) and timed until the sync is
-# done, and `ferry copy` is timed into another empty server. Prints both times and the ratio.
+# done, and `ferry copy` is timed into another empty server; then `ferry verify` compares the source
+# with what ferry copy wrote, key by key. Prints the times and the ratios.
 #
 # Usage: bench/copy.sh            (settings are environment variables)
 #
@@ -10,8 +11,10 @@
 #   FERRY_ARGS=         more arguments for `ferry copy`, e.g. "--workers 4"
 #   OUT=bench/results/copy-<timestamp>.md    where the markdown report goes
 #   RUN_TIMEOUT=900     seconds allowed for either copy
+#   VERIFY_ARGS=        more arguments for `ferry verify`, e.g. "--workers 4"
 #
-# Target (the data-mover issue): ferry copy <= 2.0x the replication time on the 2-core machine.
+# Targets: ferry copy <= 2.0x the replication time on the 2-core machine (the data-mover issue);
+# ferry verify no slower than ferry copy of the same keys (the verification issue).
 # Everything listens on 127.0.0.1 on free ports; every process started is stopped on exit.
 set -euo pipefail
 
@@ -145,7 +148,23 @@ PY
 )
 log "ferry copy: $ferry_keys keys in $ferry_seconds s"
 
+log "ferry verify: the source against what ferry copy wrote"
+src_cpu0=$(cpu "$src"); dst_cpu0=$(cpu "$dst")
+t0=$(now)
+verify_status=0
+# shellcheck disable=SC2086
+( TIMEFORMAT='%U %S'; time timeout "$RUN_TIMEOUT" java -jar "$jar" verify --source "redis://127.0.0.1:$src" \
+  --target "redis://127.0.0.1:$dst" --report "$tmp/verify.json" ${VERIFY_ARGS:-} >"$tmp/verify.log" 2>&1 ) \
+  2>"$tmp/verify-jvm-cpu" || verify_status=$?
+t1=$(now)
+verify_src_cpu=$(echo "$(cpu "$src") - $src_cpu0" | bc -l); verify_dst_cpu=$(echo "$(cpu "$dst") - $dst_cpu0" | bc -l)
+verify_jvm_cpu=$(awk '{ printf "%.2f", $1 + $2 }' "$tmp/verify-jvm-cpu")
+verify_seconds=$(echo "$t1 - $t0" | bc -l)
+verify_summary=$(grep -m1 -E '^(EQUAL|DIFFERENT|INCOMPLETE):' "$tmp/verify.log" || echo "no summary: $(tail -n 2 "$tmp/verify.log")")
+log "ferry verify: exit $verify_status in $verify_seconds s: $verify_summary"
+
 ratio=$(echo "$ferry_seconds / $repl_seconds" | bc -l)
+verify_ratio=$(echo "$verify_seconds / $ferry_seconds" | bc -l)
 verdict=$(echo "$ratio <= 2.0" | bc -l)
 mkdir -p "$(dirname "$OUT")"
 {
@@ -162,6 +181,13 @@ mkdir -p "$(dirname "$OUT")"
   echo
   printf '**ferry copy / replication: %.2fx** (target <= 2.0x: %s)\n' "$ratio" "$([[ $verdict == 1 ]] && echo met || echo not met)"
   echo
+  echo "| verify | exit status | result | seconds |"
+  echo "|---|---:|---|---:|"
+  printf '| ferry verify (source against the target ferry copy wrote) | %s | %s | %.2f |\n' "$verify_status" "$verify_summary" "$verify_seconds"
+  echo
+  printf '**ferry verify / ferry copy: %.2fx** (target <= 1.0x: %s)\n' "$verify_ratio" \
+    "$([[ $(echo "$verify_ratio <= 1.0" | bc -l) == 1 ]] && echo met || echo not met)"
+  echo
   echo "CPU seconds spent (user + system; a redis-server's forked children included):"
   echo
   echo "| copy | source redis-server | receiving redis-server | ferry JVM (with its broker) | total | wall |"
@@ -170,7 +196,10 @@ mkdir -p "$(dirname "$OUT")"
     "$(echo "$repl_src_cpu + $repl_rep_cpu" | bc -l)" "$repl_seconds"
   printf '| ferry copy | %.2f | %.2f | %.2f | %.2f | %.2f |\n' "$copy_src_cpu" "$copy_dst_cpu" "$jvm_cpu" \
     "$(echo "$copy_src_cpu + $copy_dst_cpu + $jvm_cpu" | bc -l)" "$ferry_seconds"
+  printf '| ferry verify | %.2f | %.2f | %.2f | %.2f | %.2f |\n' "$verify_src_cpu" "$verify_dst_cpu" "$verify_jvm_cpu" \
+    "$(echo "$verify_src_cpu + $verify_dst_cpu + $verify_jvm_cpu" | bc -l)" "$verify_seconds"
 } >"$OUT"
 cat "$OUT"
 log "report written to $OUT"
 [[ $ferry_keys == "$loaded" ]] || { echo "bench/copy.sh: the target holds $ferry_keys keys, the source $loaded" >&2; exit 1; }
+[[ $verify_status == 0 ]] || { echo "bench/copy.sh: ferry verify exited $verify_status: $verify_summary" >&2; exit 1; }

@@ -6,7 +6,8 @@
 #   and publishing every write to Kafka;
 # then runs redis-benchmark through the proxy (the application) while `ferry copy --follow-writes`
 # copies the historical data and repairs every key written during the copy, and finally compares
-# the two servers: key counts, and 2,000 random keys by value (DUMP, else by type) and expiry.
+# the two servers: `ferry verify` over the whole keyspace both ways, then an independent spot check
+# with redis-cli: key counts, and 2,000 random keys by value (DUMP, else by type) and expiry.
 # Environment: KEYS (default 120000), APP_REQUESTS the application sends (default 150000),
 # DEMO_TIMEOUT seconds for the whole run (default 600).
 set -euo pipefail
@@ -124,7 +125,14 @@ say "copying again what was written after the copy's catch-up (the same command:
 ferry copy --source "redis://127.0.0.1:$src" --target "redis://127.0.0.1:$dst" --kafka "127.0.0.1:$kafka" \
   --run-id demo --follow-writes true 2> >(grep -v -e ' INFO ' -e '^[a-z.-]* = ' >&2)
 
-say "comparing source and target"
+say "ferry verify: the whole keyspace compared key by key (type, value, expiry), both ways"
+ferry verify --source "redis://127.0.0.1:$src" --target "redis://127.0.0.1:$dst" --find-extra true \
+  --round-delay-ms 200 --report "$tmp/verify-report.json" 2> >(grep -v -e ' INFO ' -e '^[a-z.-]* = ' >&2) || {
+  echo "demo: ferry verify found the target different (report: $tmp/verify-report.json)" >&2
+  exit 1
+}
+
+say "an independent spot check with redis-cli (not Ferry's code): 2,000 random keys"
 src_keys=$(redis-cli -p "$src" dbsize)
 dst_keys=$(redis-cli -p "$dst" dbsize)
 echo "keys: source $src_keys, target $dst_keys"

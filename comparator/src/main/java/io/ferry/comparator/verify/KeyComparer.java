@@ -38,8 +38,10 @@ final class KeyComparer implements AutoCloseable {
             LongSupplier clock) {
         this.sourceConnection = source;
         this.targetConnection = target;
-        this.source = new KeyReader("source", source, options.bigKeyBytes(), sourceHasExpireTime);
-        this.target = new KeyReader("target", target, options.bigKeyBytes(), targetHasExpireTime);
+        this.source =
+                new KeyReader("source", source, options.bigKeyBytes(), options.chunkElements(), sourceHasExpireTime);
+        this.target =
+                new KeyReader("target", target, options.bigKeyBytes(), options.chunkElements(), targetHasExpireTime);
         this.values = new ValueComparer(source.sync(), target.sync(), options.chunkElements(), options.chunkBytes());
         this.toleranceMs = options.ttlTolerance().toMillis();
         this.timeoutMs = source.getTimeout().toMillis();

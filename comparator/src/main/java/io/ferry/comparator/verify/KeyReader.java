@@ -12,21 +12,31 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
  * Reads the {@link KeyState} of a window of keys on one side: one Lua call that returns, per key, its
- * type, expiry, size and the SHA-1 of its DUMP payload (so the values never cross the network), or,
- * when the server refuses scripts (no EVAL, an ACL without {@code @scripting}), the same commands
- * pipelined with the digest made here. A key above the big-key size is not DUMPed: its digest is null
- * and it is compared in chunks. One call DUMPs about {@value #MAX_BYTES_PER_CALL} bytes at most, so a
- * script never holds the server long; the keys after that are read by the next call. One reader per
- * connection; not thread-safe.
+ * type, expiry, size and a digest of its value (so values never cross the network), or, when the
+ * server refuses scripts (no EVAL, an ACL without {@code @scripting}), the same commands pipelined
+ * with the digest made here.
+ *
+ * <p>The digest is of the value's content, in an order that does not depend on the server: a string's
+ * bytes; a list's items; a set's members and a hash's field/value pairs sorted; a sorted set's members
+ * and scores in score order; each element length-prefixed. Collections of more than {@code
+ * smallElements} elements, streams and module types are digested by their DUMP payload without its
+ * trailer (RDB version and CRC) instead, which can differ for equal values (hash-seed order, another
+ * encoding): a digest that differs only sends the key to the type-aware {@link ValueComparer}, so a
+ * digest may be too strict, never too lenient. A key above the big-key size is not read at all: its
+ * digest is null and it is compared in chunks. One call reads about {@value #MAX_BYTES_PER_CALL} bytes
+ * of values (by MEMORY USAGE) at most, so a script never holds the server long; the keys after that
+ * are read by the next call. One reader per connection; not thread-safe.
  */
 final class KeyReader {
     private static final Logger log = LoggerFactory.getLogger(KeyReader.class);
@@ -35,11 +45,18 @@ final class KeyReader {
     static final int DUMP_TRAILER = 10;
 
     /**
-     * KEYS: the window. ARGV: big-key bytes, 1 when the server has PEXPIRETIME, bytes per call. Returns
-     * (type, expiry, digest or nil, size) per key read; stops after the key that reaches the bytes.
+     * KEYS: the window. ARGV: big-key bytes, 1 when the server has PEXPIRETIME, bytes per call, the
+     * most elements a collection may have to be digested by content. Returns (type, expiry, digest or
+     * nil, size) per key read; stops after the key that reaches the bytes.
      */
     static final String SCRIPT = """
             local big, absolute, budget = tonumber(ARGV[1]), ARGV[2] == '1', tonumber(ARGV[3])
+            local small = tonumber(ARGV[4])
+            local function digest(parts)
+              local out = {}
+              for i, part in ipairs(parts) do out[i] = #part .. ':' .. part end
+              return redis.sha1hex(table.concat(out, ','))
+            end
             local out, total = {}, 0
             for _, key in ipairs(KEYS) do
               local t = redis.call('TYPE', key)['ok']
@@ -55,16 +72,31 @@ final class KeyReader {
                 elseif t == 'zset' then size = redis.call('ZCARD', key)
                 elseif t == 'hash' then size = redis.call('HLEN', key)
                 elseif t == 'stream' then size = redis.call('XLEN', key) end
-                local digest = false
+                local sum = false
                 local used = redis.call('MEMORY', 'USAGE', key) or 0
                 if used <= big then
-                  local payload = redis.call('DUMP', key)
-                  if payload then
-                    digest = redis.sha1hex(string.sub(payload, 1, -11))
-                    total = total + #payload
+                  total = total + used
+                  if t == 'string' then
+                    sum = redis.sha1hex(redis.call('GET', key))
+                  elseif t == 'list' and size <= small then
+                    sum = digest(redis.call('LRANGE', key, 0, -1))
+                  elseif t == 'set' and size <= small then
+                    local members = redis.call('SMEMBERS', key)
+                    table.sort(members)
+                    sum = digest(members)
+                  elseif t == 'hash' and size <= small then
+                    local flat, fields = redis.call('HGETALL', key), {}
+                    for i = 1, #flat, 2 do fields[#fields + 1] = #flat[i] .. ':' .. flat[i] .. '=' .. flat[i + 1] end
+                    table.sort(fields)
+                    sum = digest(fields)
+                  elseif t == 'zset' and size <= small then
+                    sum = digest(redis.call('ZRANGE', key, 0, -1, 'WITHSCORES'))
+                  else
+                    local payload = redis.call('DUMP', key)
+                    if payload then sum = 'dump:' .. redis.sha1hex(string.sub(payload, 1, -11)) end
                   end
                 end
-                out[#out + 1] = t; out[#out + 1] = expiry; out[#out + 1] = digest; out[#out + 1] = size
+                out[#out + 1] = t; out[#out + 1] = expiry; out[#out + 1] = sum; out[#out + 1] = size
               end
               if total >= budget then break end
             end
@@ -73,17 +105,29 @@ final class KeyReader {
 
     private final StatefulRedisConnection<byte[], byte[]> connection;
     private final long bigKeyBytes;
+    private final int smallElements;
     private final boolean absolute;
     private final long timeoutMs;
     private final String side;
     private boolean scripts = true;
 
-    KeyReader(String side, StatefulRedisConnection<byte[], byte[]> connection, long bigKeyBytes, boolean absolute) {
+    KeyReader(
+            String side,
+            StatefulRedisConnection<byte[], byte[]> connection,
+            long bigKeyBytes,
+            int smallElements,
+            boolean absolute) {
+        this.smallElements = smallElements;
         this.side = side;
         this.connection = connection;
         this.bigKeyBytes = bigKeyBytes;
         this.absolute = absolute;
         this.timeoutMs = connection.getTimeout().toMillis();
+    }
+
+    /** Reads with pipelined commands from now on, as when the server refuses scripts. */
+    void withoutScripts() {
+        scripts = false;
     }
 
     /** The state of each key, in order. */
@@ -121,7 +165,8 @@ final class KeyReader {
                         keys.toArray(new byte[0][]),
                         arg(bigKeyBytes),
                         absolute ? arg(1) : arg(0),
-                        arg(MAX_BYTES_PER_CALL));
+                        arg(MAX_BYTES_PER_CALL),
+                        arg(smallElements));
         List<KeyState> states = new ArrayList<>(reply.size() / 4);
         for (int i = 0; i + 3 < reply.size(); i += 4) {
             String type = new String((byte[]) reply.get(i), StandardCharsets.US_ASCII);
@@ -143,7 +188,11 @@ final class KeyReader {
         return states;
     }
 
-    /** The same reads without a script: type, expiry, size and memory pipelined, then DUMPs in bounded groups. */
+    /**
+     * The same reads without a script: type, expiry, memory and size pipelined, then the values (or
+     * DUMPs) of about {@value #MAX_BYTES_PER_CALL} bytes of keys, digested here as the script digests
+     * them (sorted sets by their DUMP: the script's digest uses the server's own score text).
+     */
     private List<KeyState> readByPipeline(List<byte[]> keys) throws InterruptedException {
         RedisAsyncCommands<byte[], byte[]> redis = connection.async();
         long now = System.currentTimeMillis();
@@ -159,15 +208,19 @@ final class KeyReader {
         for (int i = 0; i < keys.size(); i++) {
             sizes.add(sizeOf(redis, get(types.get(i)), keys.get(i)));
         }
-        // DUMPs go out pipelined, as many as about MAX_BYTES_PER_CALL of values (by MEMORY USAGE).
-        List<RedisFuture<byte[]>> dumps = new ArrayList<>(keys.size());
+        List<RedisFuture<?>> values = new ArrayList<>(keys.size());
+        boolean[] dumped = new boolean[keys.size()];
         int read = 0;
         long bytes = 0;
         while (read < keys.size() && bytes < MAX_BYTES_PER_CALL) {
-            Long memory = "none".equals(get(types.get(read))) ? null : get(used.get(read));
-            boolean dump = memory != null && memory <= bigKeyBytes;
-            dumps.add(dump ? redis.dump(keys.get(read)) : null);
-            bytes += dump ? memory : 0;
+            String type = get(types.get(read));
+            Long memory = "none".equals(type) ? null : get(used.get(read));
+            long size = sizes.get(read) == null ? 0 : orZero(get(sizes.get(read)));
+            boolean reading = memory != null && memory <= bigKeyBytes;
+            dumped[read] = reading && !byContent(type, size);
+            values.add(
+                    !reading ? null : dumped[read] ? redis.dump(keys.get(read)) : content(redis, type, keys.get(read)));
+            bytes += memory != null && memory <= bigKeyBytes ? memory : 0;
             read++;
         }
         List<KeyState> states = new ArrayList<>(read);
@@ -178,18 +231,82 @@ final class KeyReader {
                 continue;
             }
             String digest = null;
-            if (dumps.get(i) != null) {
-                byte[] payload = get(dumps.get(i));
-                if (payload == null) {
+            if (values.get(i) != null) {
+                Object value = get(values.get(i));
+                if (value == null) {
+                    // Deleted between the reads.
                     states.add(KeyState.NONE);
                     continue;
                 }
-                digest = digest(payload);
+                digest = digestOf(value, dumped[i]);
             }
-            Long size = sizes.get(i) == null ? Long.valueOf(0) : get(sizes.get(i));
-            states.add(new KeyState(type, absoluteExpiry(get(expiries.get(i)), now), digest, size == null ? 0 : size));
+            long size = sizes.get(i) == null ? 0 : orZero(get(sizes.get(i)));
+            states.add(new KeyState(type, absoluteExpiry(get(expiries.get(i)), now), digest, size));
         }
         return states;
+    }
+
+    /** True when the script digests a key of this type and size by its content, not its DUMP. */
+    private boolean byContent(String type, long size) {
+        return switch (type) {
+            case "string" -> true;
+            case "list", "set", "hash" -> size <= smallElements;
+            default -> false;
+        };
+    }
+
+    private static RedisFuture<?> content(RedisAsyncCommands<byte[], byte[]> redis, String type, byte[] key) {
+        return switch (type) {
+            case "string" -> redis.get(key);
+            case "list" -> redis.lrange(key, 0, -1);
+            case "set" -> redis.smembers(key);
+            default -> redis.hgetall(key);
+        };
+    }
+
+    /** The script's digest of a value read by {@link #content} (a DUMP payload when {@code dumped}). */
+    @SuppressWarnings("unchecked")
+    static String digestOf(Object value, boolean dumped) {
+        if (dumped) {
+            return "dump:" + sha1((byte[]) value, DUMP_TRAILER);
+        }
+        if (value instanceof byte[] bytes) {
+            return sha1(bytes, 0);
+        }
+        List<byte[]> parts;
+        if (value instanceof List<?> list) {
+            parts = (List<byte[]>) list;
+        } else if (value instanceof java.util.Set<?> set) {
+            parts = new ArrayList<>((java.util.Set<byte[]>) set);
+            parts.sort(Arrays::compareUnsigned);
+        } else {
+            parts = new ArrayList<>();
+            for (Map.Entry<byte[], byte[]> field : ((Map<byte[], byte[]>) value).entrySet()) {
+                parts.add(concat(
+                        (field.getKey().length + ":").getBytes(StandardCharsets.US_ASCII),
+                        field.getKey(),
+                        new byte[] {'='},
+                        field.getValue()));
+            }
+            parts.sort(Arrays::compareUnsigned);
+        }
+        java.io.ByteArrayOutputStream joined = new java.io.ByteArrayOutputStream();
+        for (int i = 0; i < parts.size(); i++) {
+            if (i > 0) {
+                joined.write(',');
+            }
+            joined.writeBytes((parts.get(i).length + ":").getBytes(StandardCharsets.US_ASCII));
+            joined.writeBytes(parts.get(i));
+        }
+        return sha1(joined.toByteArray(), 0);
+    }
+
+    private static byte[] concat(byte[]... pieces) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        for (byte[] piece : pieces) {
+            out.writeBytes(piece);
+        }
+        return out.toByteArray();
     }
 
     private static RedisFuture<Long> sizeOf(RedisAsyncCommands<byte[], byte[]> redis, String type, byte[] key) {
@@ -226,14 +343,19 @@ final class KeyReader {
         return now + expiry;
     }
 
-    static String digest(byte[] payload) {
+    /** SHA-1 in lower-case hex, as Lua's redis.sha1hex, of {@code bytes} without its last {@code trailer}. */
+    static String sha1(byte[] bytes, int trailer) {
         try {
             MessageDigest sha = MessageDigest.getInstance("SHA-1");
-            sha.update(payload, 0, Math.max(0, payload.length - DUMP_TRAILER));
+            sha.update(bytes, 0, Math.max(0, bytes.length - trailer));
             return HexFormat.of().formatHex(sha.digest());
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-1 is missing from this JVM", e);
         }
+    }
+
+    private static long orZero(Long value) {
+        return value == null ? 0 : value;
     }
 
     static boolean refused(String error) {

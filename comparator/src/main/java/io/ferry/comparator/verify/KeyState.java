@@ -2,9 +2,9 @@ package io.ferry.comparator.verify;
 
 /**
  * What one side holds for a key, read in one pass: its type ({@code "none"} when missing), its expiry
- * as absolute Unix ms ({@value #NO_EXPIRY}: none, {@value #MISSING}: no key), a digest of its DUMP
- * payload without the trailer (RDB version and checksum), or null when the key is too big to DUMP, and
- * its size (bytes of a string, elements of a collection).
+ * as absolute Unix ms ({@value #NO_EXPIRY}: none, {@value #MISSING}: no key), a digest of its value
+ * as {@link KeyReader} makes it, or null when the key is too big to read whole, and its size (bytes of
+ * a string, elements of a collection).
  */
 public record KeyState(String type, long expiryMillis, String digest, long size) {
     static final long NO_EXPIRY = -1;
