@@ -103,11 +103,11 @@ final class ReplaySelector {
         if (!info.isReadOnly()) {
             return Selection.skip(SkipReason.NOT_READ, null);
         }
-        if (info.noKeys() || record.getKeys().isEmpty()) {
-            return Selection.skip(SkipReason.NO_KEYS, null);
-        }
         if (!ResponseComparator.comparable(info)) {
             return Selection.skip(SkipReason.NONDETERMINISTIC, null);
+        }
+        if (info.noKeys() || record.getKeys().isEmpty()) {
+            return Selection.skip(SkipReason.NO_KEYS, null);
         }
         RespMessage recorded = null;
         if (!record.getResponseTruncated()) {

@@ -117,12 +117,26 @@ final class RespConnection implements AutoCloseable {
         channel.close();
     }
 
+    /**
+     * Fails the oldest command with {@code cause} (its reply broke the connection, or was being read when it broke) and
+     * the ones behind it with {@link ConnectionLost}: they did nothing wrong and may be sent again.
+     */
     private void fail(Throwable cause) {
-        CompletableFuture<RespMessage> pending;
-        while ((pending = inFlight.poll()) != null) {
+        CompletableFuture<RespMessage> pending = inFlight.poll();
+        if (pending != null) {
             pending.completeExceptionally(cause);
         }
+        while ((pending = inFlight.poll()) != null) {
+            pending.completeExceptionally(new ConnectionLost(cause));
+        }
         channel.close();
+    }
+
+    /** A command that was behind the one whose reply broke the connection: safe to send again. */
+    static final class ConnectionLost extends IOException {
+        ConnectionLost(Throwable cause) {
+            super("the connection closed before the reply: " + cause, cause);
+        }
     }
 
     /** Hands each reply to the oldest command in flight. */

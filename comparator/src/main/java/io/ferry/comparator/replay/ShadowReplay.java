@@ -230,7 +230,8 @@ public final class ShadowReplay implements Runnable, AutoCloseable {
         }
 
         private void compare(ReplayPlan plan, CompletableFuture<RespMessage> pending) throws InterruptedException {
-            RespMessage reply = await(pending);
+            RespMessage reply =
+                    await(pending, () -> connections.send(plan.replaySide(), plan.db(), plan.protocol(), plan.args()));
             if (reply == null) {
                 return;
             }
@@ -266,8 +267,10 @@ public final class ShadowReplay implements Runnable, AutoCloseable {
                             connections.send(Side.SOURCE, plan.db(), plan.protocol(), plan.args());
                     CompletableFuture<RespMessage> target =
                             connections.send(Side.TARGET, plan.db(), plan.protocol(), plan.args());
-                    RespMessage sourceReply = await(source);
-                    RespMessage targetReply = await(target);
+                    RespMessage sourceReply =
+                            await(source, () -> connections.send(Side.SOURCE, plan.db(), plan.protocol(), plan.args()));
+                    RespMessage targetReply =
+                            await(target, () -> connections.send(Side.TARGET, plan.db(), plan.protocol(), plan.args()));
                     if (sourceReply == null || targetReply == null) {
                         ReferenceCountUtil.release(sourceReply);
                         ReferenceCountUtil.release(targetReply);
@@ -385,9 +388,20 @@ public final class ShadowReplay implements Runnable, AutoCloseable {
             });
         }
 
-        private RespMessage await(CompletableFuture<RespMessage> reply) throws InterruptedException {
+        /** The reply, or null when there is none to compare (counted); sent once more when the connection was lost. */
+        private RespMessage await(CompletableFuture<RespMessage> reply, Resend resend) throws InterruptedException {
             try {
-                return reply.get();
+                try {
+                    return reply.get();
+                } catch (ExecutionException e) {
+                    if (!(e.getCause() instanceof RespConnection.ConnectionLost)) {
+                        throw e;
+                    }
+                }
+                return resend.send().get();
+            } catch (ReplayException e) {
+                replayFailed(e);
+                return null;
             } catch (ExecutionException e) {
                 Throwable cause = e.getCause();
                 if (cause instanceof RespProtocolException
@@ -443,6 +457,11 @@ public final class ShadowReplay implements Runnable, AutoCloseable {
                         why);
             }
         }
+    }
+
+    @FunctionalInterface
+    private interface Resend {
+        CompletableFuture<RespMessage> send() throws InterruptedException;
     }
 
     private record InFlight(ReplayPlan plan, CompletableFuture<RespMessage> reply) {}
