@@ -41,6 +41,8 @@ final class RespConnection implements AutoCloseable {
     private final Channel channel;
     /** Commands sent and not answered yet, oldest first; touched on the event loop only. */
     private final Deque<CompletableFuture<RespMessage>> inFlight = new ArrayDeque<>();
+    /** Set before the futures in flight fail, so whoever they wake sees the connection as unusable at once. */
+    private volatile boolean broken;
 
     private RespConnection(Channel channel) {
         this.channel = channel;
@@ -93,7 +95,7 @@ final class RespConnection implements AutoCloseable {
     CompletableFuture<RespMessage> send(CommandMessage command) {
         CompletableFuture<RespMessage> reply = new CompletableFuture<>();
         channel.eventLoop().execute(() -> {
-            if (!channel.isActive()) {
+            if (broken || !channel.isActive()) {
                 ReferenceCountUtil.release(command);
                 reply.completeExceptionally(new ClosedChannelException());
                 return;
@@ -109,7 +111,7 @@ final class RespConnection implements AutoCloseable {
     }
 
     boolean isOpen() {
-        return channel.isActive();
+        return !broken && channel.isActive();
     }
 
     @Override
@@ -122,6 +124,7 @@ final class RespConnection implements AutoCloseable {
      * the ones behind it with {@link ConnectionLost}: they did nothing wrong and may be sent again.
      */
     private void fail(Throwable cause) {
+        broken = true;
         CompletableFuture<RespMessage> pending = inFlight.poll();
         if (pending != null) {
             pending.completeExceptionally(cause);

@@ -16,6 +16,8 @@ import io.ferry.schemas.TopicBootstrap;
 import io.ferry.schemas.TopicRegistry;
 import io.ferry.schemas.TrafficRecord;
 import io.ferry.schemas.TypedTopic;
+import io.ferry.schemas.WriteFlag;
+import io.ferry.schemas.WriteRecord;
 import io.ferry.testkit.RedisServer;
 import io.ferry.testkit.RedisServers;
 import io.ferry.testkit.TestKafka;
@@ -336,6 +338,39 @@ class ShadowReplayIT {
         assertThat(replay.totals().equal()).isEqualTo(1);
     }
 
+    @Test
+    void withRepairAConfirmedDivergenceAsksTheReconcilerToCopyTheKeyAgain() throws Exception {
+        runIn(source, 3, "HSET", "k:repair", "f", "source");
+        runIn(target, 3, "HSET", "k:repair", "f", "target");
+        publish(captured(3, 2, "HGET", "k:repair", "f"));
+        ShadowReplay replay = startReplay(options("repairing").repair(true).nodeId("it"));
+
+        awaitTotals(replay, t -> t.repairsRequested() == 1);
+        Map<String, Object> config = new HashMap<>(kafka.clientConfig());
+        config.put(ConsumerConfig.GROUP_ID_CONFIG, kafka.uniqueName("writes-reader"));
+        config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        List<WriteRecord> writes = new ArrayList<>();
+        try (KafkaConsumer<byte[], byte[]> consumer =
+                new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            consumer.subscribe(List.of(topics.name(TypedTopic.WRITES.topic())));
+            await().atMost(Duration.ofSeconds(60)).until(() -> {
+                consumer.poll(Duration.ofMillis(200)).forEach(r -> {
+                    assertThat(new String(r.key(), StandardCharsets.UTF_8)).isEqualTo("k:repair");
+                    writes.add(TypedTopic.WRITES.valueSerde().deserialize(r.topic(), r.value()));
+                });
+                return !writes.isEmpty();
+            });
+        }
+        WriteRecord repair = writes.get(0);
+        assertThat(repair.getFlags()).containsExactly(WriteFlag.REPAIR);
+        assertThat(repair.getKeys()).extracting(ShadowReplayIT::text).containsExactly("k:repair");
+        assertThat(repair.getDb()).isEqualTo(3);
+        assertThat(repair.getNode()).isEqualTo("comparator-it");
+        assertThat(repair.getSource()).isNull();
+        assertThat(repair.getTarget()).isNull();
+        assertThat(divergences(1).get(0).getKind()).isEqualTo(DivergenceKind.VALUE);
+    }
+
     // --- helpers
 
     private static void awaitTotals(ShadowReplay replay, java.util.function.Predicate<ReplayTotals> done) {
@@ -350,8 +385,12 @@ class ShadowReplayIT {
     }
 
     private void run(RedisServer server, String... command) throws Exception {
+        runIn(server, 0, command);
+    }
+
+    private void runIn(RedisServer server, int db, String... command) throws Exception {
         Side side = server == source ? Side.SOURCE : Side.TARGET;
-        ReferenceCountUtil.release(capture.send(side, 0, 2, args(command)).get(10, TimeUnit.SECONDS));
+        ReferenceCountUtil.release(capture.send(side, db, 2, args(command)).get(10, TimeUnit.SECONDS));
     }
 
     private static List<byte[]> args(String... command) {
