@@ -5,8 +5,13 @@ import java.util.Optional;
 
 /** The services the launcher runs, in the order the command line lists them, then the groups of services. */
 final class ServiceCatalog {
-    static final List<Service> SERVICES =
-            List.of(new ProxyService(), new CopyService(), new MoverService(), new VerifyService(), new KafkaService());
+    static final List<Service> SERVICES = List.of(
+            new ProxyService(),
+            new CopyService(),
+            new MoverService(),
+            new VerifyService(),
+            new ComparatorService(),
+            new KafkaService());
 
     static final List<ServiceGroup> GROUPS = List.of(new ServiceGroup(
             "errors",
