@@ -233,9 +233,9 @@ class VerifyIT {
         for (String key : source.keys("*")) {
             keys.add(key.getBytes(java.nio.charset.StandardCharsets.UTF_8));
         }
-        try (RedisEndpoint.Client client = RedisEndpoint.of(
-                                "source", redis.source().uri())
-                        .open(io.lettuce.core.resource.ClientResources.create());
+        io.lettuce.core.resource.ClientResources resources = io.lettuce.core.resource.ClientResources.create();
+        try (RedisEndpoint.Client client =
+                        RedisEndpoint.of("source", redis.source().uri()).open(resources);
                 StatefulRedisConnection<byte[], byte[]> connection = client.connect()) {
             KeyReader scripted = new KeyReader("source", connection, 64 << 20, 100, true);
             KeyReader pipelined = new KeyReader("source", connection, 64 << 20, 100, true);
@@ -260,6 +260,8 @@ class VerifyIT {
                     assertThat(b.digest()).as("digest of %s", key).isEqualTo(a.digest());
                 }
             }
+        } finally {
+            resources.shutdown(0, 2, TimeUnit.SECONDS);
         }
     }
 
