@@ -257,7 +257,9 @@ final class VerifyService implements Service {
         private final PrintStream out;
         private final boolean terminal;
         private final long started = System.nanoTime();
-        private long lastPrinted;
+        /** Not a terminal: the first line after 10 s, when the rate (and the ETA) mean something. */
+        private long lastPrinted = System.nanoTime();
+
         private boolean drawn;
 
         ProgressLine(PrintStream out, boolean terminal) {
