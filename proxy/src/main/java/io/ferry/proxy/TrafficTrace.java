@@ -1,6 +1,7 @@
 package io.ferry.proxy;
 
 import io.ferry.resp.CommandMessage;
+import io.ferry.resp.ReplyDigest;
 import io.ferry.resp.RespEncoder;
 import io.ferry.resp.RespMessage;
 import io.ferry.resp.RespType;

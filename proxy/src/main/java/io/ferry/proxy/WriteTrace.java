@@ -2,6 +2,7 @@ package io.ferry.proxy;
 
 import io.ferry.resp.CommandMessage;
 import io.ferry.resp.ErrorMessage;
+import io.ferry.resp.ReplyDigest;
 import io.ferry.resp.RespMessage;
 import io.ferry.resp.command.CommandInfo;
 import io.ferry.resp.command.KeyPositions;

@@ -1,6 +1,7 @@
 package io.ferry.comparator.replay;
 
 import io.ferry.comparator.replay.ResponseComparator.Rule;
+import io.ferry.resp.ReplyDigest;
 import io.ferry.resp.RespMessage;
 import io.ferry.resp.command.CommandInfo;
 import io.ferry.schemas.Side;

@@ -1,6 +1,7 @@
 package io.ferry.comparator.replay;
 
 import io.ferry.resp.CommandMessage;
+import io.ferry.resp.ReplyDigest;
 import io.ferry.resp.RespDecoder;
 import io.ferry.resp.RespLimits;
 import io.ferry.resp.RespMessage;

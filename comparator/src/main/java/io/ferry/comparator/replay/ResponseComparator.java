@@ -4,6 +4,7 @@ import io.ferry.resp.AggregateMessage;
 import io.ferry.resp.AttributeMessage;
 import io.ferry.resp.IntegerMessage;
 import io.ferry.resp.MapMessage;
+import io.ferry.resp.ReplyDigest;
 import io.ferry.resp.RespMessage;
 import io.ferry.resp.SetMessage;
 import io.ferry.resp.command.CommandInfo;

@@ -3,6 +3,7 @@ package io.ferry.comparator.replay;
 import com.google.common.util.concurrent.RateLimiter;
 import io.ferry.comparator.replay.DivergenceProbe.Snapshot;
 import io.ferry.comparator.replay.ReplaySelector.Selection;
+import io.ferry.resp.ReplyDigest;
 import io.ferry.resp.RespMessage;
 import io.ferry.resp.RespProtocolException;
 import io.ferry.resp.command.CommandTable;

@@ -5,6 +5,7 @@ import io.ferry.resp.ArrayMessage;
 import io.ferry.resp.BulkStringMessage;
 import io.ferry.resp.IntegerMessage;
 import io.ferry.resp.MapMessage;
+import io.ferry.resp.ReplyDigest;
 import io.ferry.resp.RespMessage;
 import io.ferry.resp.SetMessage;
 import io.ferry.resp.command.CommandInfo;

@@ -2,6 +2,7 @@ package io.ferry.comparator.replay;
 
 import io.ferry.endpoint.RedisEndpoint;
 import io.ferry.resp.CommandMessage;
+import io.ferry.resp.ReplyDigest;
 import io.ferry.resp.RespMessage;
 import io.ferry.resp.command.CommandInfo;
 import io.ferry.resp.command.CommandTable;

@@ -1,8 +1,5 @@
-package io.ferry.proxy;
+package io.ferry.resp;
 
-import io.ferry.resp.IntegerMessage;
-import io.ferry.resp.RespMessage;
-import io.ferry.resp.SimpleStringMessage;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;

@@ -1,9 +1,5 @@
-package io.ferry.proxy;
+package io.ferry.resp;
 
-import io.ferry.resp.AggregateMessage;
-import io.ferry.resp.MapMessage;
-import io.ferry.resp.RespEncoder;
-import io.ferry.resp.RespMessage;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufUtil;
@@ -19,17 +15,18 @@ import java.util.List;
  * the first 16 bytes of the SHA-256 of the reply's RESP encoding. For a command whose reply order
  * may differ between servers (SMEMBERS, HGETALL, KEYS), the elements (map entries) are digested in
  * sorted order, so two replies with the same elements in another order have the same digest.
- * Stateless and thread-safe.
+ * The one rule for the proxy (the traffic and writes topics' digests) and the comparator (which checks
+ * replies against them). Stateless and thread-safe.
  */
-final class ReplyDigest {
-    static final int LENGTH = 16;
+public final class ReplyDigest {
+    public static final int LENGTH = 16;
 
     private ReplyDigest() {}
 
     /** A digest and the size of the reply's encoding, from one encoding. */
-    record Sized(byte[] digest, int size) {}
+    public record Sized(byte[] digest, int size) {}
 
-    static Sized sized(RespMessage reply, boolean unordered) {
+    public static Sized sized(RespMessage reply, boolean unordered) {
         if (unordered && reply instanceof AggregateMessage) {
             return new Sized(of(reply, true), size(reply));
         }
@@ -42,7 +39,7 @@ final class ReplyDigest {
     }
 
     /** The digest of RESP bytes already encoded (read, not consumed). */
-    static byte[] ofEncoded(ByteBuf encoded) {
+    public static byte[] ofEncoded(ByteBuf encoded) {
         PerThread state = PER_THREAD.get();
         int length = encoded.readableBytes();
         boolean small = length <= PerThread.MEMO_BYTES;
@@ -59,7 +56,7 @@ final class ReplyDigest {
         return digest;
     }
 
-    static byte[] of(RespMessage reply, boolean unordered) {
+    public static byte[] of(RespMessage reply, boolean unordered) {
         MessageDigest sha = sha256();
         if (unordered && reply instanceof AggregateMessage aggregate) {
             List<byte[]> parts = new ArrayList<>();
@@ -87,7 +84,7 @@ final class ReplyDigest {
     }
 
     /** The size of the reply's RESP encoding, in bytes. */
-    static int size(RespMessage reply) {
+    public static int size(RespMessage reply) {
         ByteBuf encoded = RespEncoder.encode(ByteBufAllocator.DEFAULT, reply);
         try {
             return encoded.readableBytes();
@@ -96,7 +93,8 @@ final class ReplyDigest {
         }
     }
 
-    private static byte[] encode(RespMessage message) {
+    /** The RESP encoding of {@code message}, as bytes; the message is not released. */
+    public static byte[] encode(RespMessage message) {
         ByteBuf encoded = RespEncoder.encode(ByteBufAllocator.DEFAULT, message);
         try {
             return ByteBufUtil.getBytes(encoded);
