@@ -1,12 +1,9 @@
 package io.ferry.app;
 
 import io.ferry.comparator.replay.ReplayOptions;
-import io.ferry.endpoint.RedisEndpoint;
 import io.ferry.schemas.TopicRegistry;
-import io.ferry.settings.RedisUri;
 import io.ferry.settings.Settings;
 import io.ferry.settings.SettingsSpec;
-import io.ferry.settings.TlsOptions;
 import io.ferry.settings.Validators;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.common.config.ConfigDef;
@@ -20,10 +17,6 @@ import java.util.Map;
 
 /** The settings of {@code ferry comparator}, declared once: endpoints, Kafka, the replay rate and the noise model. */
 final class ComparatorSettings {
-    static final String SOURCE = "source";
-    static final String TARGET = "target";
-    static final TlsOptions.Keys SOURCE_TLS = TlsOptions.Keys.of(SOURCE);
-    static final TlsOptions.Keys TARGET_TLS = TlsOptions.Keys.of(TARGET);
     static final String KAFKA = "kafka";
     static final String RUN_ID = "run-id";
     static final String TOPIC_PREFIX = "topic-prefix";
@@ -39,26 +32,15 @@ final class ComparatorSettings {
     static final String PUBLISH_TRANSIENT = "publish-transient";
     static final String START_AT = "start-at";
 
-    static final List<SettingsSpec.Rule> RULES = List.of(SOURCE_TLS::problems, TARGET_TLS::problems);
+    static final List<SettingsSpec.Rule> RULES = EndpointSettings.RULES;
 
     private ComparatorSettings() {}
 
     static ConfigDef define() {
-        ConfigDef definition = new ConfigDef()
-                .define(
-                        SOURCE,
-                        Type.STRING,
-                        ConfigDef.NO_DEFAULT_VALUE,
-                        Validators.redisUri(),
-                        Importance.HIGH,
+        return EndpointSettings.define(
+                        new ConfigDef(),
                         "The source Redis: redis://[user:password@]host:port, rediss:// for TLS. Reads the proxy "
-                                + "served from the target are replayed here.")
-                .define(
-                        TARGET,
-                        Type.STRING,
-                        ConfigDef.NO_DEFAULT_VALUE,
-                        Validators.redisUri(),
-                        Importance.HIGH,
+                                + "served from the target are replayed here.",
                         "The target Redis: reads the source served are replayed here.")
                 .define(
                         KAFKA,
@@ -161,7 +143,6 @@ final class ComparatorSettings {
                         Importance.LOW,
                         "Where a new consumer group starts on the traffic topic: latest (new traffic only) or "
                                 + "earliest (everything kept); a group that committed offsets resumes there.");
-        return TARGET_TLS.define(SOURCE_TLS.define(definition));
     }
 
     /**
@@ -174,8 +155,8 @@ final class ComparatorSettings {
                 TopicRegistry.builder().prefix(settings.getString(TOPIC_PREFIX)).build();
         return ReplayOptions.builder(
                         settings.getString(RUN_ID),
-                        endpoint(settings, "source", SOURCE, SOURCE_TLS),
-                        endpoint(settings, "target", TARGET, TARGET_TLS),
+                        EndpointSettings.source(settings),
+                        EndpointSettings.target(settings),
                         Map.of(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, settings.getString(KAFKA)),
                         topics)
                 .nodeId(settings.getString(NODE_ID))
@@ -189,13 +170,5 @@ final class ComparatorSettings {
                 .publishTransient(settings.getBoolean(PUBLISH_TRANSIENT))
                 .fromEarliest(settings.getString(START_AT).equals("earliest"))
                 .build();
-    }
-
-    private static RedisEndpoint endpoint(Settings settings, String role, String key, TlsOptions.Keys tls) {
-        return new RedisEndpoint(
-                role,
-                RedisUri.parse(settings.getString(key)),
-                tls.read(settings),
-                RedisEndpoint.DEFAULT_COMMAND_TIMEOUT);
     }
 }

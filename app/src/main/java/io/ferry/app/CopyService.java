@@ -7,7 +7,6 @@ import io.ferry.mover.CopyRun;
 import io.ferry.mover.MoveProgress;
 import io.ferry.mover.ScanOptions;
 import io.ferry.resp.KeyPattern;
-import io.ferry.settings.RedisUri;
 import io.ferry.settings.Settings;
 import io.ferry.settings.SettingsSpec;
 import io.ferry.settings.Validators;
@@ -134,10 +133,8 @@ final class CopyService implements Service {
         settings.logEffective(log);
         RedisEndpoint source = MoverSettings.source(settings);
         RedisEndpoint target = MoverSettings.target(settings);
-        RedisUri sourceUri = source.uri();
-        boolean dbGiven = settings.getString(MoverSettings.SOURCE).matches("^rediss?://[^/]*/\\d+$");
         ScanOptions scan = new ScanOptions(
-                        dbGiven ? List.of(sourceUri.db()) : List.of(),
+                        EndpointSettings.sourceDbs(settings),
                         optional(settings.getString(MATCH)),
                         optional(settings.getString(TYPE)),
                         settings.getInt(SCAN_COUNT),

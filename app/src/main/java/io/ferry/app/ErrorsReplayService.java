@@ -6,12 +6,9 @@ import io.ferry.mover.ErrorLog;
 import io.ferry.mover.ErrorReplay;
 import io.ferry.mover.ErrorReplay.Outcome;
 import io.ferry.schemas.ConflictPolicy;
-import io.ferry.settings.RedisUri;
 import io.ferry.settings.Secrets;
 import io.ferry.settings.Settings;
 import io.ferry.settings.SettingsSpec;
-import io.ferry.settings.TlsOptions;
-import io.ferry.settings.Validators;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
 import org.apache.kafka.common.config.ConfigDef.Range;
@@ -36,34 +33,18 @@ final class ErrorsReplayService implements Service {
     private static final Logger log = LoggerFactory.getLogger(ErrorsReplayService.class);
     private static final String NAME = "errors replay";
 
-    static final String SOURCE = "source";
-    static final String TARGET = "target";
-    static final TlsOptions.Keys SOURCE_TLS = TlsOptions.Keys.of(SOURCE);
-    static final TlsOptions.Keys TARGET_TLS = TlsOptions.Keys.of(TARGET);
     static final String CONFLICT_POLICY = "conflict-policy";
     static final String EXPIRY_TOLERANCE_MS = "expiry-tolerance-ms";
 
     static final SettingsSpec SPEC = new SettingsSpec(
             NAME,
             "copy each key of the errors topic again from source to target and check it arrived",
-            TARGET_TLS
-                    .define(SOURCE_TLS.define(ErrorsSettings.define(new ConfigDef())
-                            .define(
-                                    SOURCE,
-                                    Type.STRING,
-                                    ConfigDef.NO_DEFAULT_VALUE,
-                                    Validators.redisUri(),
-                                    Importance.HIGH,
-                                    "The Redis the keys are copied from: redis://[user:password@]host:port, "
-                                            + "rediss:// for TLS. Each key is read from the database its "
-                                            + "error names; a /db in the URI is not used.")
-                            .define(
-                                    TARGET,
-                                    Type.STRING,
-                                    ConfigDef.NO_DEFAULT_VALUE,
-                                    Validators.redisUri(),
-                                    Importance.HIGH,
-                                    "The Redis the keys are copied to, each into the database its error names.")))
+            EndpointSettings.define(
+                            ErrorsSettings.define(new ConfigDef()),
+                            "The Redis the keys are copied from: redis://[user:password@]host:port, "
+                                    + "rediss:// for TLS. Each key is read from the database its "
+                                    + "error names; a /db in the URI is not used.",
+                            "The Redis the keys are copied to, each into the database its error names.")
                     .define(
                             CONFLICT_POLICY,
                             Type.STRING,
@@ -80,7 +61,7 @@ final class ErrorsReplayService implements Service {
                             Importance.LOW,
                             "How far apart, in ms, the source's and the target's expiry of a key may be for "
                                     + "the key to count as VERIFIED."),
-            List.of(SOURCE_TLS::problems, TARGET_TLS::problems));
+            EndpointSettings.RULES);
 
     @Override
     public SettingsSpec spec() {
@@ -95,16 +76,8 @@ final class ErrorsReplayService implements Service {
     @Override
     public int run(Settings settings, PrintWriter out, PrintWriter err) throws InterruptedException {
         settings.logEffective(log);
-        RedisEndpoint source = new RedisEndpoint(
-                SOURCE,
-                RedisUri.parse(settings.getString(SOURCE)),
-                SOURCE_TLS.read(settings),
-                RedisEndpoint.DEFAULT_COMMAND_TIMEOUT);
-        RedisEndpoint target = new RedisEndpoint(
-                TARGET,
-                RedisUri.parse(settings.getString(TARGET)),
-                TARGET_TLS.read(settings),
-                RedisEndpoint.DEFAULT_COMMAND_TIMEOUT);
+        RedisEndpoint source = EndpointSettings.source(settings);
+        RedisEndpoint target = EndpointSettings.target(settings);
         ErrorReplay.Options options = new ErrorReplay.Options(
                 source,
                 target,

@@ -4,11 +4,8 @@ import io.ferry.endpoint.RedisEndpoint;
 import io.ferry.endpoint.Throttle;
 import io.ferry.mover.CopyOptions;
 import io.ferry.schemas.ConflictPolicy;
-import io.ferry.settings.RedisUri;
 import io.ferry.settings.Settings;
 import io.ferry.settings.SettingsSpec;
-import io.ferry.settings.TlsOptions;
-import io.ferry.settings.Validators;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
 import org.apache.kafka.common.config.ConfigDef.Range;
@@ -22,10 +19,8 @@ import java.util.List;
  * their TLS, the run's name and topics, and how keys are copied.
  */
 final class MoverSettings {
-    static final String SOURCE = "source";
-    static final String TARGET = "target";
-    static final TlsOptions.Keys SOURCE_TLS = TlsOptions.Keys.of(SOURCE);
-    static final TlsOptions.Keys TARGET_TLS = TlsOptions.Keys.of(TARGET);
+    static final String SOURCE = EndpointSettings.SOURCE;
+    static final String TARGET = EndpointSettings.TARGET;
     static final String RUN_ID = "run-id";
     static final String TOPIC_PREFIX = "topic-prefix";
     static final String CONFLICT_POLICY = "conflict-policy";
@@ -41,28 +36,17 @@ final class MoverSettings {
     static final String MAX_KEYS_PER_SECOND = "throttle.max-keys-per-second";
 
     /** The rules checked across settings: each endpoint's TLS files. */
-    static final List<SettingsSpec.Rule> RULES = List.of(SOURCE_TLS::problems, TARGET_TLS::problems);
+    static final List<SettingsSpec.Rule> RULES = EndpointSettings.RULES;
 
     private MoverSettings() {}
 
     /** Source and target URIs with their TLS settings. */
     static ConfigDef defineEndpoints(ConfigDef definition) {
-        return TARGET_TLS.define(SOURCE_TLS.define(definition
-                .define(
-                        SOURCE,
-                        Type.STRING,
-                        ConfigDef.NO_DEFAULT_VALUE,
-                        Validators.redisUri(),
-                        Importance.HIGH,
-                        "The Redis to copy from: redis://[user:password@]host:port[/db], rediss:// for TLS. "
-                                + "A /db scans that database only; without one, every database holding keys.")
-                .define(
-                        TARGET,
-                        Type.STRING,
-                        ConfigDef.NO_DEFAULT_VALUE,
-                        Validators.redisUri(),
-                        Importance.HIGH,
-                        "The Redis to copy to; each key goes to the database number it had.")));
+        return EndpointSettings.define(
+                definition,
+                "The Redis to copy from: redis://[user:password@]host:port[/db], rediss:// for TLS. "
+                        + "A /db scans that database only; without one, every database holding keys.",
+                "The Redis to copy to; each key goes to the database number it had.");
     }
 
     /** The run's name, its topics, how its keys are copied, and {@code workers} with its range and default. */
@@ -170,19 +154,11 @@ final class MoverSettings {
     }
 
     static RedisEndpoint source(Settings settings) {
-        return new RedisEndpoint(
-                "source",
-                RedisUri.parse(settings.getString(SOURCE)),
-                SOURCE_TLS.read(settings),
-                RedisEndpoint.DEFAULT_COMMAND_TIMEOUT);
+        return EndpointSettings.source(settings);
     }
 
     static RedisEndpoint target(Settings settings) {
-        return new RedisEndpoint(
-                "target",
-                RedisUri.parse(settings.getString(TARGET)),
-                TARGET_TLS.read(settings),
-                RedisEndpoint.DEFAULT_COMMAND_TIMEOUT);
+        return EndpointSettings.target(settings);
     }
 
     static CopyOptions copyOptions(Settings settings) {

@@ -22,7 +22,6 @@ import org.slf4j.LoggerFactory;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -159,7 +158,6 @@ final class VerifyService implements Service {
         settings.logEffective(log);
         RedisEndpoint source = MoverSettings.source(settings);
         RedisEndpoint target = MoverSettings.target(settings);
-        boolean dbGiven = settings.getString(MoverSettings.SOURCE).matches("^rediss?://[^/]*/\\d+$");
         VerifyOptions options = VerifyOptions.DEFAULTS
                 .withWorkers(settings.getInt(WORKERS))
                 .withWindowKeys(settings.getInt(WINDOW_KEYS))
@@ -179,7 +177,7 @@ final class VerifyService implements Service {
         VerifyRun run = new VerifyRun(
                 source,
                 target,
-                dbGiven ? List.of(source.uri().db()) : List.of(),
+                EndpointSettings.sourceDbs(settings),
                 options,
                 MoverSettings.throttle(settings),
                 stateDir.isEmpty() ? null : Path.of(stateDir),
