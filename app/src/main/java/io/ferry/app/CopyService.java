@@ -19,7 +19,6 @@ import org.apache.kafka.common.config.ConfigDef.Type;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -166,8 +165,9 @@ final class CopyService implements Service {
         Thread hook = new Thread(run::stop, "ferry-copy-stop");
         Runtime.getRuntime().addShutdownHook(hook);
         ProgressLine line = new ProgressLine(System.err, System.console() != null);
+        long started = System.nanoTime();
         try {
-            CopyRun.Outcome outcome = run.run(Duration.ofSeconds(1), line::show);
+            CopyRun.Outcome outcome = run.run(Duration.ofSeconds(1), totals -> show(line, totals, started));
             line.end();
             MoveProgress.Snapshot totals = outcome.totals();
             if (!outcome.complete()) {
@@ -244,66 +244,21 @@ final class CopyService implements Service {
         return value == null || value.isEmpty() ? Optional.empty() : Optional.of(value);
     }
 
-    /** The progress line: redrawn in place on a terminal, a line every 10 s otherwise. */
-    static final class ProgressLine {
-        private static final int BAR = 20;
-        private final PrintStream out;
-        private final boolean terminal;
-        private final long started = System.nanoTime();
-        private long lastPrinted;
-        private boolean drawn;
-
-        ProgressLine(PrintStream out, boolean terminal) {
-            this.out = out;
-            this.terminal = terminal;
+    /** The copy's figures on the progress line. */
+    private static void show(ProgressLine line, MoveProgress.Snapshot totals, long startedNanos) {
+        double rate = totals.handled() / Math.max(0.001, (System.nanoTime() - startedNanos) / 1e9);
+        String figures = String.format(
+                "scanned %,d  copied %,d  skipped %,d  gone %,d  failed %,d  %,.1f MB  %,.0f keys/s",
+                totals.scanned(),
+                totals.copied(),
+                totals.skipped(),
+                totals.vanished(),
+                totals.failed(),
+                totals.bytes() / 1e6,
+                rate);
+        if (!Double.isInfinite(totals.rateLimit())) {
+            figures += String.format("  (held to %,.0f keys/s)", totals.rateLimit());
         }
-
-        void show(MoveProgress.Snapshot totals) {
-            long now = System.nanoTime();
-            if (!terminal && now - lastPrinted < Duration.ofSeconds(10).toNanos()) {
-                return;
-            }
-            lastPrinted = now;
-            double seconds = Math.max(0.001, (now - started) / 1e9);
-            double rate = totals.handled() / seconds;
-            StringBuilder text = new StringBuilder();
-            if (totals.total() > 0) {
-                double done = Math.min(1.0, totals.handled() / (double) totals.total());
-                int filled = (int) Math.round(done * BAR);
-                text.append('[')
-                        .append("#".repeat(filled))
-                        .append("-".repeat(BAR - filled))
-                        .append(String.format("] %3.0f%%  ", done * 100));
-            }
-            text.append(String.format(
-                    "scanned %,d  copied %,d  skipped %,d  gone %,d  failed %,d  %,.1f MB  %,.0f keys/s",
-                    totals.scanned(),
-                    totals.copied(),
-                    totals.skipped(),
-                    totals.vanished(),
-                    totals.failed(),
-                    totals.bytes() / 1e6,
-                    rate));
-            if (!Double.isInfinite(totals.rateLimit())) {
-                text.append(String.format("  (held to %,.0f keys/s)", totals.rateLimit()));
-            }
-            long eta = totals.etaSeconds(rate);
-            if (eta >= 0) {
-                text.append(String.format("  ETA %d:%02d", eta / 60, eta % 60));
-            }
-            if (terminal) {
-                out.print("\r" + text + "   ");
-                drawn = true;
-            } else {
-                out.println(text);
-            }
-            out.flush();
-        }
-
-        void end() {
-            if (drawn) {
-                out.println();
-            }
-        }
+        line.show(totals.handled(), totals.total(), figures, totals.etaSeconds(rate));
     }
 }

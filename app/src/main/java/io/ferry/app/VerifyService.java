@@ -19,7 +19,6 @@ import org.apache.kafka.common.config.ConfigDef.Type;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Executors;
@@ -191,7 +190,8 @@ final class VerifyService implements Service {
             thread.setDaemon(true);
             return thread;
         });
-        ticker.scheduleAtFixedRate(() -> line.show(run.progress()), 1, 1, TimeUnit.SECONDS);
+        long started = System.nanoTime();
+        ticker.scheduleAtFixedRate(() -> show(line, run.progress(), started), 1, 1, TimeUnit.SECONDS);
         try {
             VerifyReport result = run.run();
             ticker.shutdownNow();
@@ -249,59 +249,18 @@ final class VerifyService implements Service {
         }
     }
 
-    /** The progress line: redrawn in place on a terminal, a line every 10 s otherwise. */
-    static final class ProgressLine {
-        private static final int BAR = 20;
-        private final PrintStream out;
-        private final boolean terminal;
-        private final long started = System.nanoTime();
-        /** Not a terminal: the first line after 10 s, when the rate (and the ETA) mean something. */
-        private long lastPrinted = System.nanoTime();
-
-        private boolean drawn;
-
-        ProgressLine(PrintStream out, boolean terminal) {
-            this.out = out;
-            this.terminal = terminal;
-        }
-
-        synchronized void show(VerifyProgress progress) {
-            long now = System.nanoTime();
-            if (!terminal && now - lastPrinted < Duration.ofSeconds(10).toNanos()) {
-                return;
-            }
-            lastPrinted = now;
-            double rate = progress.checked() / Math.max(0.001, (now - started) / 1e9);
-            StringBuilder text = new StringBuilder();
-            if (progress.total() > 0) {
-                double done = Math.min(1.0, progress.checked() / (double) progress.total());
-                int filled = (int) Math.round(done * BAR);
-                text.append('[')
-                        .append("#".repeat(filled))
-                        .append("-".repeat(BAR - filled))
-                        .append(String.format("] %3.0f%%  ", done * 100));
-            }
-            text.append(String.format(
-                    "%s: compared %,d  different so far %,d  %,.0f keys/s",
-                    progress.phase(), progress.checked(), progress.mismatched(), rate));
-            if (progress.total() > progress.checked() && rate > 0) {
-                long eta = (long) ((progress.total() - progress.checked()) / rate);
-                text.append(String.format("  ETA %d:%02d", eta / 60, eta % 60));
-            }
-            if (terminal) {
-                out.print("\r" + text + "   ");
-                drawn = true;
-            } else {
-                out.println(text);
-            }
-            out.flush();
-        }
-
-        synchronized void end() {
-            if (drawn) {
-                out.println();
-                drawn = false;
-            }
-        }
+    /** The verify's figures on the progress line. */
+    private static void show(ProgressLine line, VerifyProgress progress, long startedNanos) {
+        double rate = progress.checked() / Math.max(0.001, (System.nanoTime() - startedNanos) / 1e9);
+        long eta = progress.total() > progress.checked() && rate > 0
+                ? (long) ((progress.total() - progress.checked()) / rate)
+                : -1;
+        line.show(
+                progress.checked(),
+                progress.total(),
+                String.format(
+                        "%s: compared %,d  different so far %,d  %,.0f keys/s",
+                        progress.phase(), progress.checked(), progress.mismatched(), rate),
+                eta);
     }
 }
