@@ -244,7 +244,7 @@ public final class VerifyRun {
 
     private static final Window END = new Window(-1, -1, List.of(), false, null);
 
-    /** A window compared: its mismatched keys and how many of each verdict. */
+    /** A window compared: the verdict of each of its keys (a target window: of its keys the source lacks). */
     private record Compared(Window window, List<KeyComparer.Result> results) {}
 
     /** Round 1: walks the source (and the target), compares, writes mismatches in walk order, saves. */

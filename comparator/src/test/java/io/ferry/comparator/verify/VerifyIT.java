@@ -294,7 +294,8 @@ class VerifyIT {
         target.set("close", "v", SetArgs.Builder.px(100_800));
         source.set("far", "v", SetArgs.Builder.px(100_000));
         target.set("far", "v", SetArgs.Builder.px(130_000));
-        source.set("expiring", "v", SetArgs.Builder.px(800));
+        // Expires within the 2 s tolerance, yet not before the verify (a few ms) reads it.
+        source.set("expiring", "v", SetArgs.Builder.px(1_500));
 
         VerifyReport report =
                 verify(FAST.withTtlTolerance(Duration.ofSeconds(2)).withRounds(1, Duration.ZERO));
