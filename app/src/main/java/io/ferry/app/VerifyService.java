@@ -1,6 +1,7 @@
 package io.ferry.app;
 
 import io.ferry.comparator.verify.Mismatch;
+import io.ferry.comparator.verify.VerifyDivergences;
 import io.ferry.comparator.verify.VerifyException;
 import io.ferry.comparator.verify.VerifyOptions;
 import io.ferry.comparator.verify.VerifyProgress;
@@ -8,10 +9,13 @@ import io.ferry.comparator.verify.VerifyReport;
 import io.ferry.comparator.verify.VerifyRun;
 import io.ferry.endpoint.EndpointException;
 import io.ferry.endpoint.RedisEndpoint;
+import io.ferry.schemas.TopicBootstrapException;
 import io.ferry.settings.Settings;
 import io.ferry.settings.SettingsSpec;
+import io.ferry.settings.Validators;
 import io.lettuce.core.RedisException;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
 import org.apache.kafka.common.config.ConfigDef.Range;
@@ -21,9 +25,13 @@ import org.slf4j.LoggerFactory;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * {@code ferry verify}: compares the whole keyspace of source and target, key by key (existence, type,
@@ -45,6 +53,10 @@ final class VerifyService implements Service {
     static final String SAMPLE_SIZE = "sample-size";
     static final String REPORT = "report";
     static final String STATE_DIR = "state-dir";
+    static final String KAFKA = "kafka";
+    static final String RUN_ID = "run-id";
+    static final String TOPIC_PREFIX = "topic-prefix";
+    static final String REPAIR = "repair";
 
     static final SettingsSpec SPEC = new SettingsSpec(
             "verify",
@@ -144,8 +156,47 @@ final class VerifyService implements Service {
                             "",
                             Importance.MEDIUM,
                             "Folder where the verify keeps its position and the keys to re-check: run the same "
-                                    + "command again with it to resume. Empty: a temporary folder, no resume."),
-            MoverSettings.RULES);
+                                    + "command again with it to resume. Empty: a temporary folder, no resume.")
+                    .define(
+                            KAFKA,
+                            Type.STRING,
+                            "",
+                            Validators.kafkaBootstrap(),
+                            Importance.MEDIUM,
+                            "Kafka bootstrap servers (host:port,...): each confirmed mismatch is also published to "
+                                    + "the divergences topic (detector KEYSPACE_VERIFY). Empty: not published.")
+                    .define(
+                            RUN_ID,
+                            Type.STRING,
+                            "copy",
+                            new ConfigDef.NonEmptyStringWithoutControlChars(),
+                            Importance.MEDIUM,
+                            "Name of the migration run the published divergences and repair requests belong to.")
+                    .define(
+                            TOPIC_PREFIX,
+                            Type.STRING,
+                            "ferry",
+                            new ConfigDef.NonEmptyStringWithoutControlChars(),
+                            Importance.LOW,
+                            "Prefix of Ferry's Kafka topic names.")
+                    .define(
+                            REPAIR,
+                            Type.BOOLEAN,
+                            false,
+                            Importance.MEDIUM,
+                            "Ask the mover's reconciler (same run-id and topic-prefix) to copy each confirmed key "
+                                    + "again from the source: a REPAIR record on the writes topic. Needs kafka."),
+            rules());
+
+    private static List<SettingsSpec.Rule> rules() {
+        List<SettingsSpec.Rule> rules = new ArrayList<>(MoverSettings.RULES);
+        rules.add(settings -> settings.getBoolean(REPAIR)
+                        && settings.getString(KAFKA).isBlank()
+                ? List.of("setting 'repair' is true but 'kafka' is empty: repair requests go through the writes "
+                        + "topic")
+                : List.of());
+        return List.copyOf(rules);
+    }
 
     @Override
     public SettingsSpec spec() {
@@ -171,6 +222,41 @@ final class VerifyService implements Service {
                 .withKeys(
                         CopyService.patterns(settings.getList(CopyService.INCLUDE)),
                         CopyService.patterns(settings.getList(CopyService.EXCLUDE)));
+        String kafka = settings.getString(KAFKA);
+        VerifyDivergences divergences;
+        try {
+            divergences = kafka.isBlank()
+                    ? null
+                    : VerifyDivergences.open(
+                            settings.getString(RUN_ID),
+                            Map.of(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, kafka),
+                            settings.getString(TOPIC_PREFIX),
+                            settings.getBoolean(REPAIR));
+        } catch (TopicBootstrapException e) {
+            System.err.println("ferry verify: Kafka at " + kafka + ": " + e.getMessage());
+            return VerifyReport.INCOMPLETE;
+        }
+        Consumer<Mismatch> confirmed = new MismatchLog(settings.getInt(SAMPLE_SIZE));
+        if (divergences != null) {
+            confirmed = confirmed.andThen(divergences);
+        }
+        try {
+            return verify(settings, source, target, options, confirmed, divergences);
+        } finally {
+            if (divergences != null) {
+                divergences.close();
+            }
+        }
+    }
+
+    private int verify(
+            Settings settings,
+            RedisEndpoint source,
+            RedisEndpoint target,
+            VerifyOptions options,
+            Consumer<Mismatch> confirmed,
+            VerifyDivergences divergences)
+            throws Exception {
         String stateDir = settings.getString(STATE_DIR);
         Path report = Path.of(settings.getString(REPORT));
         VerifyRun run = new VerifyRun(
@@ -181,7 +267,7 @@ final class VerifyService implements Service {
                 MoverSettings.throttle(settings),
                 stateDir.isEmpty() ? null : Path.of(stateDir),
                 new SimpleMeterRegistry(),
-                new MismatchLog(settings.getInt(SAMPLE_SIZE)));
+                confirmed);
         Thread hook = new Thread(run::stop, "ferry-verify-stop");
         Runtime.getRuntime().addShutdownHook(hook);
         ProgressLine line = new ProgressLine(System.err, System.console() != null);
@@ -203,6 +289,18 @@ final class VerifyService implements Service {
                 System.err.println("ferry verify: stopped before the end"
                         + (stateDir.isEmpty() ? "." : "; run the same command again to resume."));
             }
+            if (divergences != null) {
+                divergences.close();
+                System.out.printf(
+                        "published: %,d divergences, %,d repair requests%n",
+                        divergences.published(), divergences.repairsRequested());
+                if (divergences.failed() > 0) {
+                    System.err.printf(
+                            "ferry verify: Kafka did not take %,d records (divergences or repair requests)%n",
+                            divergences.failed());
+                    return VerifyReport.INCOMPLETE;
+                }
+            }
             return result.exitStatus();
         } catch (VerifyException | EndpointException | RedisException | IllegalArgumentException e) {
             ticker.shutdownNow();
@@ -222,7 +320,7 @@ final class VerifyService implements Service {
      * Logs the first confirmed mismatches at WARN, then says once that the rest are in the report's
      * counts: a target that lost everything must not flood the log with a line per key.
      */
-    private static final class MismatchLog implements java.util.function.Consumer<Mismatch> {
+    private static final class MismatchLog implements Consumer<Mismatch> {
         private final int limit;
         private long seen;
 

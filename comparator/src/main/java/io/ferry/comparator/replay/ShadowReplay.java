@@ -1,6 +1,7 @@
 package io.ferry.comparator.replay;
 
 import com.google.common.util.concurrent.RateLimiter;
+import io.ferry.comparator.RepairRequest;
 import io.ferry.comparator.replay.DivergenceProbe.Snapshot;
 import io.ferry.comparator.replay.ReplaySelector.Selection;
 import io.ferry.resp.ReplyDigest;
@@ -15,7 +16,6 @@ import io.ferry.schemas.Side;
 import io.ferry.schemas.SideSnapshot;
 import io.ferry.schemas.TrafficRecord;
 import io.ferry.schemas.TypedTopic;
-import io.ferry.schemas.WriteFlag;
 import io.ferry.schemas.WriteRecord;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.util.ReferenceCountUtil;
@@ -359,20 +359,8 @@ public final class ShadowReplay implements Runnable, AutoCloseable {
 
         /** A REPAIR write on the writes log: the reconciler copies the key again from the source. */
         private void requestRepair(int db, byte[] key) {
-            WriteRecord repair = WriteRecord.newBuilder()
-                    .setNode("comparator-" + options.nodeId())
-                    .setConnection("shadow-replay")
-                    .setSequence(repairSequence.getAndIncrement())
-                    .setTimestampMicros(Instant.now())
-                    .setDb(db)
-                    .setCommand("FERRY REPAIR")
-                    .setKeys(List.of(ByteBuffer.wrap(key)))
-                    .setArgs(List.of())
-                    .setArgsTruncated(false)
-                    .setSource(null)
-                    .setTarget(null)
-                    .setFlags(List.of(WriteFlag.REPAIR))
-                    .build();
+            WriteRecord repair = RepairRequest.of(
+                    "comparator-" + options.nodeId(), "shadow-replay", repairSequence.getAndIncrement(), db, key);
             metrics.repairRequested();
             send(TypedTopic.WRITES.topic(), key, TypedTopic.WRITES.valueSerde().serialize(null, repair));
         }
