@@ -241,6 +241,38 @@ class ShadowReplayIT {
     }
 
     @Test
+    void comparatorsOfOneRunShareTheTrafficThroughTheirConsumerGroup() throws Exception {
+        both("SET", "k:shared", "v");
+        ShadowReplay first = startReplay(options("shared"));
+        ShadowReplay second =
+                new ShadowReplay(options("shared").fromEarliest(true).build(), new SimpleMeterRegistry());
+        Thread secondLoop = new Thread(second, "shadow-replay-it-2");
+        secondLoop.start();
+        try {
+            await().atMost(Duration.ofSeconds(60)).until(() -> first.assigned() && second.assigned());
+            // Records are keyed by node and connection: forty connections spread over the partitions.
+            for (int i = 0; i < 400; i++) {
+                TrafficRecord record = captured(0, 2, "GET", "k:shared");
+                record.setConnection("c" + (i % 40));
+                publish(record);
+            }
+            await().atMost(Duration.ofSeconds(90))
+                    .until(() -> first.totals().replayed() + second.totals().replayed() >= 400);
+            ReplayTotals one = first.totals();
+            ReplayTotals two = second.totals();
+            assertThat(one.replayed() + two.replayed())
+                    .as("each record replayed once: %s / %s", one.line(), two.line())
+                    .isEqualTo(400);
+            assertThat(one.replayed()).as(one.line()).isPositive();
+            assertThat(two.replayed()).as(two.line()).isPositive();
+            assertThat(one.equal() + two.equal()).isEqualTo(400);
+        } finally {
+            second.stop();
+            secondLoop.join(TimeUnit.SECONDS.toMillis(30));
+        }
+    }
+
+    @Test
     void aKeyChangedOnBothSidesAfterCaptureIsTransient() throws Exception {
         both("SET", "k:moving", "before");
         both("SADD", "k:moving-set", "a", "b");
