@@ -14,9 +14,12 @@ import io.lettuce.core.cluster.ClusterClientOptions;
 import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import io.lettuce.core.codec.ByteArrayCodec;
+import io.lettuce.core.protocol.ProtocolVersion;
 import io.lettuce.core.resource.ClientResources;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -114,6 +117,7 @@ public record RedisEndpoint(String role, RedisUri uri, TlsOptions tls, Duration 
         private final RedisURI redisUri;
         private final ClientOptions.Builder options;
         private RedisClusterClient cluster;
+        private final List<RedisClient> extraClients = new ArrayList<>();
 
         private Client(
                 RedisEndpoint endpoint,
@@ -178,8 +182,30 @@ public record RedisEndpoint(String role, RedisUri uri, TlsOptions tls, Duration 
             }
         }
 
+        /**
+         * A new connection speaking {@code protocol} (RESP2 or RESP3) whatever the server offers: for callers that
+         * read replies themselves and want one shape of them.
+         *
+         * @throws EndpointException naming the endpoint (never its password) when it cannot connect or log in
+         */
+        public synchronized StatefulRedisConnection<byte[], byte[]> connect(ProtocolVersion protocol) {
+            try {
+                RedisClient own = RedisClient.create(resources, redisUri);
+                own.setOptions(
+                        options.build().mutate().protocolVersion(protocol).build());
+                StatefulRedisConnection<byte[], byte[]> connection = own.connect(ByteArrayCodec.INSTANCE);
+                extraClients.add(own);
+                return connection;
+            } catch (RuntimeException e) {
+                throw new EndpointException("cannot connect to the " + endpoint + ": " + rootMessage(e), e);
+            }
+        }
+
         @Override
         public synchronized void close() {
+            for (RedisClient own : extraClients) {
+                own.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+            }
             if (cluster != null) {
                 cluster.shutdown(Duration.ZERO, Duration.ofSeconds(2));
             }

@@ -34,6 +34,7 @@ class AvroSerdeTest {
                 Arguments.of(Topic.CONTROL, SampleRecords.controlEndpoint()),
                 Arguments.of(Topic.CONTROL, SampleRecords.controlInterlay()),
                 Arguments.of(Topic.CONTROL, SampleRecords.controlMigration()),
+                Arguments.of(Topic.CONTROL, SampleRecords.controlWorkflow()),
                 Arguments.of(Topic.EVENTS, SampleRecords.event()),
                 Arguments.of(Topic.CHECKPOINTS, SampleRecords.checkpoint()),
                 Arguments.of(Topic.ANALYSIS, SampleRecords.analysis()));

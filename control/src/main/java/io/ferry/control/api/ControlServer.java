@@ -1,0 +1,453 @@
+package io.ferry.control.api;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import io.ferry.comparator.verify.VerifyOptions;
+import io.ferry.comparator.verify.VerifyReport;
+import io.ferry.comparator.verify.VerifyRun;
+import io.ferry.control.store.ControlStore;
+import io.ferry.control.store.ControlStoreException;
+import io.ferry.control.store.EventLog;
+import io.ferry.control.store.Sealer;
+import io.ferry.schemas.EventLevel;
+import io.ferry.schemas.Interlay;
+import io.ferry.schemas.MigrationSetup;
+import io.ferry.schemas.TopicRegistry;
+import io.ferry.schemas.VerifyOutcome;
+import io.ferry.schemas.Workflow;
+import io.javalin.Javalin;
+import io.javalin.config.RoutesConfig;
+import io.javalin.http.Context;
+import io.javalin.http.Handler;
+import io.javalin.http.HttpStatus;
+import io.lettuce.core.resource.ClientResources;
+import io.lettuce.core.resource.DefaultClientResources;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * {@code ferry control}: the REST API (JSON over HTTP, bearer-token auth on every route under {@code /api}, its
+ * OpenAPI document at {@code /api/v1/openapi.json}) over the state in the control topic. Started by {@link #start},
+ * stopped by {@link #close}. Requests run on Jetty's threads; workflow actions are serialised; keyspace verifies run
+ * on a thread of their own.
+ */
+public final class ControlServer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(ControlServer.class);
+    static final long MAX_BODY_BYTES = 64 * 1024;
+
+    /** One route of the API, as registered and as the OpenAPI document must list it. */
+    record Route(String method, String path, Handler handler) {}
+
+    /** What the control plane needs to start. */
+    public record Options(
+            String listenHost, int port, String token, Map<String, Object> kafka, TopicRegistry topics, Sealer sealer) {
+        public Options {
+            if (token == null || token.length() < 16) {
+                throw new IllegalArgumentException("the API token must be at least 16 characters");
+            }
+            kafka = Map.copyOf(kafka);
+        }
+
+        @Override
+        public String toString() {
+            return "Options[" + listenHost + ":" + port + ", token ****, kafka " + kafka.get("bootstrap.servers") + "]";
+        }
+    }
+
+    private final Javalin app;
+    private final ControlStore store;
+    private final EventLog events;
+    private final ClientResources resources;
+    private final ExecutorService verifier;
+
+    private ControlServer(
+            Javalin app, ControlStore store, EventLog events, ClientResources resources, ExecutorService verifier) {
+        this.app = app;
+        this.store = store;
+        this.events = events;
+        this.resources = resources;
+        this.verifier = verifier;
+    }
+
+    /**
+     * Reads the control topic, then listens.
+     *
+     * @throws ControlStoreException when Kafka cannot be read
+     */
+    public static ControlServer start(Options options) {
+        ControlStore store = ControlStore.open(options.kafka(), options.topics(), Duration.ofSeconds(30));
+        EventLog events = new EventLog(options.kafka(), options.topics());
+        ClientResources resources = DefaultClientResources.builder()
+                .ioThreadPoolSize(2)
+                .computationThreadPoolSize(2)
+                .build();
+        ExecutorService verifier = Executors.newSingleThreadExecutor(r -> {
+            Thread thread = new Thread(r, "ferry-control-verify");
+            thread.setDaemon(true);
+            return thread;
+        });
+        Api api = new Api(store, events, options.sealer(), resources, verifier);
+        byte[] token = options.token().getBytes(StandardCharsets.UTF_8);
+        Javalin app = Javalin.create(config -> {
+            config.startup.showJavalinBanner = false;
+            config.http.maxRequestSize = MAX_BODY_BYTES;
+            config.routes.before("/api/*", ctx -> authorise(ctx, token));
+            config.routes.get("/health", ctx -> ctx.result("ok"));
+            config.routes.before("/api/v1/migrations/{id}/events", ctx -> {
+                String accept = ctx.header("Accept");
+                if (accept == null || !accept.contains("text/event-stream")) {
+                    throw new ApiException(
+                            406, "the events are Server-Sent Events: ask with Accept: text/event-stream");
+                }
+            });
+            for (Route route : api.routes()) {
+                register(config.routes, route);
+            }
+            config.routes.sse("/api/v1/migrations/{id}/events", client -> {
+                String id = client.ctx().pathParam("id");
+                api.workflows.get(id);
+                client.keepAlive();
+                events.follow(id, event -> client.sendEvent(event.getType(), eventJson(event)), client::terminated);
+            });
+            config.routes.exception(ApiException.class, (e, ctx) -> error(ctx, e.status(), e.getMessage()));
+            config.routes.exception(ControlStoreException.class, (e, ctx) -> {
+                log.error("control state: {}", e.getMessage());
+                error(ctx, 503, "the control state could not be written or read: " + e.getMessage());
+            });
+            config.routes.exception(Exception.class, (e, ctx) -> {
+                log.error("{} {} failed", ctx.method(), ctx.path(), e);
+                error(ctx, 500, "internal error (logged)");
+            });
+            config.routes.error(404, ctx -> {
+                if (ctx.result() == null || ctx.result().isEmpty()) {
+                    error(ctx, 404, "no route " + ctx.method() + " " + ctx.path());
+                }
+            });
+        });
+        try {
+            app.start(options.listenHost(), options.port());
+        } catch (RuntimeException e) {
+            store.close();
+            events.close();
+            resources.shutdown();
+            throw e;
+        }
+        log.info("control plane listening on {}:{}", options.listenHost(), app.port());
+        return new ControlServer(app, store, events, resources, verifier);
+    }
+
+    public InetSocketAddress address() {
+        return new InetSocketAddress("127.0.0.1", app.port());
+    }
+
+    /** The routes, for the OpenAPI test. */
+    static List<Route> routes() {
+        return new Api(null, null, null, null, null).routes();
+    }
+
+    private static void register(RoutesConfig routes, Route route) {
+        switch (route.method()) {
+            case "GET" -> routes.get(route.path(), route.handler());
+            case "POST" -> routes.post(route.path(), route.handler());
+            case "PUT" -> routes.put(route.path(), route.handler());
+            case "DELETE" -> routes.delete(route.path(), route.handler());
+            default -> throw new IllegalArgumentException("method " + route.method());
+        }
+    }
+
+    private static void authorise(Context ctx, byte[] token) {
+        String header = ctx.header("Authorization");
+        boolean ok = header != null
+                && header.startsWith("Bearer ")
+                && MessageDigest.isEqual(token, header.substring(7).getBytes(StandardCharsets.UTF_8));
+        if (!ok) {
+            ctx.header("WWW-Authenticate", "Bearer realm=\"ferry\"");
+            throw new ApiException(401, header == null ? "no bearer token" : "wrong bearer token");
+        }
+    }
+
+    static void error(Context ctx, int status, String message) {
+        json(ctx.status(status), Map.of("status", status, "error", message));
+    }
+
+    static void json(Context ctx, Object body) {
+        try {
+            ctx.contentType("application/json").result(Json.MAPPER.writeValueAsString(body));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static String eventJson(io.ferry.schemas.Event event) {
+        try {
+            return Json.MAPPER.writeValueAsString(Map.of(
+                    "type", event.getType(),
+                    "level", event.getLevel().name(),
+                    "message", event.getMessage(),
+                    "at", event.getTimestampMicros().toString(),
+                    "attributes", event.getAttributes()));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Override
+    public void close() {
+        app.stop();
+        verifier.shutdownNow();
+        try {
+            verifier.awaitTermination(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        events.close();
+        store.close();
+        resources.shutdown();
+    }
+
+    /** The handlers, over the state. */
+    private static final class Api {
+        private final ControlStore store;
+        private final EventLog events;
+        private final Endpoints endpoints;
+        private final Interlays interlays;
+        private final Workflows workflows;
+        private final DirectCalls calls;
+        private final ExecutorService verifier;
+
+        Api(ControlStore store, EventLog events, Sealer sealer, ClientResources resources, ExecutorService verifier) {
+            this.store = store;
+            this.events = events;
+            this.endpoints = new Endpoints(store, sealer);
+            this.interlays = new Interlays(store);
+            this.workflows = new Workflows(store, events, endpoints, resources);
+            this.calls = new DirectCalls(endpoints, resources);
+            this.verifier = verifier;
+        }
+
+        List<Route> routes() {
+            List<Route> routes = new ArrayList<>();
+            routes.add(new Route("GET", "/api/v1/openapi.json", ctx -> {
+                try (InputStream in = ControlServer.class.getResourceAsStream("openapi.json")) {
+                    ctx.contentType("application/json").result(in.readAllBytes());
+                }
+            }));
+            routes.add(new Route("POST", "/api/v1/endpoints", ctx -> {
+                json(
+                        ctx.status(HttpStatus.CREATED),
+                        Endpoints.view(endpoints.create(Json.read(ctx.bodyAsBytes(), EndpointRequest.class))));
+            }));
+            routes.add(new Route(
+                    "GET",
+                    "/api/v1/endpoints",
+                    ctx -> json(
+                            ctx, store.endpoints().stream().map(Endpoints::view).toList())));
+            routes.add(new Route(
+                    "GET",
+                    "/api/v1/endpoints/{id}",
+                    ctx -> json(ctx, Endpoints.view(endpoints.get(ctx.pathParam("id"))))));
+            routes.add(new Route("DELETE", "/api/v1/endpoints/{id}", ctx -> {
+                String id = endpoints.get(ctx.pathParam("id")).getId();
+                for (Interlay interlay : store.interlays()) {
+                    if (interlay.getEndpoint().equals(id)) {
+                        throw ApiException.conflict(
+                                "endpoint '" + id + "' is used by interlay '" + interlay.getId() + "'");
+                    }
+                }
+                for (Workflow workflow : store.workflows()) {
+                    MigrationSetup setup = workflow.getSetup();
+                    boolean live =
+                            !Workflows.allowedActions(workflow.getPhase()).isEmpty();
+                    if (live
+                            && setup != null
+                            && (setup.getSourceEndpoint().equals(id)
+                                    || setup.getTargetEndpoint().equals(id)
+                                    || setup.getMirrorTargets().contains(id))) {
+                        throw ApiException.conflict(
+                                "endpoint '" + id + "' is used by migration '" + workflow.getRunId() + "'");
+                    }
+                }
+                store.delete(ControlStore.endpointKey(id));
+                ctx.status(HttpStatus.NO_CONTENT);
+            }));
+            routes.add(new Route(
+                    "POST",
+                    "/api/v1/endpoints/{id}/read",
+                    ctx -> json(
+                            ctx,
+                            calls.run(
+                                    ctx.pathParam("id"),
+                                    Endpoints.Role.READ,
+                                    Json.read(ctx.bodyAsBytes(), DirectCalls.Request.class)))));
+            routes.add(new Route(
+                    "POST",
+                    "/api/v1/endpoints/{id}/write",
+                    ctx -> json(
+                            ctx,
+                            calls.run(
+                                    ctx.pathParam("id"),
+                                    Endpoints.Role.WRITE,
+                                    Json.read(ctx.bodyAsBytes(), DirectCalls.Request.class)))));
+            routes.add(new Route(
+                    "POST",
+                    "/api/v1/interlays",
+                    ctx -> json(
+                            ctx.status(HttpStatus.CREATED),
+                            Interlays.view(interlays.create(Json.read(ctx.bodyAsBytes(), Interlays.Request.class))))));
+            routes.add(new Route(
+                    "GET",
+                    "/api/v1/interlays",
+                    ctx -> json(
+                            ctx, store.interlays().stream().map(Interlays::view).toList())));
+            routes.add(new Route(
+                    "GET",
+                    "/api/v1/interlays/{id}",
+                    ctx -> json(ctx, Interlays.view(interlays.get(ctx.pathParam("id"))))));
+            routes.add(new Route("DELETE", "/api/v1/interlays/{id}", ctx -> {
+                interlays.delete(ctx.pathParam("id"));
+                ctx.status(HttpStatus.NO_CONTENT);
+            }));
+            routes.add(new Route(
+                    "POST",
+                    "/api/v1/interlays/{id}/start",
+                    ctx -> json(ctx, Interlays.view(interlays.setRunning(ctx.pathParam("id"), true)))));
+            routes.add(new Route(
+                    "POST",
+                    "/api/v1/interlays/{id}/stop",
+                    ctx -> json(ctx, Interlays.view(interlays.setRunning(ctx.pathParam("id"), false)))));
+            routes.add(new Route(
+                    "POST",
+                    "/api/v1/migrations",
+                    ctx -> json(
+                            ctx.status(HttpStatus.CREATED),
+                            view(workflows.create(Json.read(ctx.bodyAsBytes(), Workflows.CreateRequest.class))))));
+            routes.add(new Route(
+                    "GET",
+                    "/api/v1/migrations",
+                    ctx -> json(ctx, store.workflows().stream().map(this::view).toList())));
+            routes.add(new Route(
+                    "GET", "/api/v1/migrations/{id}", ctx -> json(ctx, view(workflows.get(ctx.pathParam("id"))))));
+            routes.add(new Route(
+                    "PUT",
+                    "/api/v1/migrations/{id}/setup",
+                    ctx -> json(
+                            ctx,
+                            view(workflows.setup(
+                                    ctx.pathParam("id"),
+                                    Json.read(ctx.bodyAsBytes(), Workflows.SetupRequest.class))))));
+            routes.add(new Route(
+                    "POST",
+                    "/api/v1/migrations/{id}/prepare",
+                    ctx -> json(ctx, view(workflows.prepare(ctx.pathParam("id"))))));
+            routes.add(new Route(
+                    "POST",
+                    "/api/v1/migrations/{id}/findings/{index}/acknowledge",
+                    ctx -> json(
+                            ctx,
+                            view(workflows.acknowledge(
+                                    ctx.pathParam("id"),
+                                    index(ctx.pathParam("index")),
+                                    Json.read(ctx.bodyAsBytes(), Workflows.AcknowledgeRequest.class))))));
+            routes.add(new Route(
+                    "POST",
+                    "/api/v1/migrations/{id}/approve",
+                    ctx -> json(ctx, view(workflows.approve(ctx.pathParam("id"))))));
+            routes.add(new Route(
+                    "POST",
+                    "/api/v1/migrations/{id}/traffic",
+                    ctx -> json(
+                            ctx,
+                            view(workflows.traffic(
+                                    ctx.pathParam("id"),
+                                    Json.read(ctx.bodyAsBytes(), Workflows.TrafficRequest.class))))));
+            routes.add(new Route(
+                    "POST",
+                    "/api/v1/migrations/{id}/rollback",
+                    ctx -> json(ctx, view(workflows.rollback(ctx.pathParam("id"))))));
+            routes.add(new Route(
+                    "POST",
+                    "/api/v1/migrations/{id}/resume",
+                    ctx -> json(ctx, view(workflows.resume(ctx.pathParam("id"))))));
+            routes.add(new Route("POST", "/api/v1/migrations/{id}/verify", ctx -> {
+                String id = ctx.pathParam("id");
+                Workflow workflow = workflows.get(id);
+                if (!Workflows.allowedActions(workflow.getPhase()).contains("verify")) {
+                    throw ApiException.conflict("verify is not allowed in phase " + workflow.getPhase()
+                            + " (allowed now: " + Workflows.allowedActions(workflow.getPhase()) + ")");
+                }
+                verifier.submit(() -> verify(workflow));
+                ctx.status(HttpStatus.ACCEPTED);
+                json(ctx, Map.of("status", "started", "migration", id));
+            }));
+            routes.add(new Route(
+                    "POST",
+                    "/api/v1/migrations/{id}/complete",
+                    ctx -> json(
+                            ctx,
+                            view(workflows.complete(
+                                    ctx.pathParam("id"),
+                                    Json.read(ctx.bodyAsBytes(), Workflows.CompleteRequest.class))))));
+            routes.add(new Route(
+                    "POST",
+                    "/api/v1/migrations/{id}/abandon",
+                    ctx -> json(ctx, view(workflows.abandon(ctx.pathParam("id"))))));
+            return routes;
+        }
+
+        private Map<String, Object> view(Workflow workflow) {
+            return Workflows.view(workflow, store.migration(workflow.getRunId()).orElse(null));
+        }
+
+        /** A keyspace verify of the run's source and target (with extra keys), its result recorded in the run. */
+        private void verify(Workflow workflow) {
+            String id = workflow.getRunId();
+            MigrationSetup setup = workflow.getSetup();
+            events.publish(id, "verify.started", EventLevel.INFO, "keyspace verify started", Map.of());
+            VerifyOutcome.Builder outcome = VerifyOutcome.newBuilder();
+            try {
+                VerifyReport report = new VerifyRun(
+                                endpoints.open(endpoints.get(setup.getSourceEndpoint()), Endpoints.Role.READ),
+                                endpoints.open(endpoints.get(setup.getTargetEndpoint()), Endpoints.Role.READ),
+                                List.of(),
+                                VerifyOptions.DEFAULTS.withFindExtra(true),
+                                null,
+                                null,
+                                new SimpleMeterRegistry(),
+                                null)
+                        .run();
+                outcome.setExitStatus(report.exitStatus())
+                        .setKeysChecked(report.checked())
+                        .setConfirmed(report.confirmedTotal());
+            } catch (Exception e) {
+                log.warn("keyspace verify of {} did not finish: {}", id, e.toString());
+                outcome.setExitStatus(VerifyReport.INCOMPLETE).setKeysChecked(0).setConfirmed(0);
+            }
+            try {
+                workflows.verified(id, outcome.setFinishedMicros(Instant.now()).build());
+            } catch (RuntimeException e) {
+                log.warn("the verify result of {} could not be recorded: {}", id, e.getMessage());
+            }
+        }
+
+        private static int index(String text) {
+            try {
+                return Integer.parseInt(text);
+            } catch (NumberFormatException e) {
+                throw ApiException.badRequest("finding index '" + text + "' is not a number");
+            }
+        }
+    }
+}

@@ -1,0 +1,608 @@
+package io.ferry.control.api;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import io.ferry.control.compat.CheckContext;
+import io.ferry.control.compat.CompatibilityChecks;
+import io.ferry.control.compat.CompatibilityReport;
+import io.ferry.control.compat.Finding;
+import io.ferry.control.store.ControlStore;
+import io.ferry.control.store.EventLog;
+import io.ferry.endpoint.EndpointException;
+import io.ferry.endpoint.RedisEndpoint;
+import io.ferry.schemas.CompatibilityFinding;
+import io.ferry.schemas.ConflictPolicy;
+import io.ferry.schemas.DataMovement;
+import io.ferry.schemas.EventLevel;
+import io.ferry.schemas.MigrationSetup;
+import io.ferry.schemas.MigrationState;
+import io.ferry.schemas.Phase;
+import io.ferry.schemas.ReadMode;
+import io.ferry.schemas.Strategy;
+import io.ferry.schemas.TenantRule;
+import io.ferry.schemas.VerifyOutcome;
+import io.ferry.schemas.Workflow;
+import io.ferry.schemas.WritePolicy;
+import io.lettuce.core.RedisException;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.resource.ClientResources;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalInt;
+import java.util.Set;
+import java.util.UUID;
+
+/**
+ * The guided workflow of a migration run, phase by phase: create (PRE_TEST), setup (ANALYZE), prepare (TEST:
+ * compatibility checks and a test run, findings to fix or acknowledge), approve (MIGRATE: proxies dual-write, reads
+ * stay on the source), traffic (canary steps, tenant moves), rollback (ROLLBACK: reads and authority back on the
+ * source, dual-writes kept) and resume, complete (COMMIT: only after a clean keyspace verify and explicit acceptance
+ * of the target), abandon. Every action is checked against the phase (a 409 says what is allowed now), written to
+ * the control topic before the answer, and published as an event. The routing proxies act on is the run's
+ * {@link MigrationState}, written with a higher epoch at each change. Thread-safe: actions are serialised.
+ */
+final class Workflows {
+    /** Canary steps, in percent of keys (by stable key hash) read from the target. */
+    static final List<Integer> CANARY_STEPS = List.of(0, 5, 20, 40, 80, 100);
+
+    record CreateRequest(String id) {}
+
+    record SetupRequest(
+            String source,
+            String target,
+            @JsonProperty("mirror_targets") List<String> mirrorTargets,
+            Strategy strategy,
+            @JsonProperty("data_movement") DataMovement dataMovement,
+            @JsonProperty("conflict_policy") ConflictPolicy conflictPolicy,
+            @JsonProperty("write_consistency") WritePolicy writeConsistency,
+            @JsonProperty("preserve_ttl") Boolean preserveTtl,
+            @JsonProperty("key_filters") KeyFilters keyFilters) {}
+
+    record KeyFilters(List<String> include, List<String> exclude) {}
+
+    record AcknowledgeRequest(String note) {}
+
+    record TrafficRequest(@JsonProperty("ratio_percent") Integer ratioPercent, List<Tenant> tenants) {}
+
+    record Tenant(String tenant, List<String> patterns, io.ferry.schemas.Side side) {}
+
+    record CompleteRequest(@JsonProperty("accept_target") Boolean acceptTarget) {}
+
+    private final ControlStore store;
+    private final EventLog events;
+    private final Endpoints endpoints;
+    private final ClientResources resources;
+
+    Workflows(ControlStore store, EventLog events, Endpoints endpoints, ClientResources resources) {
+        this.store = store;
+        this.events = events;
+        this.endpoints = endpoints;
+        this.resources = resources;
+    }
+
+    synchronized Workflow create(CreateRequest request) {
+        String id = Endpoints.id(request.id(), "id");
+        if (store.workflow(id).isPresent()) {
+            throw ApiException.conflict("migration '" + id + "' exists");
+        }
+        Workflow workflow =
+                Workflow.newBuilder().setRunId(id).setPhase(Phase.PRE_TEST).build();
+        store.put(ControlStore.workflowKey(id), workflow);
+        event(id, "migration.created", "migration " + id + " created", Map.of());
+        return workflow;
+    }
+
+    Workflow get(String id) {
+        return store.workflow(id).orElseThrow(() -> ApiException.notFound("no migration '" + id + "'"));
+    }
+
+    synchronized Workflow setup(String id, SetupRequest request) {
+        Workflow current = get(id);
+        allowed(current, "setup", EnumSet.of(Phase.PRE_TEST, Phase.ANALYZE, Phase.COMPARE, Phase.TEST));
+        String source = existing(request.source(), "source");
+        String target = existing(request.target(), "target");
+        if (source.equals(target)) {
+            throw ApiException.badRequest("fields 'source' and 'target' name the same endpoint '" + source + "'");
+        }
+        List<String> mirrors = request.mirrorTargets() == null ? List.of() : request.mirrorTargets();
+        for (int i = 0; i < mirrors.size(); i++) {
+            String mirror = existing(mirrors.get(i), "mirror_targets[" + i + "]");
+            if (mirror.equals(source) || mirror.equals(target)) {
+                throw ApiException.badRequest(
+                        "field 'mirror_targets[" + i + "]': '" + mirror + "' is already the source or the target");
+            }
+        }
+        if (request.strategy() == null) {
+            throw ApiException.badRequest("field 'strategy': required, one of " + List.of(Strategy.values()));
+        }
+        WritePolicy write =
+                request.writeConsistency() == null ? WritePolicy.SOURCE_AUTHORITATIVE : request.writeConsistency();
+        if (write == WritePolicy.SOURCE_ONLY
+                || write == WritePolicy.TARGET_ONLY
+                || write == WritePolicy.TARGET_AUTHORITATIVE) {
+            throw ApiException.badRequest("field 'write_consistency': " + write + " (expected: SOURCE_AUTHORITATIVE, "
+                    + "BEST_EFFORT or BOTH_REQUIRED while migrating; the target becomes authoritative at complete)");
+        }
+        KeyFilters filters = request.keyFilters() == null ? new KeyFilters(List.of(), List.of()) : request.keyFilters();
+        MigrationSetup setup = MigrationSetup.newBuilder()
+                .setSourceEndpoint(source)
+                .setTargetEndpoint(target)
+                .setMirrorTargets(mirrors)
+                .setStrategy(request.strategy())
+                .setDataMovement(request.dataMovement() == null ? DataMovement.COPY_AND_SYNC : request.dataMovement())
+                .setConflictPolicy(request.conflictPolicy() == null ? ConflictPolicy.REPLACE : request.conflictPolicy())
+                .setWritePolicy(write)
+                .setPreserveTtl(request.preserveTtl() == null || request.preserveTtl())
+                .setInclude(patterns(filters.include(), "key_filters.include"))
+                .setExclude(patterns(filters.exclude(), "key_filters.exclude"))
+                .build();
+        // A new setup invalidates what was checked and approved for the old one.
+        Workflow next = Workflow.newBuilder(current)
+                .setPhase(Phase.ANALYZE)
+                .setSetup(setup)
+                .setFindings(List.of())
+                .setPreparedMicros(null)
+                .setApprovedMicros(null)
+                .build();
+        store.put(ControlStore.workflowKey(id), next);
+        event(
+                id,
+                "migration.setup",
+                "set up: " + source + " to " + target + ", " + setup.getStrategy(),
+                Map.of(
+                        "source",
+                        source,
+                        "target",
+                        target,
+                        "strategy",
+                        setup.getStrategy().name()));
+        return next;
+    }
+
+    /** Compatibility checks and a test run on both endpoints; the findings replace the previous ones. */
+    synchronized Workflow prepare(String id) {
+        Workflow current = get(id);
+        allowed(current, "prepare", EnumSet.of(Phase.ANALYZE, Phase.COMPARE, Phase.TEST));
+        MigrationSetup setup = current.getSetup();
+        RedisEndpoint source = endpoints.open(endpoints.get(setup.getSourceEndpoint()), Endpoints.Role.READ);
+        RedisEndpoint target = endpoints.open(endpoints.get(setup.getTargetEndpoint()), Endpoints.Role.WRITE);
+        int interlays = (int) store.interlays().stream()
+                .filter(i -> i.getEndpoint().equals(setup.getSourceEndpoint()))
+                .count();
+        List<Finding> found = new ArrayList<>();
+        try (RedisEndpoint.Client sourceClient = source.open(resources);
+                RedisEndpoint.Client targetClient = target.open(resources)) {
+            StatefulRedisConnection<byte[], byte[]> src = sourceClient.connect();
+            StatefulRedisConnection<byte[], byte[]> dst = targetClient.connect();
+            CompatibilityReport report = CompatibilityChecks.standard()
+                    .run(new CheckContext(
+                            io.ferry.control.compat.ServerSurvey.of(src),
+                            io.ferry.control.compat.ServerSurvey.of(dst),
+                            src,
+                            dst,
+                            new CheckContext.Plan(OptionalInt.of(interlays), setup.getConflictPolicy(), 1.25)));
+            found.addAll(report.findings());
+            found.addAll(testRun(dst));
+        } catch (EndpointException | RedisException e) {
+            found.add(new Finding(
+                    "test-run",
+                    io.ferry.control.compat.Severity.CRITICAL,
+                    true,
+                    "an endpoint could not be reached or refused the checks: " + e.getMessage(),
+                    "check the endpoint's address and credentials, then prepare again"));
+        }
+        List<CompatibilityFinding> findings = new ArrayList<>();
+        for (Finding finding : found) {
+            findings.add(CompatibilityFinding.newBuilder()
+                    .setCheck(finding.check())
+                    .setSeverity(finding.severity().name())
+                    .setBlocking(finding.blocking())
+                    .setSummary(finding.summary())
+                    .setRemedy(finding.remedy())
+                    .setAcknowledged(false)
+                    .setNote(null)
+                    .build());
+        }
+        Workflow next = Workflow.newBuilder(current)
+                .setPhase(Phase.TEST)
+                .setFindings(findings)
+                .setPreparedMicros(Instant.now())
+                .setApprovedMicros(null)
+                .build();
+        store.put(ControlStore.workflowKey(id), next);
+        long blocking =
+                findings.stream().filter(CompatibilityFinding::getBlocking).count();
+        event(
+                id,
+                "migration.prepared",
+                "checks done: " + findings.size() + " findings, " + blocking + " blocking",
+                Map.of("findings", String.valueOf(findings.size()), "blocking", String.valueOf(blocking)));
+        return next;
+    }
+
+    /** A write, a read and a delete of a scratch key on the target's write connection. */
+    private static List<Finding> testRun(StatefulRedisConnection<byte[], byte[]> target) {
+        byte[] key = ("ferry:test-run:" + UUID.randomUUID()).getBytes(StandardCharsets.UTF_8);
+        byte[] value = "ferry".getBytes(StandardCharsets.UTF_8);
+        try {
+            target.sync().psetex(key, 60_000, value);
+            byte[] read = target.sync().get(key);
+            target.sync().del(key);
+            if (read == null || !java.util.Arrays.equals(read, value)) {
+                return List.of(new Finding(
+                        "test-run",
+                        io.ferry.control.compat.Severity.CRITICAL,
+                        true,
+                        "a key written on the target did not read back",
+                        "check the target's eviction and replication settings"));
+            }
+            return List.of(new Finding(
+                    "test-run",
+                    io.ferry.control.compat.Severity.INFO,
+                    false,
+                    "a key was written, read back and deleted on the target",
+                    ""));
+        } catch (RedisException e) {
+            return List.of(new Finding(
+                    "test-run",
+                    io.ferry.control.compat.Severity.CRITICAL,
+                    true,
+                    "the target refused a test write: " + e.getMessage(),
+                    "grant the target's write user SET, GET and DEL"));
+        }
+    }
+
+    synchronized Workflow acknowledge(String id, int index, AcknowledgeRequest request) {
+        Workflow current = get(id);
+        allowed(current, "acknowledging a finding", EnumSet.of(Phase.TEST));
+        List<CompatibilityFinding> findings = new ArrayList<>(current.getFindings());
+        if (index < 0 || index >= findings.size()) {
+            throw ApiException.notFound("no finding " + index + " (the run has " + findings.size() + ")");
+        }
+        CompatibilityFinding finding = findings.get(index);
+        if (finding.getBlocking()) {
+            throw ApiException.conflict("finding " + index + " (" + finding.getCheck() + ") is blocking: fix it and "
+                    + "prepare again; only non-blocking findings are acknowledged");
+        }
+        String note = request.note();
+        if (note == null || note.isBlank() || note.length() > 2000) {
+            throw ApiException.badRequest("field 'note': required, at most 2000 characters");
+        }
+        findings.set(
+                index,
+                CompatibilityFinding.newBuilder(finding)
+                        .setAcknowledged(true)
+                        .setNote(note)
+                        .build());
+        Workflow next = Workflow.newBuilder(current).setFindings(findings).build();
+        store.put(ControlStore.workflowKey(id), next);
+        event(
+                id,
+                "finding.acknowledged",
+                "finding " + index + " (" + finding.getCheck() + ") acknowledged",
+                Map.of("finding", String.valueOf(index), "check", finding.getCheck()));
+        return next;
+    }
+
+    synchronized Workflow approve(String id) {
+        Workflow current = get(id);
+        allowed(current, "approve", EnumSet.of(Phase.TEST));
+        List<String> open = new ArrayList<>();
+        for (int i = 0; i < current.getFindings().size(); i++) {
+            CompatibilityFinding finding = current.getFindings().get(i);
+            if (finding.getBlocking()) {
+                open.add(i + " (" + finding.getCheck() + ", blocking: " + finding.getSummary() + ")");
+            } else if (!finding.getSeverity().equals("INFO") && !finding.getAcknowledged()) {
+                open.add(i + " (" + finding.getCheck() + ", not acknowledged)");
+            }
+        }
+        if (!open.isEmpty()) {
+            throw ApiException.conflict("approval waits for findings " + String.join("; ", open)
+                    + ": fix blocking ones and prepare again, acknowledge the others");
+        }
+        MigrationSetup setup = current.getSetup();
+        route(id, state -> state.setPhase(Phase.MIGRATE)
+                .setStrategy(setup.getStrategy())
+                .setReadMode(ReadMode.SOURCE)
+                .setWritePolicy(setup.getWritePolicy())
+                .setConflictPolicy(setup.getConflictPolicy())
+                .setRatioPercent(0)
+                .setTenants(List.of())
+                .setSourceEndpoint(setup.getSourceEndpoint())
+                .setTargetEndpoint(setup.getTargetEndpoint()));
+        Workflow next = Workflow.newBuilder(current)
+                .setPhase(Phase.MIGRATE)
+                .setApprovedMicros(Instant.now())
+                .build();
+        store.put(ControlStore.workflowKey(id), next);
+        event(id, "migration.approved", "approved: writes now go to both sides, reads stay on the source", Map.of());
+        return next;
+    }
+
+    synchronized Workflow traffic(String id, TrafficRequest request) {
+        Workflow current = get(id);
+        allowed(current, "traffic", EnumSet.of(Phase.MIGRATE));
+        Strategy strategy = current.getSetup().getStrategy();
+        if (strategy == Strategy.SHADOW) {
+            throw ApiException.conflict("strategy SHADOW never serves the target: no traffic to move");
+        }
+        if (strategy == Strategy.USER_BY_USER) {
+            if (request.tenants() == null || request.ratioPercent() != null) {
+                throw ApiException.badRequest(
+                        "strategy USER_BY_USER moves tenants: give 'tenants', not 'ratio_percent'");
+            }
+            List<TenantRule> rules = new ArrayList<>();
+            for (int i = 0; i < request.tenants().size(); i++) {
+                Tenant tenant = request.tenants().get(i);
+                if (tenant.tenant() == null
+                        || tenant.patterns() == null
+                        || tenant.patterns().isEmpty()) {
+                    throw ApiException.badRequest("field 'tenants[" + i + "]': needs 'tenant' and 'patterns'");
+                }
+                rules.add(TenantRule.newBuilder()
+                        .setTenant(tenant.tenant())
+                        .setPatterns(patterns(tenant.patterns(), "tenants[" + i + "].patterns"))
+                        .setSide(tenant.side() == null ? io.ferry.schemas.Side.TARGET : tenant.side())
+                        .build());
+            }
+            route(id, state -> state.setTenants(rules));
+            event(id, "traffic.tenants", rules.size() + " tenant rules in force", Map.of());
+            return current;
+        }
+        Integer ratio = request.ratioPercent();
+        if (ratio == null || request.tenants() != null) {
+            throw ApiException.badRequest("strategy " + strategy + " moves reads by key share: give 'ratio_percent'");
+        }
+        if (strategy == Strategy.CANARY && !CANARY_STEPS.contains(ratio)) {
+            throw ApiException.badRequest(
+                    "field 'ratio_percent': " + ratio + " (expected: a canary step, one of " + CANARY_STEPS + ")");
+        }
+        if ((strategy == Strategy.BIG_BANG || strategy == Strategy.BLUE_GREEN) && ratio != 0 && ratio != 100) {
+            throw ApiException.badRequest(
+                    "field 'ratio_percent': " + ratio + " (expected: 0 or 100 for " + strategy + ")");
+        }
+        route(id, state -> state.setReadMode(
+                        ratio == 0 ? ReadMode.SOURCE : ratio == 100 ? ReadMode.TARGET : ReadMode.RATIO)
+                .setRatioPercent(ratio));
+        event(
+                id,
+                "traffic.step",
+                ratio + "% of keys now read from the target",
+                Map.of("ratio_percent", String.valueOf(ratio)));
+        return current;
+    }
+
+    synchronized Workflow rollback(String id) {
+        Workflow current = get(id);
+        allowed(current, "rollback", EnumSet.of(Phase.MIGRATE));
+        // Reads back on the source; writes keep going to both sides, so a resume needs no new copy.
+        route(id, state -> state.setPhase(Phase.ROLLBACK)
+                .setReadMode(ReadMode.SOURCE)
+                .setRatioPercent(0)
+                .setTenants(List.of())
+                .setWritePolicy(WritePolicy.SOURCE_AUTHORITATIVE));
+        Workflow next = Workflow.newBuilder(current).setPhase(Phase.ROLLBACK).build();
+        store.put(ControlStore.workflowKey(id), next);
+        event(id, "migration.rolled-back", "rolled back: every read on the source, writes still mirrored", Map.of());
+        return next;
+    }
+
+    synchronized Workflow resume(String id) {
+        Workflow current = get(id);
+        allowed(current, "resume", EnumSet.of(Phase.ROLLBACK));
+        MigrationSetup setup = current.getSetup();
+        route(id, state -> state.setPhase(Phase.MIGRATE).setWritePolicy(setup.getWritePolicy()));
+        Workflow next = Workflow.newBuilder(current).setPhase(Phase.MIGRATE).build();
+        store.put(ControlStore.workflowKey(id), next);
+        event(id, "migration.resumed", "resumed: reads on the source until the next traffic step", Map.of());
+        return next;
+    }
+
+    /** Records a keyspace verify's result (run by the caller). */
+    synchronized Workflow verified(String id, VerifyOutcome outcome) {
+        Workflow current = get(id);
+        allowed(current, "verify", EnumSet.of(Phase.MIGRATE, Phase.ROLLBACK));
+        Workflow next = Workflow.newBuilder(current).setVerify(outcome).build();
+        store.put(ControlStore.workflowKey(id), next);
+        event(
+                id,
+                "verify.finished",
+                "keyspace verify: " + outcome.getKeysChecked() + " keys, " + outcome.getConfirmed()
+                        + " confirmed different, exit " + outcome.getExitStatus(),
+                Map.of("exit_status", String.valueOf(outcome.getExitStatus())));
+        return next;
+    }
+
+    synchronized Workflow complete(String id, CompleteRequest request) {
+        Workflow current = get(id);
+        allowed(current, "complete", EnumSet.of(Phase.MIGRATE));
+        VerifyOutcome verify = current.getVerify();
+        if (verify == null || verify.getExitStatus() != 0) {
+            throw ApiException.conflict("complete needs a clean keyspace verify first: "
+                    + (verify == null
+                            ? "none has run"
+                            : "the last one exited " + verify.getExitStatus() + " with " + verify.getConfirmed()
+                                    + " keys confirmed different"));
+        }
+        if (!Boolean.TRUE.equals(request.acceptTarget())) {
+            throw ApiException.badRequest(
+                    "field 'accept_target': must be true: completing makes the target " + "authoritative");
+        }
+        route(id, state -> state.setPhase(Phase.COMMIT)
+                .setReadMode(ReadMode.TARGET)
+                .setRatioPercent(100)
+                .setTenants(List.of())
+                .setWritePolicy(WritePolicy.TARGET_AUTHORITATIVE));
+        Workflow next = Workflow.newBuilder(current)
+                .setPhase(Phase.COMMIT)
+                .setTargetAcceptedMicros(Instant.now())
+                .build();
+        store.put(ControlStore.workflowKey(id), next);
+        event(
+                id,
+                "migration.committed",
+                "committed: the target is authoritative; the source is kept as fallback",
+                Map.of());
+        return next;
+    }
+
+    synchronized Workflow abandon(String id) {
+        Workflow current = get(id);
+        allowed(
+                current,
+                "abandon",
+                EnumSet.of(Phase.PRE_TEST, Phase.ANALYZE, Phase.COMPARE, Phase.TEST, Phase.MIGRATE, Phase.ROLLBACK));
+        if (store.migration(id).isPresent()) {
+            route(id, state -> state.setPhase(Phase.ABANDONED)
+                    .setReadMode(ReadMode.SOURCE)
+                    .setRatioPercent(0)
+                    .setTenants(List.of())
+                    .setWritePolicy(WritePolicy.SOURCE_ONLY));
+        }
+        Workflow next = Workflow.newBuilder(current).setPhase(Phase.ABANDONED).build();
+        store.put(ControlStore.workflowKey(id), next);
+        event(id, "migration.abandoned", "abandoned: the source alone serves the applications", Map.of());
+        return next;
+    }
+
+    /** The run's routing changed by {@code change}, at the next epoch. */
+    private void route(String id, java.util.function.UnaryOperator<MigrationState.Builder> change) {
+        store.update(ControlStore.migrationKey(id), MigrationState.class, current -> {
+            MigrationState.Builder builder = current.map(MigrationState::newBuilder)
+                    .orElseGet(() -> MigrationState.newBuilder()
+                            .setRunId(id)
+                            .setPhase(Phase.MIGRATE)
+                            .setStrategy(Strategy.BIG_BANG)
+                            .setEpoch(0));
+            long epoch = builder.getEpoch();
+            return change.apply(builder).setEpoch(epoch + 1).build();
+        });
+    }
+
+    /** The workflow as the API shows it, with the actions allowed now. */
+    static Map<String, Object> view(Workflow workflow, MigrationState route) {
+        Map<String, Object> view = new LinkedHashMap<>();
+        view.put("id", workflow.getRunId());
+        view.put("phase", workflow.getPhase().name());
+        view.put("allowed_actions", allowedActions(workflow.getPhase()));
+        MigrationSetup setup = workflow.getSetup();
+        if (setup != null) {
+            Map<String, Object> s = new LinkedHashMap<>();
+            s.put("source", setup.getSourceEndpoint());
+            s.put("target", setup.getTargetEndpoint());
+            s.put("mirror_targets", setup.getMirrorTargets());
+            s.put("strategy", setup.getStrategy().name());
+            s.put("data_movement", setup.getDataMovement().name());
+            s.put("conflict_policy", setup.getConflictPolicy().name());
+            s.put("write_consistency", setup.getWritePolicy().name());
+            s.put("preserve_ttl", setup.getPreserveTtl());
+            s.put("key_filters", Map.of("include", setup.getInclude(), "exclude", setup.getExclude()));
+            view.put("setup", s);
+        } else {
+            view.put("setup", null);
+        }
+        List<Map<String, Object>> findings = new ArrayList<>();
+        for (int i = 0; i < workflow.getFindings().size(); i++) {
+            CompatibilityFinding finding = workflow.getFindings().get(i);
+            Map<String, Object> f = new LinkedHashMap<>();
+            f.put("index", i);
+            f.put("check", finding.getCheck());
+            f.put("severity", finding.getSeverity());
+            f.put("blocking", finding.getBlocking());
+            f.put("summary", finding.getSummary());
+            f.put("remedy", finding.getRemedy());
+            f.put("acknowledged", finding.getAcknowledged());
+            f.put("note", finding.getNote());
+            findings.add(f);
+        }
+        view.put("findings", findings);
+        view.put("prepared_at", text(workflow.getPreparedMicros()));
+        view.put("approved_at", text(workflow.getApprovedMicros()));
+        VerifyOutcome verify = workflow.getVerify();
+        view.put(
+                "verify",
+                verify == null
+                        ? null
+                        : Map.of(
+                                "exit_status", verify.getExitStatus(),
+                                "keys_checked", verify.getKeysChecked(),
+                                "confirmed", verify.getConfirmed(),
+                                "finished_at", verify.getFinishedMicros().toString()));
+        view.put("target_accepted_at", text(workflow.getTargetAcceptedMicros()));
+        if (route != null) {
+            Map<String, Object> r = new LinkedHashMap<>();
+            r.put("epoch", route.getEpoch());
+            r.put("read_mode", route.getReadMode().name());
+            r.put("write_policy", route.getWritePolicy().name());
+            r.put("ratio_percent", route.getRatioPercent());
+            List<Map<String, Object>> tenants = new ArrayList<>();
+            for (TenantRule rule : route.getTenants()) {
+                tenants.add(Map.of(
+                        "tenant",
+                        rule.getTenant(),
+                        "patterns",
+                        rule.getPatterns(),
+                        "side",
+                        rule.getSide().name()));
+            }
+            r.put("tenants", tenants);
+            view.put("route", r);
+        } else {
+            view.put("route", null);
+        }
+        return view;
+    }
+
+    static List<String> allowedActions(Phase phase) {
+        return switch (phase) {
+            case PRE_TEST -> List.of("setup", "abandon");
+            case ANALYZE, COMPARE -> List.of("setup", "prepare", "abandon");
+            case TEST -> List.of("setup", "prepare", "acknowledge", "approve", "abandon");
+            case MIGRATE -> List.of("traffic", "verify", "rollback", "complete", "abandon");
+            case ROLLBACK -> List.of("resume", "verify", "abandon");
+            case COMMIT, COMPLETED, ABANDONED -> List.of();
+        };
+    }
+
+    private static void allowed(Workflow workflow, String action, Set<Phase> phases) {
+        if (!phases.contains(workflow.getPhase())) {
+            throw ApiException.conflict(action + " is not allowed in phase " + workflow.getPhase() + " (allowed now: "
+                    + allowedActions(workflow.getPhase()) + ")");
+        }
+    }
+
+    private String existing(String id, String field) {
+        Endpoints.id(id, field);
+        if (store.endpoint(id).isEmpty()) {
+            throw ApiException.badRequest("field '" + field + "': no endpoint '" + id + "'");
+        }
+        return id;
+    }
+
+    private static List<String> patterns(List<String> patterns, String field) {
+        if (patterns == null) {
+            return List.of();
+        }
+        for (int i = 0; i < patterns.size(); i++) {
+            String pattern = patterns.get(i);
+            if (pattern == null || pattern.isEmpty() || pattern.length() > 1024) {
+                throw ApiException.badRequest(
+                        "field '" + field + "[" + i + "]': a key pattern of 1 to 1024 characters");
+            }
+        }
+        return List.copyOf(patterns);
+    }
+
+    private static String text(Instant at) {
+        return at == null ? null : at.toString();
+    }
+
+    private void event(String id, String type, String message, Map<String, String> attributes) {
+        events.publish(id, type, EventLevel.INFO, message, attributes);
+    }
+}
