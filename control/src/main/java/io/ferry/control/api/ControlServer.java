@@ -362,6 +362,18 @@ public final class ControlServer implements AutoCloseable {
                                     index(ctx.pathParam("index")),
                                     Json.read(ctx.bodyAsBytes(), Workflows.AcknowledgeRequest.class))))));
             routes.add(new Route(
+                    "GET",
+                    "/api/v1/migrations/{id}/config",
+                    ctx -> json(ctx, workflows.configProposals(ctx.pathParam("id")))));
+            routes.add(new Route(
+                    "POST",
+                    "/api/v1/migrations/{id}/config/apply",
+                    ctx -> json(
+                            ctx,
+                            workflows.applyConfig(
+                                    ctx.pathParam("id"),
+                                    Json.read(ctx.bodyAsBytes(), Workflows.ConfigRequest.class)))));
+            routes.add(new Route(
                     "POST",
                     "/api/v1/migrations/{id}/approve",
                     ctx -> json(ctx, view(workflows.approve(ctx.pathParam("id"))))));

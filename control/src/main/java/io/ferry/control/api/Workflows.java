@@ -5,6 +5,10 @@ import io.ferry.control.compat.CheckContext;
 import io.ferry.control.compat.CompatibilityChecks;
 import io.ferry.control.compat.CompatibilityReport;
 import io.ferry.control.compat.Finding;
+import io.ferry.control.compat.ServerSurvey;
+import io.ferry.control.config.ConfigOutcome;
+import io.ferry.control.config.ConfigProposal;
+import io.ferry.control.config.ConfigReplication;
 import io.ferry.control.store.ControlStore;
 import io.ferry.control.store.EventLog;
 import io.ferry.endpoint.EndpointException;
@@ -254,6 +258,93 @@ final class Workflows {
                     true,
                     "the target refused a test write: " + e.getMessage(),
                     "grant the target's write user SET, GET and DEL"));
+        }
+    }
+
+    /** The configuration replication diff between the run's source and target (admin connections). */
+    Map<String, Object> configProposals(String id) {
+        MigrationSetup setup = setupOf(id);
+        return withAdminConnections(setup, (src, dst) -> {
+            List<ConfigProposal> proposals = ConfigReplication.propose(ServerSurvey.of(src), ServerSurvey.of(dst));
+            List<Map<String, Object>> out = new ArrayList<>();
+            for (ConfigProposal proposal : proposals) {
+                Map<String, Object> p = new LinkedHashMap<>();
+                p.put("name", proposal.name());
+                p.put("target_name", proposal.targetName());
+                p.put("source_value", proposal.sourceValue());
+                p.put("target_value", proposal.targetValue());
+                p.put("status", proposal.status().name());
+                p.put("proposed", proposal.proposed());
+                p.put("why", proposal.parameter().why());
+                out.add(p);
+            }
+            Map<String, Object> view = new LinkedHashMap<>();
+            view.put("proposals", out);
+            view.put("diff", ConfigReplication.diff(proposals));
+            return view;
+        });
+    }
+
+    /** CONFIG SET on the target of the approved parameters, each read back; refusals reported. */
+    synchronized Map<String, Object> applyConfig(String id, ConfigRequest request) {
+        Workflow current = get(id);
+        allowed(
+                current,
+                "config apply",
+                EnumSet.of(Phase.ANALYZE, Phase.COMPARE, Phase.TEST, Phase.MIGRATE, Phase.ROLLBACK));
+        if (request.parameters() == null || request.parameters().isEmpty()) {
+            throw ApiException.badRequest("field 'parameters': required, the names of the proposals to apply");
+        }
+        MigrationSetup setup = current.getSetup();
+        Map<String, Object> view = withAdminConnections(setup, (src, dst) -> {
+            List<ConfigProposal> proposals = ConfigReplication.propose(ServerSurvey.of(src), ServerSurvey.of(dst));
+            for (String name : request.parameters()) {
+                if (proposals.stream().noneMatch(p -> p.name().equals(name) && p.proposed())) {
+                    throw ApiException.badRequest("field 'parameters': '" + name + "' is not proposed now");
+                }
+            }
+            List<Map<String, Object>> out = new ArrayList<>();
+            for (ConfigOutcome outcome : ConfigReplication.apply(dst, proposals, request.parameters())) {
+                out.add(Map.of(
+                        "name", outcome.name(),
+                        "value", outcome.value(),
+                        "result", outcome.result().name(),
+                        "message", outcome.message() == null ? "" : outcome.message()));
+            }
+            return Map.<String, Object>of("outcomes", out);
+        });
+        event(
+                id,
+                "config.applied",
+                "configuration carried to the target: " + request.parameters(),
+                Map.of("parameters", String.join(",", request.parameters())));
+        return view;
+    }
+
+    record ConfigRequest(List<String> parameters) {}
+
+    private MigrationSetup setupOf(String id) {
+        MigrationSetup setup = get(id).getSetup();
+        if (setup == null) {
+            throw ApiException.conflict("migration '" + id + "' has no setup yet");
+        }
+        return setup;
+    }
+
+    private <T> T withAdminConnections(
+            MigrationSetup setup,
+            java.util.function.BiFunction<
+                            StatefulRedisConnection<byte[], byte[]>, StatefulRedisConnection<byte[], byte[]>, T>
+                    action) {
+        RedisEndpoint source = endpoints.open(endpoints.get(setup.getSourceEndpoint()), Endpoints.Role.ADMIN);
+        RedisEndpoint target = endpoints.open(endpoints.get(setup.getTargetEndpoint()), Endpoints.Role.ADMIN);
+        try (RedisEndpoint.Client sourceClient = source.open(resources);
+                RedisEndpoint.Client targetClient = target.open(resources)) {
+            return action.apply(sourceClient.connect(), targetClient.connect());
+        } catch (EndpointException e) {
+            throw new ApiException(502, e.getMessage());
+        } catch (RedisException e) {
+            throw new ApiException(502, "an endpoint did not answer: " + e.getMessage());
         }
     }
 

@@ -1,5 +1,8 @@
 package io.ferry.control.api;
 
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.ferry.control.store.Sealer;
@@ -20,6 +23,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.net.URI;
@@ -61,8 +65,13 @@ class ControlApiIT {
     private TopicRegistry topics;
     private ControlServer server;
 
+    private ListAppender<ILoggingEvent> logs;
+
     @BeforeEach
     void start() throws Exception {
+        logs = new ListAppender<>();
+        logs.start();
+        ((Logger) LoggerFactory.getLogger(Logger.ROOT_LOGGER_NAME)).addAppender(logs);
         topics = TopicBootstrap.ensure(kafka.admin(), kafka.uniqueName("control"), Duration.ofSeconds(30));
         server = startServer();
     }
@@ -81,6 +90,14 @@ class ControlApiIT {
     void stop() {
         if (server != null) {
             server.close();
+        }
+        ((Logger) LoggerFactory.getLogger(Logger.ROOT_LOGGER_NAME)).detachAppender(logs);
+        synchronized (logs.list) {
+            assertThat(logs.list).isNotEmpty().noneSatisfy(event -> assertThat(event.getFormattedMessage()
+                            + (event.getThrowableProxy() == null
+                                    ? ""
+                                    : event.getThrowableProxy().getMessage()))
+                    .contains(SECRET));
         }
     }
 
@@ -276,6 +293,12 @@ class ControlApiIT {
                         .asText())
                 .contains("pubsub");
         refused(400, "POST", "/api/v1/endpoints/direct/read", "{\"command\": []}");
+        ok("POST", "/api/v1/endpoints", endpoint("wrong", server, "nobody"));
+        assertThat(refused(502, "POST", "/api/v1/endpoints/wrong/read", "{\"command\": [\"PING\"]}")
+                        .get("error")
+                        .asText())
+                .contains("wrong")
+                .containsIgnoringCase("WRONGPASS");
         refused(404, "POST", "/api/v1/endpoints/nowhere/read", "{\"command\": [\"PING\"]}");
     }
 
@@ -314,6 +337,18 @@ class ControlApiIT {
                  "write_consistency": "SOURCE_AUTHORITATIVE", "preserve_ttl": true,
                  "key_filters": {"include": [], "exclude": ["tmp:*"]}}""");
         assertThat(setUp.get("phase").asText()).isEqualTo("ANALYZE");
+
+        // Configuration replication: the source publishes keyspace events, the target does not yet.
+        source.command("CONFIG SET notify-keyspace-events Ex");
+        JsonNode config = ok("GET", run + "/config", null);
+        assertThat(config.get("diff").asText())
+                .contains("notify-keyspace-events")
+                .contains("+ 'xE'");
+        refused(400, "POST", run + "/config/apply", "{\"parameters\": [\"maxmemory-samples\"]}");
+        JsonNode applied = ok("POST", run + "/config/apply", "{\"parameters\": [\"notify-keyspace-events\"]}");
+        assertThat(applied.at("/outcomes/0/result").asText()).isEqualTo("APPLIED");
+        assertThat(target.command("CONFIG GET notify-keyspace-events")).isNotNull();
+        assertThat(ok("GET", run + "/config", null).get("diff").asText()).doesNotContain("notify-keyspace-events");
 
         // No interlay stands in for the source yet: a blocking finding.
         JsonNode prepared = ok("POST", run + "/prepare", null);
@@ -420,6 +455,7 @@ class ControlApiIT {
                 .containsSubsequence(
                         "migration.created",
                         "migration.setup",
+                        "config.applied",
                         "migration.prepared",
                         "finding.acknowledged",
                         "migration.approved",
