@@ -2,8 +2,9 @@ package io.ferry.app;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.ferry.mover.ErrorLog;
-import io.ferry.resp.KeyText;
+import io.ferry.mover.ErrorView;
 import io.ferry.schemas.ErrorRecord;
 import io.ferry.settings.Secrets;
 import io.ferry.settings.Settings;
@@ -18,14 +19,10 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.io.Writer;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.Base64;
-import java.util.Map;
-import java.util.TreeMap;
 
 /**
  * {@code ferry errors export --file F}: the errors topic as JSON lines, one object per record, read
@@ -56,7 +53,7 @@ final class ErrorsExportService implements Service {
                             Importance.HIGH,
                             "The JSON lines file to write (replaced when it exists); '-': standard output."));
 
-    private static final JsonFactory JSON = JsonFactory.builder().build();
+    private static final JsonFactory JSON = new ObjectMapper().getFactory();
 
     @Override
     public SettingsSpec spec() {
@@ -125,31 +122,7 @@ final class ErrorsExportService implements Service {
     }
 
     private static void write(JsonGenerator json, ErrorRecord error) throws IOException {
-        ByteBuffer key = error.getKey();
-        json.writeStartObject();
-        json.writeStringField("runId", error.getRunId());
-        json.writeNumberField("db", error.getDb());
-        json.writeStringField("key", KeyText.escaped(key));
-        json.writeStringField("keyBase64", Base64.getEncoder().encodeToString(bytes(key)));
-        json.writeStringField("stage", String.valueOf(error.getStage()));
-        json.writeStringField("error", Secrets.mask(error.getError()));
-        json.writeNumberField("attempts", error.getAttempts());
-        json.writeStringField("firstSeen", String.valueOf(error.getFirstSeenMicros()));
-        json.writeStringField("lastSeen", String.valueOf(error.getLastSeenMicros()));
-        json.writeStringField("sourceNode", error.getSourceNode());
-        json.writeObjectFieldStart("context");
-        for (Map.Entry<String, String> entry : new TreeMap<>(error.getContext()).entrySet()) {
-            json.writeStringField(entry.getKey(), Secrets.mask(entry.getValue()));
-        }
-        json.writeEndObject();
-        json.writeEndObject();
+        json.writeObject(ErrorView.of(error));
         json.writeRaw('\n');
-    }
-
-    private static byte[] bytes(ByteBuffer buffer) {
-        ByteBuffer view = buffer.duplicate();
-        byte[] bytes = new byte[view.remaining()];
-        view.get(bytes);
-        return bytes;
     }
 }

@@ -8,6 +8,7 @@ import io.ferry.control.store.ControlStore;
 import io.ferry.control.store.ControlStoreException;
 import io.ferry.control.store.EventLog;
 import io.ferry.control.store.Sealer;
+import io.ferry.mover.ErrorLog;
 import io.ferry.schemas.EventLevel;
 import io.ferry.schemas.Interlay;
 import io.ferry.schemas.MigrationSetup;
@@ -99,7 +100,13 @@ public final class ControlServer implements AutoCloseable {
             thread.setDaemon(true);
             return thread;
         });
-        Api api = new Api(store, events, options.sealer(), resources, verifier);
+        Api api = new Api(
+                store,
+                events,
+                options.sealer(),
+                resources,
+                verifier,
+                new ErrorLog(options.kafka(), options.topics().prefix()));
         byte[] token = options.token().getBytes(StandardCharsets.UTF_8);
         Javalin app = Javalin.create(config -> {
             config.startup.showJavalinBanner = false;
@@ -155,7 +162,7 @@ public final class ControlServer implements AutoCloseable {
 
     /** The routes, for the OpenAPI test. */
     static List<Route> routes() {
-        return new Api(null, null, null, null, null).routes();
+        return new Api(null, null, null, null, null, null).routes();
     }
 
     private static void register(RoutesConfig routes, Route route) {
@@ -227,8 +234,15 @@ public final class ControlServer implements AutoCloseable {
         private final Workflows workflows;
         private final DirectCalls calls;
         private final ExecutorService verifier;
+        private final ErrorKeys errors;
 
-        Api(ControlStore store, EventLog events, Sealer sealer, ClientResources resources, ExecutorService verifier) {
+        Api(
+                ControlStore store,
+                EventLog events,
+                Sealer sealer,
+                ClientResources resources,
+                ExecutorService verifier,
+                ErrorLog errorLog) {
             this.store = store;
             this.events = events;
             this.endpoints = new Endpoints(store, sealer);
@@ -236,6 +250,7 @@ public final class ControlServer implements AutoCloseable {
             this.workflows = new Workflows(store, events, endpoints, resources);
             this.calls = new DirectCalls(endpoints, resources);
             this.verifier = verifier;
+            this.errors = new ErrorKeys(errorLog, endpoints);
         }
 
         List<Route> routes() {
@@ -361,6 +376,21 @@ public final class ControlServer implements AutoCloseable {
                                     ctx.pathParam("id"),
                                     index(ctx.pathParam("index")),
                                     Json.read(ctx.bodyAsBytes(), Workflows.AcknowledgeRequest.class))))));
+            routes.add(new Route("GET", "/api/v1/migrations/{id}/errors", ctx -> {
+                String limit = ctx.queryParam("limit");
+                json(
+                        ctx,
+                        errors.list(workflows.get(ctx.pathParam("id")), limit == null ? 100 : number(limit, "limit")));
+            }));
+            routes.add(new Route("GET", "/api/v1/migrations/{id}/errors/export", ctx -> {
+                Workflow run = workflows.get(ctx.pathParam("id"));
+                ctx.contentType("application/x-ndjson");
+                errors.export(run, ctx.outputStream());
+            }));
+            routes.add(new Route(
+                    "POST",
+                    "/api/v1/migrations/{id}/errors/replay",
+                    ctx -> json(ctx, errors.replay(workflows.get(ctx.pathParam("id"))))));
             routes.add(new Route(
                     "GET",
                     "/api/v1/migrations/{id}/config",
@@ -459,6 +489,14 @@ public final class ControlServer implements AutoCloseable {
                 return Integer.parseInt(text);
             } catch (NumberFormatException e) {
                 throw ApiException.badRequest("finding index '" + text + "' is not a number");
+            }
+        }
+
+        private static int number(String text, String name) {
+            try {
+                return Integer.parseInt(text);
+            } catch (NumberFormatException e) {
+                throw ApiException.badRequest("query '" + name + "': '" + text + "' is not a number");
             }
         }
     }
