@@ -12,6 +12,7 @@ final class ServiceCatalog {
             new VerifyService(),
             new ComparatorService(),
             new ControlService(),
+            new InterlayService(),
             new KafkaService());
 
     static final List<ServiceGroup> GROUPS = List.of(new ServiceGroup(

@@ -1,18 +1,15 @@
 package io.ferry.control.api;
 
 import io.ferry.control.store.ControlStore;
+import io.ferry.control.store.EndpointRoles;
 import io.ferry.control.store.Sealer;
 import io.ferry.endpoint.RedisEndpoint;
 import io.ferry.schemas.Credentials;
 import io.ferry.schemas.Endpoint;
 import io.ferry.schemas.HostPort;
-import io.ferry.settings.RedisUri;
-import io.ferry.settings.TlsOptions;
 
-import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
 
@@ -27,9 +24,15 @@ final class Endpoints {
 
     /** The role a connection is for: reads (scan, dump, compare), writes (restore, dual-write), administration. */
     enum Role {
-        READ,
-        WRITE,
-        ADMIN
+        READ(EndpointRoles.Role.READ),
+        WRITE(EndpointRoles.Role.WRITE),
+        ADMIN(EndpointRoles.Role.ADMIN);
+
+        final EndpointRoles.Role stored;
+
+        Role(EndpointRoles.Role stored) {
+            this.stored = stored;
+        }
     }
 
     private final ControlStore store;
@@ -150,38 +153,7 @@ final class Endpoints {
 
     /** The endpoint opened for {@code role}: its address for that role, its credentials (unsealed here only). */
     RedisEndpoint open(Endpoint endpoint, Role role) {
-        HostPort address =
-                switch (role) {
-                    case READ -> endpoint.getReadAddress();
-                    case ADMIN -> endpoint.getAdminAddress();
-                    case WRITE -> null;
-                };
-        Credentials credentials =
-                switch (role) {
-                    case READ -> endpoint.getReadCredentials();
-                    case WRITE -> endpoint.getWriteCredentials();
-                    case ADMIN ->
-                        endpoint.getAdminCredentials() != null
-                                ? endpoint.getAdminCredentials()
-                                : endpoint.getWriteCredentials();
-                };
-        Optional<String> username =
-                credentials == null ? Optional.empty() : Optional.ofNullable(credentials.getUsername());
-        Optional<String> password = credentials == null || credentials.getSealedPassword() == null
-                ? Optional.empty()
-                : Optional.of(sealer.unseal(bytes(credentials.getSealedPassword())));
-        RedisUri uri = new RedisUri(
-                endpoint.getTls(),
-                address == null ? endpoint.getHost() : address.getHost(),
-                address == null ? endpoint.getPort() : address.getPort(),
-                endpoint.getDb(),
-                username,
-                password);
-        return new RedisEndpoint(
-                endpoint.getId() + " (" + role.name().toLowerCase(java.util.Locale.ROOT) + ")",
-                uri,
-                TlsOptions.DEFAULTS,
-                Duration.ofSeconds(10));
+        return EndpointRoles.open(endpoint, role.stored, sealer);
     }
 
     static String id(String id, String field) {

@@ -1,0 +1,168 @@
+package io.ferry.control.interlay;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.ferry.control.api.ControlServer;
+import io.ferry.control.store.Sealer;
+import io.ferry.schemas.TopicBootstrap;
+import io.ferry.schemas.TopicRegistry;
+import io.ferry.testkit.FreePorts;
+import io.ferry.testkit.RedisServer;
+import io.ferry.testkit.RedisServers;
+import io.ferry.testkit.TestKafka;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.sync.RedisCommands;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * An interlay driven through the control plane's HTTP API only, served by an interlay node, with a real client
+ * connected to it: started, set up, approved (writes reach both sides), canary steps to the target, rollback,
+ * resume, stopped.
+ */
+class InterlayIT {
+    private static final String TOKEN = "interlay-token-long-enough";
+    private static final String SECRET = "target-pa55word";
+
+    @RegisterExtension
+    static final RedisServers redis = new RedisServers();
+
+    @RegisterExtension
+    static final TestKafka kafka = new TestKafka();
+
+    private final HttpClient http = HttpClient.newHttpClient();
+    private final ObjectMapper json = new ObjectMapper();
+    private String base;
+
+    @Test
+    void aClientOfTheInterlayFollowsTheRunThroughItsPhases(@TempDir Path dir) throws Exception {
+        RedisServer source = redis.start("interlay-source");
+        RedisServer target = redis.start("interlay-target");
+        target.command("ACL SETUSER ferry on >" + SECRET + " ~* +@all");
+        TopicRegistry topics =
+                TopicBootstrap.ensure(kafka.admin(), kafka.uniqueName("interlay"), Duration.ofSeconds(30));
+        Map<String, Object> kafkaConfig = Map.of("bootstrap.servers", kafka.bootstrapServers());
+        Sealer sealer = Sealer.fromKeyFile(dir.resolve("key"));
+        int port = FreePorts.next();
+        try (ControlServer control = ControlServer.start(
+                        new ControlServer.Options("127.0.0.1", 0, TOKEN, kafkaConfig, topics, sealer));
+                InterlayNode node = new InterlayNode("app", kafkaConfig, topics, sealer, "node-1")) {
+            base = "http://127.0.0.1:" + control.address().getPort();
+            call("POST", "/api/v1/endpoints", """
+                    {"id": "source", "config": {"target": {"host": "127.0.0.1", "port": %d}}}""".formatted(source.port()), 201);
+            call("POST", "/api/v1/endpoints", """
+                    {"id": "target", "config": {"target": {"host": "127.0.0.1", "port": %d},
+                      "read_credentials": {"username": "ferry", "password": "%s"},
+                      "write_credentials": {"username": "ferry", "password": "%s"}}}""".formatted(target.port(), SECRET, SECRET), 201);
+            call("POST", "/api/v1/interlays", """
+                    {"id": "app", "endpoint": "source", "listen_host": "127.0.0.1", "port": %d}""".formatted(port), 201);
+            assertThat(node.address()).as("created, not started").isEmpty();
+            // The run is set up first, so the listener starts with its target and never restarts.
+            call("POST", "/api/v1/migrations", "{\"id\": \"app-move\"}", 201);
+            call(
+                    "PUT",
+                    "/api/v1/migrations/app-move/setup",
+                    "{\"source\": \"source\", \"target\": \"target\", \"strategy\": \"CANARY\"}",
+                    200);
+            call("POST", "/api/v1/interlays/app/start", null, 200);
+            await().atMost(Duration.ofSeconds(30)).until(() -> node.address().isPresent());
+
+            RedisClient client = RedisClient.create();
+            try (StatefulRedisConnection<String, String> app = client.connect(RedisURI.builder()
+                    .withHost("127.0.0.1")
+                    .withPort(port)
+                    .withTimeout(Duration.ofSeconds(10))
+                    .build())) {
+                RedisCommands<String, String> redis = app.sync();
+                redis.set("before", "source only");
+                assertThat(source.command("GET before")).isEqualTo("$11");
+                assertThat(target.command("EXISTS before"))
+                        .as("no dual-write before approval")
+                        .isEqualTo(":0");
+
+                JsonNode prepared = json.readTree(call("POST", "/api/v1/migrations/app-move/prepare", null, 200));
+                for (JsonNode finding : prepared.get("findings")) {
+                    assertThat(finding.get("blocking").asBoolean())
+                            .as(finding.toString())
+                            .isFalse();
+                    if (!finding.get("severity").asText().equals("INFO")) {
+                        call(
+                                "POST",
+                                "/api/v1/migrations/app-move/findings/"
+                                        + finding.get("index").asInt() + "/acknowledge",
+                                "{\"note\": \"reviewed\"}",
+                                200);
+                    }
+                }
+                call("POST", "/api/v1/migrations/app-move/approve", null, 200);
+                // Approved: the node's proxy takes the new route from the control topic; writes reach both.
+                await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+                    redis.set("during", "both");
+                    assertThat(target.command("EXISTS during")).isEqualTo(":1");
+                });
+
+                target.command("SET only-on-target here");
+                call("POST", "/api/v1/migrations/app-move/traffic", "{\"ratio_percent\": 100}", 200);
+                await().atMost(Duration.ofSeconds(30)).until(() -> "here".equals(redis.get("only-on-target")));
+
+                call("POST", "/api/v1/migrations/app-move/rollback", null, 200);
+                await().atMost(Duration.ofSeconds(30)).until(() -> redis.get("only-on-target") == null);
+                redis.set("after-rollback", "mirrored");
+                await().atMost(Duration.ofSeconds(10))
+                        .until(() -> target.command("EXISTS after-rollback").equals(":1"));
+                call("POST", "/api/v1/migrations/app-move/resume", null, 200);
+                call("POST", "/api/v1/migrations/app-move/traffic", "{\"ratio_percent\": 20}", 200);
+                assertThat(redis.get("during")).isEqualTo("both");
+            } finally {
+                client.shutdown();
+            }
+
+            call("POST", "/api/v1/interlays/app/stop", null, 200);
+            await().atMost(Duration.ofSeconds(30)).until(() -> node.address().isEmpty());
+            await().atMost(Duration.ofSeconds(10)).until(() -> !listening(port));
+            assertThat(node.problem()).isNull();
+        }
+    }
+
+    private static boolean listening(int port) {
+        try (Socket socket = new Socket()) {
+            socket.connect(new InetSocketAddress("127.0.0.1", port), 500);
+            return true;
+        } catch (java.io.IOException e) {
+            return false;
+        }
+    }
+
+    private String call(String method, String path, String body, int status) throws Exception {
+        HttpResponse<String> response = http.send(
+                HttpRequest.newBuilder(URI.create(base + path))
+                        .header("Authorization", "Bearer " + TOKEN)
+                        .method(
+                                method,
+                                body == null
+                                        ? HttpRequest.BodyPublishers.noBody()
+                                        : HttpRequest.BodyPublishers.ofString(body))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode())
+                .as("%s %s: %s", method, path, response.body())
+                .isEqualTo(status);
+        return response.body();
+    }
+}
