@@ -74,9 +74,17 @@ public final class ControlServer implements AutoCloseable {
     private final ClientResources resources;
     private final ExecutorService verifier;
 
+    private final Copies copies;
+
     private ControlServer(
-            Javalin app, ControlStore store, EventLog events, ClientResources resources, ExecutorService verifier) {
+            Javalin app,
+            ControlStore store,
+            EventLog events,
+            ClientResources resources,
+            ExecutorService verifier,
+            Copies copies) {
         this.app = app;
+        this.copies = copies;
         this.store = store;
         this.events = events;
         this.resources = resources;
@@ -106,7 +114,9 @@ public final class ControlServer implements AutoCloseable {
                 options.sealer(),
                 resources,
                 verifier,
-                new ErrorLog(options.kafka(), options.topics().prefix()));
+                new ErrorLog(options.kafka(), options.topics().prefix()),
+                options.kafka(),
+                options.topics().prefix());
         byte[] token = options.token().getBytes(StandardCharsets.UTF_8);
         Javalin app = Javalin.create(config -> {
             config.startup.showJavalinBanner = false;
@@ -153,7 +163,9 @@ public final class ControlServer implements AutoCloseable {
             throw e;
         }
         log.info("control plane listening on {}:{}", options.listenHost(), app.port());
-        return new ControlServer(app, store, events, resources, verifier);
+        // A restarted control plane resumes the copies of the runs still migrating.
+        api.copies.resume(store.workflows());
+        return new ControlServer(app, store, events, resources, verifier, api.copies);
     }
 
     public InetSocketAddress address() {
@@ -162,7 +174,7 @@ public final class ControlServer implements AutoCloseable {
 
     /** The routes, for the OpenAPI test. */
     static List<Route> routes() {
-        return new Api(null, null, null, null, null, null).routes();
+        return new Api(null, null, null, null, null, null, Map.of(), "").routes();
     }
 
     private static void register(RoutesConfig routes, Route route) {
@@ -214,6 +226,7 @@ public final class ControlServer implements AutoCloseable {
     @Override
     public void close() {
         app.stop();
+        copies.close();
         verifier.shutdownNow();
         try {
             verifier.awaitTermination(10, TimeUnit.SECONDS);
@@ -235,6 +248,7 @@ public final class ControlServer implements AutoCloseable {
         private final DirectCalls calls;
         private final ExecutorService verifier;
         private final ErrorKeys errors;
+        private final Copies copies;
 
         Api(
                 ControlStore store,
@@ -242,12 +256,15 @@ public final class ControlServer implements AutoCloseable {
                 Sealer sealer,
                 ClientResources resources,
                 ExecutorService verifier,
-                ErrorLog errorLog) {
+                ErrorLog errorLog,
+                Map<String, Object> kafka,
+                String prefix) {
             this.store = store;
             this.events = events;
             this.endpoints = new Endpoints(store, sealer);
             this.interlays = new Interlays(store);
-            this.workflows = new Workflows(store, events, endpoints, resources);
+            this.copies = errorLog == null ? null : new Copies(kafka, prefix, endpoints, events);
+            this.workflows = new Workflows(store, events, endpoints, resources, copies);
             this.calls = new DirectCalls(endpoints, resources);
             this.verifier = verifier;
             this.errors = new ErrorKeys(errorLog, endpoints);
@@ -450,7 +467,10 @@ public final class ControlServer implements AutoCloseable {
         }
 
         private Map<String, Object> view(Workflow workflow) {
-            return Workflows.view(workflow, store.migration(workflow.getRunId()).orElse(null));
+            Map<String, Object> view = Workflows.view(
+                    workflow, store.migration(workflow.getRunId()).orElse(null));
+            view.put("copy", workflows.copy(workflow.getRunId()).orElse(null));
+            return view;
         }
 
         /** A keyspace verify of the run's source and target (with extra keys), its result recorded in the run. */

@@ -37,6 +37,7 @@ import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
 import java.util.UUID;
@@ -81,12 +82,19 @@ final class Workflows {
     private final EventLog events;
     private final Endpoints endpoints;
     private final ClientResources resources;
+    private final Copies copies;
 
-    Workflows(ControlStore store, EventLog events, Endpoints endpoints, ClientResources resources) {
+    Workflows(ControlStore store, EventLog events, Endpoints endpoints, ClientResources resources, Copies copies) {
         this.store = store;
         this.events = events;
         this.endpoints = endpoints;
         this.resources = resources;
+        this.copies = copies;
+    }
+
+    /** The copy of the run, when it has one. */
+    Optional<Map<String, Object>> copy(String id) {
+        return copies.view(id);
     }
 
     synchronized Workflow create(CreateRequest request) {
@@ -131,6 +139,10 @@ final class Workflows {
                 || write == WritePolicy.TARGET_AUTHORITATIVE) {
             throw ApiException.badRequest("field 'write_consistency': " + write + " (expected: SOURCE_AUTHORITATIVE, "
                     + "BEST_EFFORT or BOTH_REQUIRED while migrating; the target becomes authoritative at complete)");
+        }
+        if (Boolean.FALSE.equals(request.preserveTtl())) {
+            throw ApiException.badRequest("field 'preserve_ttl': false is not supported: the copy and the proxy always "
+                    + "carry each key's expiry (as an absolute time where the source has PEXPIRETIME)");
         }
         KeyFilters filters = request.keyFilters() == null ? new KeyFilters(List.of(), List.of()) : request.keyFilters();
         MigrationSetup setup = MigrationSetup.newBuilder()
@@ -412,6 +424,7 @@ final class Workflows {
                 .build();
         store.put(ControlStore.workflowKey(id), next);
         event(id, "migration.approved", "approved: writes now go to both sides, reads stay on the source", Map.of());
+        copies.start(next);
         return next;
     }
 
@@ -520,6 +533,10 @@ final class Workflows {
                             : "the last one exited " + verify.getExitStatus() + " with " + verify.getConfirmed()
                                     + " keys confirmed different"));
         }
+        if (copies.running(id)) {
+            throw ApiException.conflict(
+                    "the historical copy of '" + id + "' is still running: wait for copy.state COMPLETE");
+        }
         if (!Boolean.TRUE.equals(request.acceptTarget())) {
             throw ApiException.badRequest(
                     "field 'accept_target': must be true: completing makes the target " + "authoritative");
@@ -555,6 +572,7 @@ final class Workflows {
                     .setTenants(List.of())
                     .setWritePolicy(WritePolicy.SOURCE_ONLY));
         }
+        copies.stop(id);
         Workflow next = Workflow.newBuilder(current).setPhase(Phase.ABANDONED).build();
         store.put(ControlStore.workflowKey(id), next);
         event(id, "migration.abandoned", "abandoned: the source alone serves the applications", Map.of());

@@ -438,6 +438,9 @@ class ControlApiIT {
         ok("POST", run + "/verify", null);
         await().atMost(Duration.ofMinutes(1))
                 .until(() -> ok("GET", run, null).at("/verify/exit_status").asInt() == 0);
+        // The copy approval started (resumed by the restarted control plane) must be done too.
+        await().atMost(Duration.ofMinutes(1))
+                .until(() -> ok("GET", run, null).at("/copy/state").asText().equals("COMPLETE"));
         refused(400, "POST", run + "/complete", "{\"accept_target\": false}");
         JsonNode committed = ok("POST", run + "/complete", "{\"accept_target\": true}");
         assertThat(committed.get("phase").asText()).isEqualTo("COMMIT");

@@ -32,9 +32,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * An interlay driven through the control plane's HTTP API only, served by an interlay node, with a real client
- * connected to it: started, set up, approved (writes reach both sides), canary steps to the target, rollback,
- * resume, stopped.
+ * A whole run driven through the control plane's HTTP API only, with a real client connected to an interlay served
+ * by an interlay node: set up, started, prepared, approved (writes reach both sides, the copy runs), the control
+ * plane restarted, canary steps to the target, rollback, resume, a clean verify, complete, stopped.
  */
 class InterlayIT {
     private static final String TOKEN = "interlay-token-long-enough";
@@ -60,9 +60,9 @@ class InterlayIT {
         Map<String, Object> kafkaConfig = Map.of("bootstrap.servers", kafka.bootstrapServers());
         Sealer sealer = Sealer.fromKeyFile(dir.resolve("key"));
         int port = FreePorts.next();
-        try (ControlServer control = ControlServer.start(
-                        new ControlServer.Options("127.0.0.1", 0, TOKEN, kafkaConfig, topics, sealer));
-                InterlayNode node = new InterlayNode("app", kafkaConfig, topics, sealer, "node-1")) {
+        ControlServer.Options options = new ControlServer.Options("127.0.0.1", 0, TOKEN, kafkaConfig, topics, sealer);
+        ControlServer control = ControlServer.start(options);
+        try (InterlayNode node = new InterlayNode("app", kafkaConfig, topics, sealer, "node-1")) {
             base = "http://127.0.0.1:" + control.address().getPort();
             call("POST", "/api/v1/endpoints", """
                     {"id": "source", "config": {"target": {"host": "127.0.0.1", "port": %d}}}""".formatted(source.port()), 201);
@@ -117,6 +117,17 @@ class InterlayIT {
                     assertThat(target.command("EXISTS during")).isEqualTo(":1");
                 });
 
+                // The control plane dies mid-run: the interlay keeps serving; a new one carries on.
+                control.close();
+                redis.set("while-control-is-down", "both");
+                assertThat(target.command("EXISTS while-control-is-down")).isEqualTo(":1");
+                control = ControlServer.start(options);
+                base = "http://127.0.0.1:" + control.address().getPort();
+                assertThat(json.readTree(call("GET", "/api/v1/migrations/app-move", null, 200))
+                                .get("phase")
+                                .asText())
+                        .isEqualTo("MIGRATE");
+
                 target.command("SET only-on-target here");
                 call("POST", "/api/v1/migrations/app-move/traffic", "{\"ratio_percent\": 100}", 200);
                 await().atMost(Duration.ofSeconds(30)).until(() -> "here".equals(redis.get("only-on-target")));
@@ -129,6 +140,28 @@ class InterlayIT {
                 call("POST", "/api/v1/migrations/app-move/resume", null, 200);
                 call("POST", "/api/v1/migrations/app-move/traffic", "{\"ratio_percent\": 20}", 200);
                 assertThat(redis.get("during")).isEqualTo("both");
+
+                // The copy started at approval carried "before"; a clean verify, then complete.
+                await().atMost(Duration.ofMinutes(1))
+                        .until(() -> json.readTree(call("GET", "/api/v1/migrations/app-move", null, 200))
+                                .at("/copy/state")
+                                .asText()
+                                .equals("COMPLETE"));
+                assertThat(target.command("EXISTS before")).isEqualTo(":1");
+                target.command("DEL only-on-target");
+                call("POST", "/api/v1/migrations/app-move/verify", null, 202);
+                await().atMost(Duration.ofMinutes(1))
+                        .until(() -> !json.readTree(call("GET", "/api/v1/migrations/app-move", null, 200))
+                                .get("verify")
+                                .isNull());
+                JsonNode verified = json.readTree(call("GET", "/api/v1/migrations/app-move", null, 200));
+                assertThat(verified.at("/verify/exit_status").asInt())
+                        .as(verified.toString())
+                        .isZero();
+                call("POST", "/api/v1/migrations/app-move/complete", "{\"accept_target\": true}", 200);
+                // Committed: the target is authoritative; a key only it holds is what the client reads.
+                target.command("SET only-on-target committed");
+                await().atMost(Duration.ofSeconds(30)).until(() -> "committed".equals(redis.get("only-on-target")));
             } finally {
                 client.shutdown();
             }
@@ -137,6 +170,8 @@ class InterlayIT {
             await().atMost(Duration.ofSeconds(30)).until(() -> node.address().isEmpty());
             await().atMost(Duration.ofSeconds(10)).until(() -> !listening(port));
             assertThat(node.problem()).isNull();
+        } finally {
+            control.close();
         }
     }
 

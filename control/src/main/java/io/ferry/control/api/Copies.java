@@ -1,0 +1,192 @@
+package io.ferry.control.api;
+
+import io.ferry.control.store.EventLog;
+import io.ferry.endpoint.Throttle;
+import io.ferry.mover.CopyOptions;
+import io.ferry.mover.CopyRun;
+import io.ferry.mover.MoveProgress;
+import io.ferry.mover.ScanOptions;
+import io.ferry.resp.KeyPattern;
+import io.ferry.schemas.DataMovement;
+import io.ferry.schemas.EventLevel;
+import io.ferry.schemas.MigrationSetup;
+import io.ferry.schemas.Phase;
+import io.ferry.schemas.Workflow;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The historical copy of runs whose data movement is COPY_AND_SYNC, run by the control plane from approval: the
+ * scanner and {@value #WORKERS} workers in this process ({@code ferry mover} processes of the same run id join in),
+ * then a catch-up of the writes log so no RESTORE of an old value stays over a live write. A restarted control plane
+ * starts it again for every run still migrating; the copy resumes from its checkpoints (a complete one ends at once).
+ * Progress and the end are events of the run. Thread-safe.
+ */
+final class Copies implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Copies.class);
+    static final int WORKERS = 2;
+
+    /** Where a run's copy is. */
+    enum State {
+        RUNNING,
+        COMPLETE,
+        STOPPED,
+        FAILED
+    }
+
+    private record Status(State state, CopyRun run, String detail) {}
+
+    private final Map<String, Object> kafka;
+    private final String topicPrefix;
+    private final Endpoints endpoints;
+    private final EventLog events;
+    private final Map<String, Status> runs = new ConcurrentHashMap<>();
+    private final ExecutorService threads = Executors.newCachedThreadPool(r -> {
+        Thread thread = new Thread(r, "ferry-control-copy");
+        thread.setDaemon(true);
+        return thread;
+    });
+
+    Copies(Map<String, Object> kafka, String topicPrefix, Endpoints endpoints, EventLog events) {
+        this.kafka = Map.copyOf(kafka);
+        this.topicPrefix = topicPrefix;
+        this.endpoints = endpoints;
+        this.events = events;
+    }
+
+    /** Starts (or resumes) the copy of {@code run} unless it is running or its data movement copies nothing. */
+    synchronized void start(Workflow run) {
+        MigrationSetup setup = run.getSetup();
+        if (setup == null || setup.getDataMovement() != DataMovement.COPY_AND_SYNC) {
+            return;
+        }
+        Status current = runs.get(run.getRunId());
+        if (current != null && (current.state() == State.RUNNING || current.state() == State.COMPLETE)) {
+            return;
+        }
+        CopyRun copy = new CopyRun(
+                new CopyRun.Options(
+                        run.getRunId(),
+                        endpoints.open(endpoints.get(setup.getSourceEndpoint()), Endpoints.Role.READ),
+                        endpoints.open(endpoints.get(setup.getTargetEndpoint()), Endpoints.Role.WRITE),
+                        kafka,
+                        topicPrefix,
+                        ScanOptions.DEFAULTS.withPatterns(patterns(setup.getInclude()), patterns(setup.getExclude())),
+                        CopyOptions.DEFAULTS.withConflictPolicy(setup.getConflictPolicy()),
+                        WORKERS,
+                        true,
+                        Duration.ofSeconds(1),
+                        Throttle.Options.DEFAULTS),
+                new SimpleMeterRegistry());
+        runs.put(run.getRunId(), new Status(State.RUNNING, copy, ""));
+        events.publish(run.getRunId(), "copy.started", EventLevel.INFO, "historical copy started", Map.of());
+        threads.submit(() -> copy(run.getRunId(), copy));
+    }
+
+    /** Starts the copies a restarted control plane finds unfinished. */
+    void resume(List<Workflow> workflows) {
+        for (Workflow run : workflows) {
+            if (run.getPhase() == Phase.MIGRATE || run.getPhase() == Phase.ROLLBACK) {
+                try {
+                    start(run);
+                } catch (RuntimeException e) {
+                    log.error("the copy of run {} could not be resumed: {}", run.getRunId(), e.getMessage());
+                }
+            }
+        }
+    }
+
+    /** The copy's state and figures, or empty when the run copies nothing (or has not been approved). */
+    Optional<Map<String, Object>> view(String runId) {
+        Status status = runs.get(runId);
+        if (status == null) {
+            return Optional.empty();
+        }
+        MoveProgress.Snapshot totals = status.run().progress().snapshot();
+        Map<String, Object> view = new LinkedHashMap<>();
+        view.put("state", status.state().name());
+        view.put("scanned", totals.scanned());
+        view.put("copied", totals.copied());
+        view.put("skipped", totals.skipped());
+        view.put("failed", totals.failed());
+        view.put("detail", status.detail());
+        return Optional.of(view);
+    }
+
+    boolean running(String runId) {
+        Status status = runs.get(runId);
+        return status != null && status.state() == State.RUNNING;
+    }
+
+    /** Stops the copy of {@code runId} (an abandoned run); it can be resumed later. */
+    void stop(String runId) {
+        Status status = runs.get(runId);
+        if (status != null && status.state() == State.RUNNING) {
+            status.run().stop();
+        }
+    }
+
+    private void copy(String runId, CopyRun copy) {
+        try {
+            CopyRun.Outcome outcome = copy.run(Duration.ofSeconds(5), totals -> {});
+            MoveProgress.Snapshot totals = outcome.totals();
+            String figures =
+                    totals.copied() + " keys copied, " + totals.skipped() + " skipped, " + totals.failed() + " failed";
+            if (outcome.complete()) {
+                runs.put(runId, new Status(State.COMPLETE, copy, figures));
+                events.publish(
+                        runId,
+                        "copy.finished",
+                        totals.failed() > 0 ? EventLevel.WARN : EventLevel.INFO,
+                        "historical copy complete: " + figures
+                                + (totals.failed() > 0 ? " (see the run's error keys)" : ""),
+                        Map.of("copied", String.valueOf(totals.copied()), "failed", String.valueOf(totals.failed())));
+            } else {
+                runs.put(runId, new Status(State.STOPPED, copy, figures));
+                events.publish(runId, "copy.stopped", EventLevel.WARN, "historical copy stopped: " + figures, Map.of());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            runs.put(runId, new Status(State.STOPPED, copy, "interrupted"));
+        } catch (RuntimeException e) {
+            log.error("the copy of run {} failed: {}", runId, e.getMessage(), e);
+            runs.put(runId, new Status(State.FAILED, copy, String.valueOf(e.getMessage())));
+            try {
+                events.publish(
+                        runId, "copy.failed", EventLevel.ERROR, "historical copy failed: " + e.getMessage(), Map.of());
+            } catch (RuntimeException publish) {
+                log.error("the copy's failure could not be published: {}", publish.getMessage());
+            }
+        }
+    }
+
+    private static List<KeyPattern> patterns(List<String> globs) {
+        return globs.stream().map(KeyPattern::compile).toList();
+    }
+
+    @Override
+    public void close() {
+        for (Status status : runs.values()) {
+            if (status.state() == State.RUNNING) {
+                status.run().stop();
+            }
+        }
+        threads.shutdown();
+        try {
+            threads.awaitTermination(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
