@@ -122,6 +122,11 @@ final class Workflows {
             throw ApiException.badRequest("fields 'source' and 'target' name the same endpoint '" + source + "'");
         }
         List<String> mirrors = request.mirrorTargets() == null ? List.of() : request.mirrorTargets();
+        if (!mirrors.isEmpty()) {
+            // The proxy writes to one target; accepting more and mirroring to none would mislead.
+            throw ApiException.badRequest(
+                    "field 'mirror_targets': not supported yet (one target per run); leave it " + "empty");
+        }
         for (int i = 0; i < mirrors.size(); i++) {
             String mirror = existing(mirrors.get(i), "mirror_targets[" + i + "]");
             if (mirror.equals(source) || mirror.equals(target)) {

@@ -85,7 +85,13 @@ public final class ControlStore implements AutoCloseable {
                 config,
                 TypedTopic.CONTROL.keySerde().deserializer(),
                 TypedTopic.CONTROL.valueSerde().deserializer())) {
+            long deadline = System.nanoTime() + timeout.toNanos();
             List<PartitionInfo> partitions = consumer.partitionsFor(topic, timeout);
+            // A topic just created may take a moment to show in the metadata.
+            while ((partitions == null || partitions.isEmpty()) && System.nanoTime() < deadline) {
+                Thread.sleep(200);
+                partitions = consumer.partitionsFor(topic, timeout);
+            }
             if (partitions == null || partitions.isEmpty()) {
                 throw new ControlStoreException("the control topic " + topic + " does not exist");
             }
@@ -95,7 +101,6 @@ public final class ControlStore implements AutoCloseable {
             consumer.assign(assignment);
             consumer.seekToBeginning(assignment);
             Map<TopicPartition, Long> end = consumer.endOffsets(assignment, timeout);
-            long deadline = System.nanoTime() + timeout.toNanos();
             while (!caughtUp(consumer, end)) {
                 if (System.nanoTime() > deadline) {
                     throw new ControlStoreException(
@@ -111,6 +116,9 @@ public final class ControlStore implements AutoCloseable {
             }
         } catch (org.apache.kafka.common.KafkaException e) {
             throw new ControlStoreException("the control topic " + topic + " could not be read: " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ControlStoreException("interrupted while reading the control topic " + topic, e);
         }
         log.info("control state read from {}: {} entities", topic, records.size());
     }

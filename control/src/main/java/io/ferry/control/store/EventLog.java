@@ -80,6 +80,9 @@ public final class EventLog implements AutoCloseable {
                 TypedTopic.EVENTS.keySerde().deserializer(),
                 TypedTopic.EVENTS.valueSerde().deserializer())) {
             List<PartitionInfo> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(10));
+            if (partitions == null || partitions.isEmpty()) {
+                throw new ControlStoreException("the events topic " + topic + " does not exist");
+            }
             List<TopicPartition> assignment = partitions.stream()
                     .map(p -> new TopicPartition(p.topic(), p.partition()))
                     .toList();

@@ -236,6 +236,10 @@ class ControlApiIT {
         for (byte[] value : rawControlRecords()) {
             assertThat(new String(value, StandardCharsets.ISO_8859_1)).doesNotContain(SECRET);
         }
+        assertThat(call("POST", "/api/v1/endpoints", "{\"id\": \"" + "x".repeat(100_000) + "\"}", TOKEN)
+                        .statusCode())
+                .as("a body over the limit")
+                .isEqualTo(413);
         ok("DELETE", "/api/v1/endpoints/roles", null);
         refused(404, "GET", "/api/v1/endpoints/roles", null);
     }
@@ -332,6 +336,14 @@ class ControlApiIT {
                         .get("error")
                         .asText())
                 .contains("field 'strategy'");
+        assertThat(refused(400, "PUT", run + "/setup", """
+                {"source": "source", "target": "target", "strategy": "CANARY", "preserve_ttl": false}""").get("error").asText())
+                .contains("preserve_ttl");
+        assertThat(refused(400, "PUT", run + "/setup", """
+                {"source": "source", "target": "target", "strategy": "CANARY", "key_filters": {"include": ["%s"]}}""".formatted("k".repeat(1500)))
+                        .get("error")
+                        .asText())
+                .contains("key_filters.include[0]");
         JsonNode setUp = ok("PUT", run + "/setup", """
                 {"source": "source", "target": "target", "strategy": "CANARY", "conflict_policy": "REPLACE",
                  "write_consistency": "SOURCE_AUTHORITATIVE", "preserve_ttl": true,
@@ -470,6 +482,9 @@ class ControlApiIT {
         for (byte[] value : rawControlRecords()) {
             assertThat(new String(value, StandardCharsets.ISO_8859_1)).doesNotContain(SECRET);
         }
+        for (byte[] value : raw(TypedTopic.EVENTS.topic())) {
+            assertThat(new String(value, StandardCharsets.ISO_8859_1)).doesNotContain(SECRET);
+        }
     }
 
     private JsonNode awaitVerify(String run) {
@@ -536,13 +551,17 @@ class ControlApiIT {
     }
 
     private List<byte[]> rawControlRecords() {
+        return raw(TypedTopic.CONTROL.topic());
+    }
+
+    private List<byte[]> raw(io.ferry.schemas.Topic topic) {
         Map<String, Object> config = new HashMap<>(kafka.clientConfig());
         config.put(ConsumerConfig.GROUP_ID_CONFIG, kafka.uniqueName("raw"));
         config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         List<byte[]> values = new ArrayList<>();
         try (KafkaConsumer<byte[], byte[]> consumer =
                 new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            consumer.subscribe(List.of(topics.name(TypedTopic.CONTROL.topic())));
+            consumer.subscribe(List.of(topics.name(topic)));
             long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
             while (System.nanoTime() < deadline) {
                 for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(500))) {
