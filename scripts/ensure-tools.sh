@@ -10,6 +10,11 @@ command -v mvn >/dev/null 2>&1 || need_packages+=(maven)
 if ! command -v redis-server >/dev/null 2>&1 && [ -z "${FERRY_REDIS_SERVER:-}" ]; then
   need_packages+=(redis-server)
 fi
+# The dashboard's tests drive Debian's headless Chromium through its chromedriver.
+if [ "${FERRY_NEED_DEMO_TOOLS:-0}" != 1 ] && [ "${FERRY_NEED_BENCH_TOOLS:-0}" != 1 ]; then
+  command -v chromium >/dev/null 2>&1 || need_packages+=(chromium)
+  command -v chromedriver >/dev/null 2>&1 || need_packages+=(chromium-driver)
+fi
 if [ "${FERRY_NEED_DEMO_TOOLS:-0}" = 1 ]; then
   command -v redis-benchmark >/dev/null 2>&1 || need_packages+=(redis-tools)
 fi

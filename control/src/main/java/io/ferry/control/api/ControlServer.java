@@ -26,6 +26,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -123,6 +124,11 @@ public final class ControlServer implements AutoCloseable {
             config.http.maxRequestSize = MAX_BODY_BYTES;
             config.routes.before("/api/*", ctx -> authorise(ctx, token));
             config.routes.get("/health", ctx -> ctx.result("ok"));
+            // The dashboard: static files, no secret in them; the page asks for the token and calls the API.
+            config.routes.get("/", ctx -> ctx.redirect("/dashboard"));
+            config.routes.get("/dashboard", ctx -> asset(ctx, "index.html", "text/html; charset=utf-8"));
+            config.routes.get("/dashboard/app.js", ctx -> asset(ctx, "app.js", "text/javascript; charset=utf-8"));
+            config.routes.get("/dashboard/style.css", ctx -> asset(ctx, "style.css", "text/css; charset=utf-8"));
             config.routes.before("/api/v1/migrations/{id}/events", ctx -> {
                 String accept = ctx.header("Accept");
                 if (accept == null || !accept.contains("text/event-stream")) {
@@ -195,6 +201,16 @@ public final class ControlServer implements AutoCloseable {
         if (!ok) {
             ctx.header("WWW-Authenticate", "Bearer realm=\"ferry\"");
             throw new ApiException(401, header == null ? "no bearer token" : "wrong bearer token");
+        }
+    }
+
+    private static void asset(Context ctx, String name, String type) throws IOException {
+        try (InputStream in = ControlServer.class.getResourceAsStream("/io/ferry/control/dashboard/" + name)) {
+            ctx.header("Content-Security-Policy", "default-src 'self'; connect-src 'self'")
+                    .header("X-Content-Type-Options", "nosniff")
+                    .header("Cache-Control", "no-store")
+                    .contentType(type)
+                    .result(in.readAllBytes());
         }
     }
 
