@@ -15,10 +15,12 @@ final class ServiceCatalog {
             new InterlayService(),
             new KafkaService());
 
-    static final List<ServiceGroup> GROUPS = List.of(new ServiceGroup(
-            "errors",
-            "The keys the mover could not copy (the errors topic): list them, export them, copy them again.",
-            List.of(new ErrorsListService(), new ErrorsExportService(), new ErrorsReplayService())));
+    static final List<ServiceGroup> GROUPS = List.of(
+            new ServiceGroup(
+                    "errors",
+                    "The keys the mover could not copy (the errors topic): list them, export them, copy them again.",
+                    List.of(new ErrorsListService(), new ErrorsExportService(), new ErrorsReplayService())),
+            MigrateService.GROUP);
 
     private ServiceCatalog() {}
 
