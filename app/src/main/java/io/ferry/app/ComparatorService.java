@@ -4,7 +4,7 @@ import io.ferry.comparator.replay.ReplayOptions;
 import io.ferry.comparator.replay.ShadowReplay;
 import io.ferry.settings.Settings;
 import io.ferry.settings.SettingsSpec;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.micrometer.core.instrument.MeterRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,7 +26,7 @@ final class ComparatorService implements Service {
     static final SettingsSpec SPEC = new SettingsSpec(
             "comparator",
             "shadow replay of captured reads against the other side, confirmed divergences to the divergences topic",
-            ComparatorSettings.define(),
+            Metrics.define(ComparatorSettings.define()),
             ComparatorSettings.RULES);
 
     @Override
@@ -36,6 +36,12 @@ final class ComparatorService implements Service {
 
     @Override
     public int run(Settings settings) throws Exception {
+        try (Metrics metrics = Metrics.open("comparator", settings)) {
+            return run(settings, metrics.registry());
+        }
+    }
+
+    private int run(Settings settings, MeterRegistry meters) throws Exception {
         settings.logEffective(log);
         ReplayOptions options;
         try {
@@ -44,7 +50,7 @@ final class ComparatorService implements Service {
             System.err.println("ferry comparator: " + e.getMessage());
             return Ferry.EXIT_USAGE;
         }
-        ShadowReplay replay = new ShadowReplay(options, new SimpleMeterRegistry());
+        ShadowReplay replay = new ShadowReplay(options, meters);
         CountDownLatch finished = new CountDownLatch(1);
         Thread hook = new Thread(
                 () -> {

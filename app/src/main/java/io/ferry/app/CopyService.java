@@ -10,7 +10,7 @@ import io.ferry.resp.KeyPattern;
 import io.ferry.settings.Settings;
 import io.ferry.settings.SettingsSpec;
 import io.ferry.settings.Validators;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
@@ -48,7 +48,7 @@ final class CopyService implements Service {
             "copy",
             "a one-shot, resumable historical copy from source to target (scanner and workers in one process)",
             MoverSettings.defineCopy(
-                            MoverSettings.defineEndpoints(new ConfigDef()),
+                            MoverSettings.defineEndpoints(Metrics.define(new ConfigDef())),
                             0,
                             "Mover workers in this process, each with its own connections; 0: only scan, and "
                                     + "wait for ferry mover processes of the same run-id to copy.")
@@ -129,6 +129,12 @@ final class CopyService implements Service {
 
     @Override
     public int run(Settings settings) throws Exception {
+        try (Metrics metrics = Metrics.open("copy", settings)) {
+            return run(settings, metrics.registry());
+        }
+    }
+
+    private int run(Settings settings, MeterRegistry meters) throws Exception {
         settings.logEffective(log);
         RedisEndpoint source = MoverSettings.source(settings);
         RedisEndpoint target = MoverSettings.target(settings);
@@ -161,7 +167,7 @@ final class CopyService implements Service {
                         settings.getBoolean(FOLLOW_WRITES),
                         MoverSettings.clockSkew(settings),
                         MoverSettings.throttle(settings)),
-                new SimpleMeterRegistry());
+                meters);
         Thread hook = new Thread(run::stop, "ferry-copy-stop");
         Runtime.getRuntime().addShutdownHook(hook);
         ProgressLine line = new ProgressLine(System.err, System.console() != null);

@@ -7,7 +7,7 @@ import io.ferry.mover.Reconciler;
 import io.ferry.settings.Settings;
 import io.ferry.settings.SettingsSpec;
 import io.ferry.settings.Validators;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
@@ -37,7 +37,7 @@ final class MoverService implements Service {
             "mover",
             "a long-running mover: copy workers for a run's move tasks and the reconciler of its writes log",
             MoverSettings.defineCopy(
-                            MoverSettings.defineEndpoints(new ConfigDef()),
+                            MoverSettings.defineEndpoints(Metrics.define(new ConfigDef())),
                             0,
                             "Mover workers in this process, each with its own connections; 0 with reconcile: "
                                     + "only the reconciler.")
@@ -65,6 +65,12 @@ final class MoverService implements Service {
 
     @Override
     public int run(Settings settings) throws Exception {
+        try (Metrics metrics = Metrics.open("mover", settings)) {
+            return run(settings, metrics.registry());
+        }
+    }
+
+    private int run(Settings settings, MeterRegistry meters) throws Exception {
         settings.logEffective(log);
         MoverNode.Options options;
         try {
@@ -83,7 +89,7 @@ final class MoverService implements Service {
             System.err.println("ferry mover: " + e.getMessage());
             return Ferry.EXIT_USAGE;
         }
-        MoverNode node = new MoverNode(options, new SimpleMeterRegistry());
+        MoverNode node = new MoverNode(options, meters);
         CountDownLatch finished = new CountDownLatch(1);
         Thread hook = new Thread(
                 () -> {

@@ -5,6 +5,7 @@ import io.ferry.proxy.ProxyServer;
 import io.ferry.proxy.ProxySettings;
 import io.ferry.settings.Settings;
 import io.ferry.settings.SettingsSpec;
+import org.apache.kafka.common.config.ConfigDef;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -14,21 +15,30 @@ import java.util.concurrent.CountDownLatch;
 final class ProxyService implements Service {
     private static final Logger log = LoggerFactory.getLogger(ProxyService.class);
 
+    /** The proxy's own settings and where its meters go. */
+    static final SettingsSpec SPEC = new SettingsSpec(
+            ProxySettings.SPEC.service(),
+            ProxySettings.SPEC.description(),
+            Metrics.define(new ConfigDef(ProxySettings.SPEC.definition())),
+            ProxySettings.SPEC.rules());
+
     @Override
     public SettingsSpec spec() {
-        return ProxySettings.SPEC;
+        return SPEC;
     }
 
     @Override
     public int run(Settings settings) throws Exception {
         settings.logEffective(log);
         ProxyConfig config = ProxyConfig.from(settings);
-        ProxyServer server = ProxyServer.start(config);
+        Metrics metrics = Metrics.open("proxy", settings);
+        ProxyServer server = ProxyServer.start(config, metrics.registry());
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime()
                 .addShutdownHook(new Thread(
                         () -> {
                             server.close();
+                            metrics.close();
                             stopped.countDown();
                         },
                         "ferry-proxy-shutdown"));

@@ -14,7 +14,7 @@ import io.ferry.settings.Settings;
 import io.ferry.settings.SettingsSpec;
 import io.ferry.settings.Validators;
 import io.lettuce.core.RedisException;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
@@ -61,7 +61,7 @@ final class VerifyService implements Service {
     static final SettingsSpec SPEC = new SettingsSpec(
             "verify",
             "compare the whole keyspace of source and target key by key, re-check what differs, report",
-            MoverSettings.defineThrottle(MoverSettings.defineEndpoints(new ConfigDef()))
+            MoverSettings.defineThrottle(MoverSettings.defineEndpoints(Metrics.define(new ConfigDef())))
                     .define(
                             WORKERS,
                             Type.INT,
@@ -205,6 +205,12 @@ final class VerifyService implements Service {
 
     @Override
     public int run(Settings settings) throws Exception {
+        try (Metrics metrics = Metrics.open("verify", settings)) {
+            return run(settings, metrics.registry());
+        }
+    }
+
+    private int run(Settings settings, MeterRegistry meters) throws Exception {
         settings.logEffective(log);
         RedisEndpoint source = MoverSettings.source(settings);
         RedisEndpoint target = MoverSettings.target(settings);
@@ -241,7 +247,7 @@ final class VerifyService implements Service {
             confirmed = confirmed.andThen(divergences);
         }
         try {
-            return verify(settings, source, target, options, confirmed, divergences);
+            return verify(settings, source, target, options, confirmed, divergences, meters);
         } finally {
             if (divergences != null) {
                 divergences.close();
@@ -255,7 +261,8 @@ final class VerifyService implements Service {
             RedisEndpoint target,
             VerifyOptions options,
             Consumer<Mismatch> confirmed,
-            VerifyDivergences divergences)
+            VerifyDivergences divergences,
+            MeterRegistry meters)
             throws Exception {
         String stateDir = settings.getString(STATE_DIR);
         Path report = Path.of(settings.getString(REPORT));
@@ -266,7 +273,7 @@ final class VerifyService implements Service {
                 options,
                 MoverSettings.throttle(settings),
                 stateDir.isEmpty() ? null : Path.of(stateDir),
-                new SimpleMeterRegistry(),
+                meters,
                 confirmed);
         Thread hook = new Thread(run::stop, "ferry-verify-stop");
         Runtime.getRuntime().addShutdownHook(hook);
