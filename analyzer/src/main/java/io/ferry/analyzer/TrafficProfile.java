@@ -138,6 +138,45 @@ public record TrafficProfile(
         return commands;
     }
 
+    /**
+     * This profile with its {@link MigrationRisk#UNSUPPORTED_BY_TARGET} risk decided again for {@code
+     * target}, from the exact command mix: the analyzer checked against the target it was started with,
+     * the report may be for another. Commands counted only under {@value CountMap#OTHER} cannot be checked.
+     */
+    public TrafficProfile checkedAgainst(TargetProfile target) {
+        CommandCatalog catalog = new CommandCatalog(io.ferry.resp.command.CommandTable.bundled(), target);
+        Map<String, Long> unsupported = new LinkedHashMap<>();
+        commands.forEach((command, count) -> {
+            if (!command.equals(CountMap.OTHER) && catalog.facts(command).refusal() != null) {
+                unsupported.put(command, count);
+            }
+        });
+        EnumMap<MigrationRisk, Map<String, Long>> checked = new EnumMap<>(MigrationRisk.class);
+        checked.putAll(risks);
+        checked.remove(MigrationRisk.UNSUPPORTED_BY_TARGET);
+        if (!unsupported.isEmpty()) {
+            checked.put(MigrationRisk.UNSUPPORTED_BY_TARGET, unsupported);
+        }
+        return new TrafficProfile(
+                ops,
+                spanSeconds,
+                averageOpsPerSecond,
+                peakOpsPerSecond,
+                reads,
+                writes,
+                commands,
+                types,
+                checked,
+                distinctKeys,
+                prefixOps,
+                distinctPrefixes,
+                connections,
+                bigValues,
+                biggestValue,
+                p99Micros,
+                badRecords);
+    }
+
     /** Commands raising {@code risk}. */
     public long riskOps(MigrationRisk risk) {
         return risks.getOrDefault(risk, Map.of()).values().stream()

@@ -180,6 +180,34 @@ class RecommenderTest {
     }
 
     @Test
+    void theReportsTargetDecidesWhatIsUnsupported() {
+        Map<MigrationRisk, Map<String, Long>> risks = Map.of(MigrationRisk.UNSUPPORTED_BY_TARGET, Map.of("GETEX", 1L));
+        TrafficProfile analyzedFor60 = new TrafficProfile(
+                10,
+                60,
+                1,
+                1,
+                5,
+                5,
+                Map.of("GETEX", 1L, "CONFIG SET", 2L, "GET", 7L),
+                Map.of(),
+                risks,
+                5,
+                Map.of(),
+                1,
+                1,
+                0,
+                0,
+                -1,
+                0);
+
+        TrafficProfile elasticache = analyzedFor60.checkedAgainst(TargetProfile.ELASTICACHE);
+        assertThat(elasticache.risks().get(MigrationRisk.UNSUPPORTED_BY_TARGET)).isEqualTo(Map.of("CONFIG SET", 2L));
+        assertThat(analyzedFor60.checkedAgainst(TargetProfile.REDIS).risks())
+                .doesNotContainKey(MigrationRisk.UNSUPPORTED_BY_TARGET);
+    }
+
+    @Test
     void headroomBelowOneIsRefused() {
         assertThatThrownBy(() -> new Recommender(0.5, 2, TargetProfile.REDIS))
                 .isInstanceOf(IllegalArgumentException.class)

@@ -11,6 +11,8 @@ final class ServiceCatalog {
             new MoverService(),
             new VerifyService(),
             new ComparatorService(),
+            new AnalyzerService(),
+            new AnalyzeService(),
             new KafkaService());
 
     static final List<ServiceGroup> GROUPS = List.of(new ServiceGroup(
