@@ -20,7 +20,11 @@ public final class AnalysisSnapshot {
     private final Map<String, AnalysisRecord> overall = new LinkedHashMap<>();
     private final NavigableMap<Long, Map<String, AnalysisRecord>> windows = new TreeMap<>();
 
+    /** A snapshot keeping the newest {@code maxWindows} windows (0: the overall profile only). */
     public AnalysisSnapshot(int maxWindows) {
+        if (maxWindows < 0) {
+            throw new IllegalArgumentException("maxWindows: " + maxWindows + " (expected: >= 0)");
+        }
         this.maxWindows = maxWindows;
     }
 
@@ -32,6 +36,9 @@ public final class AnalysisSnapshot {
             return;
         }
         long start = record.getWindowStartMillis().toEpochMilli();
+        if (maxWindows == 0) {
+            return;
+        }
         if (windows.size() >= maxWindows && !windows.containsKey(start)) {
             if (start < windows.firstKey()) {
                 return;

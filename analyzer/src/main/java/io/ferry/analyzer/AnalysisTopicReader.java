@@ -35,11 +35,19 @@ public final class AnalysisTopicReader {
 
     private final Map<String, Object> kafka;
     private final TopicRegistry topics;
+    private final int maxWindows;
     private long undecodable;
 
+    /** A reader keeping the newest {@value AnalyzerConfig#DEFAULT_WINDOWS_KEPT} windows besides the overall profile. */
     public AnalysisTopicReader(Map<String, Object> kafka, TopicRegistry topics) {
+        this(kafka, topics, AnalyzerConfig.DEFAULT_WINDOWS_KEPT);
+    }
+
+    /** A reader keeping the newest {@code maxWindows} windows (0: the overall profile only, the least memory). */
+    public AnalysisTopicReader(Map<String, Object> kafka, TopicRegistry topics, int maxWindows) {
         this.kafka = Map.copyOf(kafka);
         this.topics = topics;
+        this.maxWindows = maxWindows;
     }
 
     /**
@@ -53,7 +61,7 @@ public final class AnalysisTopicReader {
         config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         config.putIfAbsent(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5000);
         String topic = topics.name(Topic.ANALYSIS);
-        AnalysisSnapshot snapshot = new AnalysisSnapshot(AnalyzerConfig.DEFAULT_WINDOWS_KEPT);
+        AnalysisSnapshot snapshot = new AnalysisSnapshot(maxWindows);
         long deadline = System.nanoTime() + timeout.toNanos();
         try (KafkaConsumer<String, byte[]> consumer =
                 new KafkaConsumer<>(config, new StringDeserializer(), new ByteArrayDeserializer())) {

@@ -12,7 +12,7 @@ import java.util.Objects;
  * @param window the size of the tumbling windows
  * @param emitInterval how often changed windows and the overall profile are published to the analysis
  *     topic (and partial results are passed on from the traffic partitions)
- * @param windowsKept how many windows the windows store keeps, the newest
+ * @param windowsKept how many window lengths the windows store covers, back from the newest window
  * @param bigValueBytes a reply or argument at least this big counts as a big value
  * @param prefixSeparators characters that end a key prefix
  * @param maxPrefixes key prefixes tracked one by one; more go to {@value CountMap#OTHER}

@@ -32,6 +32,8 @@ final class ProfileMerger implements Processor<Long, ProfileSketch, String, Anal
     private KeyValueStore<Long, ProfileSketch> windows;
     private KeyValueStore<String, ProfileSketch> overall;
     private KeyValueStore<Long, Long> changed;
+    /** The newest window start seen by this task since it started. */
+    private long newestWindow;
 
     ProfileMerger(AnalyzerConfig config) {
         this.config = config;
@@ -63,20 +65,32 @@ final class ProfileMerger implements Processor<Long, ProfileSketch, String, Anal
         changed.put(windowStart, windowStart);
         changed.put(OVERALL_MARK, OVERALL_MARK);
         if (newWindow) {
-            dropOldWindows();
+            dropOldWindows(windowStart);
         }
     }
 
-    /** Keeps the newest {@code windowsKept} windows (keys are positive, so the store's order is time order). */
-    private void dropOldWindows() {
-        List<Long> starts = new ArrayList<>();
-        try (KeyValueIterator<Long, ProfileSketch> iterator = windows.all()) {
-            iterator.forEachRemaining(entry -> starts.add(entry.key));
+    /**
+     * Keeps the windows of the newest {@code windowsKept} window lengths: those starting before that are
+     * deleted. Only the window starts to delete are read (keys are positive longs, big-endian, so the
+     * store's order is time order).
+     */
+    private void dropOldWindows(long windowStart) {
+        if (windowStart <= newestWindow) {
+            return;
         }
-        starts.sort(null);
-        for (int i = 0; i < starts.size() - config.windowsKept(); i++) {
-            windows.delete(starts.get(i));
-            changed.delete(starts.get(i));
+        newestWindow = windowStart;
+        long oldestKept =
+                windowStart - (config.windowsKept() - 1) * config.window().toMillis();
+        if (oldestKept <= 0) {
+            return;
+        }
+        List<Long> old = new ArrayList<>();
+        try (KeyValueIterator<Long, ProfileSketch> iterator = windows.range(0L, oldestKept - 1)) {
+            iterator.forEachRemaining(entry -> old.add(entry.key));
+        }
+        for (long start : old) {
+            windows.delete(start);
+            changed.delete(start);
         }
     }
 

@@ -65,8 +65,20 @@ final class TrafficFolder implements Processor<String, byte[], Long, ProfileSket
         } else {
             long micros = ProfileSketch.micros(traffic.getTimestampMicros());
             long millis = micros > 0 ? micros / 1000 : record.timestamp();
-            buffer.window(config.windowStart(millis), config)
-                    .observe(traffic, catalog.facts(traffic.getCommand()), prefix, config.bigValueBytes());
+            ProfileSketch window = buffer.window(config.windowStart(millis), config);
+            try {
+                window.observe(traffic, catalog.facts(traffic.getCommand()), prefix, config.bigValueBytes());
+            } catch (RuntimeException e) {
+                // A record that decodes but that the analysis cannot take (a bug, or input no test foresaw):
+                // counted and logged with its stack trace, so one record cannot stop the analyzer for good.
+                window.observeBadRecord();
+                badRecords++;
+                log.warn(
+                        "Skipped a traffic record the analysis failed on ({} skipped so far in this task), at {}",
+                        badRecords,
+                        where(),
+                        e);
+            }
         }
         if (buffer.windows() > MAX_BUFFERED_WINDOWS) {
             buffer.spill();
@@ -93,11 +105,15 @@ final class TrafficFolder implements Processor<String, byte[], Long, ProfileSket
             log.warn(
                     "Skipped a traffic record that is not one ({} so far in this task), at {}: {}",
                     badRecords,
-                    context.recordMetadata()
-                            .map(m -> m.topic() + "-" + m.partition() + "@" + m.offset())
-                            .orElse("?"),
+                    where(),
                     why);
         }
+    }
+
+    private String where() {
+        return context.recordMetadata()
+                .map(m -> m.topic() + "-" + m.partition() + "@" + m.offset())
+                .orElse("?");
     }
 
     /** Adds buffered profiles into the pending ones: the logged copy an input offset commit relies on. */

@@ -105,7 +105,8 @@ final class AnalyzeService implements Service {
         String runId = settings.getString(AnalyzerSettings.RUN_ID);
         AnalysisSnapshot snapshot;
         try {
-            snapshot = new AnalysisTopicReader(AnalyzerSettings.kafka(settings), AnalyzerSettings.topics(settings))
+            // The report uses the overall profile only: no windows kept in memory.
+            snapshot = new AnalysisTopicReader(AnalyzerSettings.kafka(settings), AnalyzerSettings.topics(settings), 0)
                     .read(runId, Duration.ofMillis(settings.getLong(READ_TIMEOUT_MS)));
         } catch (TimeoutException | KafkaException e) {
             err.println("ferry analyze: cannot read the analysis topic: " + e.getMessage());

@@ -111,7 +111,7 @@ final class AnalyzerSettings {
                         AnalyzerConfig.DEFAULT_WINDOWS_KEPT,
                         Range.between(1, 1_000_000),
                         Importance.LOW,
-                        "Windows kept in the queryable windows store, the newest.")
+                        "Window lengths the queryable windows store covers, back from the newest window; older ones are deleted.")
                 .define(
                         BIG_VALUE_BYTES,
                         Type.LONG,
