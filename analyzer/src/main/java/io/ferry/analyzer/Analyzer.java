@@ -100,28 +100,36 @@ public final class Analyzer implements AutoCloseable {
         return streams.state();
     }
 
+    /** Tasks this instance runs now: one per traffic partition it folds, plus the merge task if it has it. */
+    public int activeTasks() {
+        return streams.metadataForLocalThreads().stream()
+                .mapToInt(thread -> thread.activeTasks().size())
+                .sum();
+    }
+
     /**
      * The overall profile, from this instance's store: empty when the merging task runs on another
      * instance, or is still restoring.
      */
     public Optional<ProfileSketch> overall() {
-        return query(AnalyzerStores.OVERALL, String.class).map(store -> store.get(AnalyzerStores.OVERALL_KEY));
+        return get(AnalyzerStores.OVERALL, AnalyzerStores.OVERALL_KEY);
     }
 
     /** The profile of the window starting at {@code windowStart}, from this instance's store, when it has it. */
     public Optional<ProfileSketch> window(long windowStart) {
-        return query(AnalyzerStores.WINDOWS, Long.class).map(store -> store.get(windowStart));
+        return get(AnalyzerStores.WINDOWS, windowStart);
     }
 
-    private <K> Optional<ReadOnlyKeyValueStore<K, ProfileSketch>> query(String store, Class<K> keyType) {
+    private <K> Optional<ProfileSketch> get(String store, K key) {
         if (streams.state() != KafkaStreams.State.RUNNING) {
             return Optional.empty();
         }
         try {
-            return Optional.of(streams.store(StoreQueryParameters.fromNameAndType(
-                    store, QueryableStoreTypes.<K, ProfileSketch>keyValueStore())));
+            ReadOnlyKeyValueStore<K, ProfileSketch> local = streams.store(
+                    StoreQueryParameters.fromNameAndType(store, QueryableStoreTypes.<K, ProfileSketch>keyValueStore()));
+            return Optional.ofNullable(local.get(key));
         } catch (InvalidStateStoreException e) {
-            // Rebalancing, restoring, or hosted elsewhere: nothing to read here right now.
+            // Rebalancing, restoring, or hosted on another instance: nothing to read here right now.
             log.debug("Store {} not queryable here now: {}", store, e.getMessage());
             return Optional.empty();
         }

@@ -63,6 +63,31 @@ class AnalyzerIT {
         }
     }
 
+    @Test
+    void twoInstancesOfOneRunShareTheWorkAndCountEachCommandOnce() throws Exception {
+        TopicRegistry topics = TopicBootstrap.ensure(kafka.admin(), kafka.uniqueName("scale"), Duration.ofSeconds(30));
+        AnalyzerConfig config =
+                AnalyzerConfig.DEFAULTS.withRunId(kafka.uniqueName("run")).withEmitInterval(Duration.ofMillis(300));
+        Map<String, Object> clients = kafka.clientConfig();
+        try (Analyzer first = new Analyzer(
+                        config, clients, topics, stateDirs.resolve("a"), Analyzer.Guarantee.EXACTLY_ONCE, 1);
+                Analyzer second = new Analyzer(
+                        config, clients, topics, stateDirs.resolve("b"), Analyzer.Guarantee.EXACTLY_ONCE, 1)) {
+            first.start();
+            second.start();
+            // 12 fold tasks (one per traffic partition) and the merge task, split over the two.
+            await().atMost(Duration.ofSeconds(90))
+                    .until(() -> first.activeTasks() > 0
+                            && second.activeTasks() > 0
+                            && first.activeTasks() + second.activeTasks() == 13);
+            produce(topics, 0, 6000);
+            AnalysisSnapshot snapshot = awaitOps(topics, config, 6000);
+            assertThat(commands(snapshot)).isEqualTo(Map.of("GET", 4000L, "SET", 2000L));
+            assertThat(first.overall().or(second::overall).map(ProfileSketch::ops))
+                    .contains(6000L);
+        }
+    }
+
     /** {@code count} commands, two GETs for every SET, over 10 connections. */
     private static void produce(TopicRegistry topics, int from, int count) {
         Instant now = Instant.now();
