@@ -61,6 +61,7 @@ final class AnalysisRecords {
         double seconds = Math.max(0.001, (end - start) / 1000.0);
         emit.add(Metric.OPS, null, p.ops, p.ops, null);
         emit.add(Metric.OPS_RATE, null, p.ops / seconds, p.ops, null);
+        emit.add(Metric.OPS_SECOND_MAX, null, p.busiestSecond(), p.ops, null);
         emit.add(Metric.RECORDS_BAD, null, p.badRecords, p.badRecords, null);
         counts(emit, Metric.COMMAND_OPS, p.commands.asMap());
         counts(emit, Metric.KIND_OPS, p.kinds.asMap());

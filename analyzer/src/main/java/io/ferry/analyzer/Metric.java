@@ -12,6 +12,8 @@ public final class Metric {
     public static final String OPS_RATE = "ops.rate";
     /** Overall only: the busiest window's commands per second. */
     public static final String OPS_RATE_PEAK = "ops.rate.peak";
+    /** The busiest second's commands (a window's windows are averages; sizing needs the bursts). */
+    public static final String OPS_SECOND_MAX = "ops.second.max";
     /** Traffic records that could not be decoded, skipped. */
     public static final String RECORDS_BAD = "records.bad";
     /** Commands by name (dimension: {@code GET}, {@code CLIENT SETNAME}, ...). */

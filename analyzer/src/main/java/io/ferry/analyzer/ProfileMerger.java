@@ -61,6 +61,9 @@ final class ProfileMerger implements Processor<Long, ProfileSketch, String, Anal
         ProfileSketch all = overall.get(AnalyzerStores.OVERALL_KEY);
         all = (all == null ? ProfileSketch.empty(config) : all).merge(delta);
         all.peakWindowOps = Math.max(all.peakWindowOps, window.ops);
+        // A second's commands may come from several partitions: its busiest second is known in its window only.
+        all.peakSecondOps = Math.max(all.peakSecondOps, window.busiestSecond());
+        all.dropSeconds();
         overall.put(AnalyzerStores.OVERALL_KEY, all);
         changed.put(windowStart, windowStart);
         changed.put(OVERALL_MARK, OVERALL_MARK);

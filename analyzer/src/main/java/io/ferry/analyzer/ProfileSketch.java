@@ -32,6 +32,8 @@ public final class ProfileSketch {
     static final int KEYS_LG_K = 12;
     static final int CONNECTIONS_LG_K = 12;
     private static final int SMALL = 64;
+    /** The most seconds a profile holds: a window of the longest length (one day). */
+    private static final int MAX_SECONDS = 86_400 + 1;
 
     private final int maxCommands;
     private final int maxPrefixes;
@@ -44,6 +46,10 @@ public final class ProfileSketch {
     long lastMicros = Long.MIN_VALUE;
     /** The most operations of one window merged into this profile (set by the merging stage). */
     long peakWindowOps;
+    /** The most operations of one second (kept by the merging stage when it drops {@link #opsBySecond}). */
+    long peakSecondOps;
+    /** Operations per epoch second: at most a window's seconds in a window's profile; empty overall. */
+    final Map<Long, Long> opsBySecond = new java.util.HashMap<>();
 
     final CountMap commands;
     final CountMap kinds = new CountMap(SMALL);
@@ -78,6 +84,7 @@ public final class ProfileSketch {
         long micros = micros(record.getTimestampMicros());
         firstMicros = Math.min(firstMicros, micros);
         lastMicros = Math.max(lastMicros, micros);
+        opsBySecond.merge(Math.floorDiv(micros, 1_000_000), 1L, Long::sum);
         String command = commands.add(facts.name(), 1);
         kinds.add(facts.kind().name(), 1);
         types.add(facts.group(), 1);
@@ -177,6 +184,8 @@ public final class ProfileSketch {
         firstMicros = Math.min(firstMicros, other.firstMicros);
         lastMicros = Math.max(lastMicros, other.lastMicros);
         peakWindowOps = Math.max(peakWindowOps, other.peakWindowOps);
+        peakSecondOps = Math.max(peakSecondOps, other.peakSecondOps);
+        other.opsBySecond.forEach((second, count) -> opsBySecond.merge(second, count, Long::sum));
         commands.addAll(other.commands);
         kinds.addAll(other.kinds);
         types.addAll(other.types);
@@ -191,6 +200,24 @@ public final class ProfileSketch {
         nodes = Sketches.union(nodes, other.nodes, CONNECTIONS_LG_K);
         bigValues.addAll(other.bigValues);
         return this;
+    }
+
+    /** The busiest second's commands: of the seconds held, or as kept when they were dropped. */
+    public long busiestSecond() {
+        long busiest = peakSecondOps;
+        for (long count : opsBySecond.values()) {
+            busiest = Math.max(busiest, count);
+        }
+        return busiest;
+    }
+
+    /**
+     * Keeps the busiest second's count and forgets the per-second counts: for the overall profile, which
+     * would otherwise hold every second of the traffic.
+     */
+    void dropSeconds() {
+        peakSecondOps = busiestSecond();
+        opsBySecond.clear();
     }
 
     /** Commands counted. */
@@ -216,6 +243,12 @@ public final class ProfileSketch {
             out.writeLong(firstMicros);
             out.writeLong(lastMicros);
             out.writeLong(peakWindowOps);
+            out.writeLong(peakSecondOps);
+            out.writeInt(opsBySecond.size());
+            for (Map.Entry<Long, Long> second : opsBySecond.entrySet()) {
+                out.writeLong(second.getKey());
+                out.writeLong(second.getValue());
+            }
             commands.writeTo(out);
             kinds.writeTo(out);
             types.writeTo(out);
@@ -259,6 +292,11 @@ public final class ProfileSketch {
         sketch.firstMicros = in.readLong();
         sketch.lastMicros = in.readLong();
         sketch.peakWindowOps = in.readLong();
+        sketch.peakSecondOps = in.readLong();
+        int seconds = Sketches.checkedSize(in.readInt(), MAX_SECONDS, "seconds");
+        for (int i = 0; i < seconds; i++) {
+            sketch.opsBySecond.put(in.readLong(), in.readLong());
+        }
         sketch.commands.addAll(CountMap.readFrom(in, sketch.maxCommands));
         sketch.kinds.addAll(CountMap.readFrom(in, SMALL));
         sketch.types.addAll(CountMap.readFrom(in, SMALL));

@@ -18,7 +18,7 @@ import java.util.Optional;
 public final class Recommender {
     /** Memory headroom by default: 50 % over what the source uses (fragmentation, replication and fork buffers, growth). */
     public static final double DEFAULT_MEMORY_HEADROOM = 1.5;
-    /** Throughput headroom by default: twice the busiest window (bursts shorter than a window, growth). */
+    /** Throughput headroom by default: twice the busiest second (shorter bursts, growth). */
     public static final double DEFAULT_THROUGHPUT_HEADROOM = 2.0;
 
     /** Below all of these, moving everything at once is the simplest safe plan. */
@@ -98,7 +98,7 @@ public final class Recommender {
 
     private long throughput(TrafficProfile traffic, SourceServer source, List<String> sizing) {
         double seen = traffic.peakOpsPerSecond();
-        String from = "the busiest analyzed window";
+        String from = "the busiest analyzed second";
         if (source != null && source.opsPerSecond() > seen) {
             seen = source.opsPerSecond();
             from = "the source's instantaneous_ops_per_sec";
@@ -127,7 +127,7 @@ public final class Recommender {
                 + traffic.riskOps(MigrationRisk.WATCH)
                 + traffic.riskOps(MigrationRisk.SCRIPTING);
         if (atomic > 0) {
-            why.add("BLUE_GREEN: " + atomic + " commands are MULTI/EXEC, WATCH or scripts, which act on several keys "
+            why.add("BLUE_GREEN: " + atomic + " command(s) are MULTI/EXEC, WATCH or scripts, which act on several keys "
                     + "at once on one server; key-hash slices (canary, ratio reads) would put those keys on different "
                     + "sides, so switch all keys together once the target has proved equal.");
             return Strategy.BLUE_GREEN;
@@ -281,7 +281,7 @@ public final class Recommender {
             warnings.add("the source persists nothing (no AOF, no RDB snapshots): a restart of it during the "
                     + "migration loses its data");
         }
-        if (!source.version().isEmpty() && TargetProfile.compare(source.version(), target.version()) > 0) {
+        if (!source.version().isEmpty() && target.isOlderThan(source.version())) {
             warnings.add("the source runs Redis " + source.version() + ", newer than the target's " + target.version()
                     + ": DUMP payloads may not RESTORE there, and newer commands are refused");
         }

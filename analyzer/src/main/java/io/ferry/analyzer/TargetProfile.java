@@ -160,22 +160,26 @@ public record TargetProfile(String name, String version, Set<String> disabled) {
             return Optional.of("disabled on " + name);
         }
         String since = command.docs().since();
-        if (!since.isEmpty() && compare(since, version) > 0) {
+        if (!since.isEmpty() && isOlderThan(since)) {
             return Optional.of("added in Redis " + since + ", the target runs " + version);
         }
         return Optional.empty();
     }
 
-    /** Compares two dotted versions numerically, missing parts being 0. */
-    static int compare(String a, String b) {
-        int[] x = parts(a);
-        int[] y = parts(b);
-        for (int i = 0; i < 3; i++) {
-            if (x[i] != y[i]) {
-                return Integer.compare(x[i], y[i]);
+    /**
+     * True when the target's version is before {@code other}, compared on as many parts as the target's
+     * version gives: a target of {@code 7.0} is any 7.0.x, so it is not older than {@code 7.0.15}.
+     */
+    public boolean isOlderThan(String other) {
+        int given = version.split("\\.").length;
+        int[] mine = parts(version);
+        int[] theirs = parts(other);
+        for (int i = 0; i < given; i++) {
+            if (mine[i] != theirs[i]) {
+                return mine[i] < theirs[i];
             }
         }
-        return 0;
+        return false;
     }
 
     private static int[] parts(String version) {

@@ -17,7 +17,7 @@ import java.util.Map;
  * @param ops commands seen
  * @param spanSeconds from the start of the first window to the end of the last
  * @param averageOpsPerSecond over the span
- * @param peakOpsPerSecond of the busiest window
+ * @param peakOpsPerSecond of the busiest second (or window, when that is higher: a window's rate is its average)
  * @param reads read-only commands
  * @param writes commands that may write
  * @param commands by name
@@ -87,7 +87,9 @@ public record TrafficProfile(
                 (long) snapshot.overallValue(Metric.OPS, 0),
                 span,
                 snapshot.overallValue(Metric.OPS_RATE, 0),
-                snapshot.overallValue(Metric.OPS_RATE_PEAK, 0),
+                Math.max(
+                        snapshot.overallValue(Metric.OPS_RATE_PEAK, 0),
+                        snapshot.overallValue(Metric.OPS_SECOND_MAX, 0)),
                 (long) snapshot.overallValue(Metric.READ_OPS, 0),
                 (long) snapshot.overallValue(Metric.WRITE_OPS, 0),
                 counts(snapshot, Metric.COMMAND_OPS),

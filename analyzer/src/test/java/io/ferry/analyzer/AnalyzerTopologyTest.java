@@ -303,6 +303,9 @@ class AnalyzerTopologyTest {
         assertThat(snapshot.windowValue(start + 10_000, Metric.OPS_RATE)).contains(20.0);
         assertThat(snapshot.overallValue(Metric.OPS, 0)).isEqualTo(251);
         assertThat(snapshot.overallValue(Metric.OPS_RATE_PEAK, 0)).isEqualTo(20.0);
+        // The busiest second: the 200 commands of the second window all came within 200 ms.
+        assertThat(snapshot.windowValue(start, Metric.OPS_SECOND_MAX)).contains(50.0);
+        assertThat(snapshot.overallValue(Metric.OPS_SECOND_MAX, 0)).isEqualTo(200.0);
         AnalysisRecord total = snapshot.overall(Metric.OPS).orElseThrow();
         assertThat(total.getWindowStartMillis()).isEqualTo(T0);
         assertThat(total.getWindowEndMillis()).isEqualTo(T0.plusSeconds(30));

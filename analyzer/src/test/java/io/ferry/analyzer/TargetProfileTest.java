@@ -37,6 +37,15 @@ class TargetProfileTest {
     }
 
     @Test
+    void aVersionWithoutPatchMeansAnyPatch() {
+        assertThat(TargetProfile.REDIS.isOlderThan("7.0.15")).isFalse();
+        assertThat(TargetProfile.REDIS.isOlderThan("7.2.4")).isTrue();
+        assertThat(TargetProfile.REDIS.withVersion("7.0.5").isOlderThan("7.0.15"))
+                .isTrue();
+        assertThat(TargetProfile.REDIS.isOlderThan("6.2.7")).isFalse();
+    }
+
+    @Test
     void addsDisabledCommandsAndRejectsBadNamesAndVersions() {
         TargetProfile custom = TargetProfile.REDIS.withDisabled(List.of("flushall", "client|kill"));
         assertThat(custom.disabled()).containsExactlyInAnyOrder("FLUSHALL", "CLIENT KILL");
