@@ -87,6 +87,9 @@ final class AnalysisRecords {
         distinct(emit, Metric.PREFIXES_DISTINCT, null, p.prefixes.distinct());
         distinct(emit, Metric.CONNECTIONS_DISTINCT, null, p.connections);
         distinct(emit, Metric.NODES_DISTINCT, null, p.nodes);
+        if (!p.clients.isEmpty()) {
+            distinct(emit, Metric.CLIENTS_DISTINCT, null, p.clients);
+        }
         emit.add(Metric.VALUE_BIG, null, p.bigValues.count(), p.bigValues.count(), Json.write(json -> {
             json.writeStartObject();
             json.writeNumberField("thresholdBytes", config.bigValueBytes());

@@ -49,6 +49,11 @@ public final class Metric {
     public static final String PREFIXES_DISTINCT = "prefixes.distinct";
     /** Distinct client connections (node/connection; estimate). */
     public static final String CONNECTIONS_DISTINCT = "connections.distinct";
+    /**
+     * Distinct client hosts (estimate), from pcap records only, whose connection is the client's
+     * address and port; absent when no pcap record was seen (the proxy's connections are numbered).
+     */
+    public static final String CLIENTS_DISTINCT = "clients.distinct";
     /** Distinct proxy nodes or capture processes (estimate). */
     public static final String NODES_DISTINCT = "nodes.distinct";
     /** Commands with a reply or argument at or over the big-value threshold; examples in the detail. */

@@ -1,6 +1,7 @@
 package io.ferry.analyzer;
 
 import io.ferry.resp.KeyText;
+import io.ferry.schemas.Origin;
 import io.ferry.schemas.TrafficRecord;
 import org.apache.datasketches.hll.HllSketch;
 
@@ -62,6 +63,9 @@ public final class ProfileSketch {
     HllSketch keys = Sketches.hll(KEYS_LG_K);
     HllSketch connections = Sketches.hll(CONNECTIONS_LG_K);
     HllSketch nodes = Sketches.hll(CONNECTIONS_LG_K);
+    /** Client hosts, from pcap records only: their connection is the client's {@code address:port}. */
+    HllSketch clients = Sketches.hll(CONNECTIONS_LG_K);
+
     final BigValues bigValues;
 
     public ProfileSketch(int maxCommands, int maxPrefixes) {
@@ -132,6 +136,11 @@ public final class ProfileSketch {
         }
         connections.update(record.getNode() + "/" + record.getConnection());
         nodes.update(record.getNode());
+        if (record.getOrigin() == Origin.PCAP) {
+            String connection = record.getConnection();
+            int port = connection.lastIndexOf(':');
+            clients.update(port > 0 ? connection.substring(0, port) : connection);
+        }
     }
 
     /** Counts a traffic record that could not be decoded. */
@@ -198,6 +207,7 @@ public final class ProfileSketch {
         keys = Sketches.union(keys, other.keys, KEYS_LG_K);
         connections = Sketches.union(connections, other.connections, CONNECTIONS_LG_K);
         nodes = Sketches.union(nodes, other.nodes, CONNECTIONS_LG_K);
+        clients = Sketches.union(clients, other.clients, CONNECTIONS_LG_K);
         bigValues.addAll(other.bigValues);
         return this;
     }
@@ -264,6 +274,7 @@ public final class ProfileSketch {
             Sketches.writeHll(out, keys);
             Sketches.writeHll(out, connections);
             Sketches.writeHll(out, nodes);
+            Sketches.writeHll(out, clients);
             bigValues.writeTo(out);
         } catch (IOException e) {
             throw new UncheckedIOException("writing to memory cannot fail", e);
@@ -317,6 +328,7 @@ public final class ProfileSketch {
         sketch.keys = Sketches.readHll(in);
         sketch.connections = Sketches.readHll(in);
         sketch.nodes = Sketches.readHll(in);
+        sketch.clients = Sketches.readHll(in);
         sketch.bigValues.addAll(BigValues.readFrom(in));
         if (in.available() > 0) {
             throw new IOException("profile: " + in.available() + " trailing bytes");

@@ -221,6 +221,24 @@ class AnalyzerTopologyTest {
 
         assertThat(snapshot.overallValue(Metric.CONNECTIONS_DISTINCT, 0)).isCloseTo(300, within(15.0));
         assertThat(snapshot.overallValue(Metric.NODES_DISTINCT, 0)).isCloseTo(3, within(0.5));
+        // The proxy's connections are numbered: no client hosts to count.
+        assertThat(snapshot.overall(Metric.CLIENTS_DISTINCT)).isEmpty();
+    }
+
+    @Test
+    void countsClientHostsOfCapturedTraffic() {
+        start();
+        for (int host = 0; host < 20; host++) {
+            for (int port = 0; port < 5; port++) {
+                send(Traffic.command("GET", "k")
+                        .fromPcap()
+                        .connection("capture-1", "10.0.0." + host + ":" + (50_000 + port)));
+            }
+        }
+        AnalysisSnapshot snapshot = publish();
+
+        assertThat(snapshot.overallValue(Metric.CLIENTS_DISTINCT, 0)).isCloseTo(20, within(1.0));
+        assertThat(snapshot.overallValue(Metric.CONNECTIONS_DISTINCT, 0)).isCloseTo(100, within(5.0));
     }
 
     @Test

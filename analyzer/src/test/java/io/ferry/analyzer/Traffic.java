@@ -70,6 +70,11 @@ final class Traffic {
         return this;
     }
 
+    Traffic fromPcap() {
+        builder.setOrigin(Origin.PCAP);
+        return this;
+    }
+
     Traffic responseSize(long size) {
         builder.setResponseSize(size);
         return this;
