@@ -2,7 +2,7 @@
 MVN ?= mvn
 MVN_FLAGS ?= -B -ntp
 
-.PHONY: build test demo format bench-proxy clean tools
+.PHONY: build test demo format bench-proxy bench-analyzer clean tools
 
 ## tools: JDK, Maven and redis-server (apt-get install redis-server when missing and root)
 tools:
@@ -30,6 +30,11 @@ bench-proxy:
 	@FERRY_NEED_BENCH_TOOLS=1 scripts/ensure-tools.sh
 	$(MAKE) --no-print-directory build
 	bench/proxy.sh
+
+## bench-analyzer: analyzer throughput on one million synthetic traffic records (bench/README.md)
+bench-analyzer:
+	$(MAKE) --no-print-directory build
+	bench/analyzer.sh
 
 clean:
 	$(MVN) $(MVN_FLAGS) clean

@@ -23,6 +23,8 @@ final class EndpointSettings {
     static final TlsOptions.Keys SOURCE_TLS = TlsOptions.Keys.of(SOURCE);
     static final TlsOptions.Keys TARGET_TLS = TlsOptions.Keys.of(TARGET);
     static final List<SettingsSpec.Rule> RULES = List.of(SOURCE_TLS::problems, TARGET_TLS::problems);
+    /** The rules of a service that talks to the source only. */
+    static final List<SettingsSpec.Rule> SOURCE_RULES = List.of(SOURCE_TLS::problems);
 
     /** A URI whose path names a database: {@code redis://host:port/3}. */
     private static final Pattern WITH_DB = Pattern.compile("^rediss?://[^/]*/\\d+$");
@@ -45,6 +47,12 @@ final class EndpointSettings {
                         Validators.redisUri(),
                         Importance.HIGH,
                         targetHelp)));
+    }
+
+    /** The source alone, with its TLS settings: for a service that never talks to a target. */
+    static ConfigDef defineSource(ConfigDef definition, String sourceHelp) {
+        return SOURCE_TLS.define(definition.define(
+                SOURCE, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, Validators.redisUri(), Importance.HIGH, sourceHelp));
     }
 
     static RedisEndpoint source(Settings settings) {

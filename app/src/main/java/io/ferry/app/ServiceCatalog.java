@@ -13,6 +13,8 @@ final class ServiceCatalog {
             new ComparatorService(),
             new ControlService(),
             new InterlayService(),
+            new AnalyzerService(),
+            new AnalyzeService(),
             new KafkaService());
 
     static final List<ServiceGroup> GROUPS = List.of(
