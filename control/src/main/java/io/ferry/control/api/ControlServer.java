@@ -117,7 +117,7 @@ public final class ControlServer implements AutoCloseable {
                 verifier,
                 new ErrorLog(options.kafka(), options.topics().prefix()),
                 options.kafka(),
-                options.topics().prefix());
+                options.topics());
         byte[] token = options.token().getBytes(StandardCharsets.UTF_8);
         Javalin app = Javalin.create(config -> {
             config.startup.showJavalinBanner = false;
@@ -180,7 +180,7 @@ public final class ControlServer implements AutoCloseable {
 
     /** The routes, for the OpenAPI test. */
     static List<Route> routes() {
-        return new Api(null, null, null, null, null, null, Map.of(), "").routes();
+        return new Api(null, null, null, null, null, null, Map.of(), null).routes();
     }
 
     private static void register(RoutesConfig routes, Route route) {
@@ -274,13 +274,15 @@ public final class ControlServer implements AutoCloseable {
                 ExecutorService verifier,
                 ErrorLog errorLog,
                 Map<String, Object> kafka,
-                String prefix) {
+                TopicRegistry topics) {
+            String prefix = topics == null ? "" : topics.prefix();
             this.store = store;
             this.events = events;
             this.endpoints = new Endpoints(store, sealer);
             this.interlays = new Interlays(store);
             this.copies = errorLog == null ? null : new Copies(kafka, prefix, endpoints, events);
-            this.workflows = new Workflows(store, events, endpoints, resources, copies);
+            this.workflows =
+                    new Workflows(store, events, endpoints, resources, copies, new WorkloadAnalysis(kafka, topics));
             this.calls = new DirectCalls(endpoints, resources);
             this.verifier = verifier;
             this.errors = new ErrorKeys(errorLog, endpoints);

@@ -83,8 +83,16 @@ final class Workflows {
     private final Endpoints endpoints;
     private final ClientResources resources;
     private final Copies copies;
+    private final WorkloadAnalysis analysis;
 
-    Workflows(ControlStore store, EventLog events, Endpoints endpoints, ClientResources resources, Copies copies) {
+    Workflows(
+            ControlStore store,
+            EventLog events,
+            Endpoints endpoints,
+            ClientResources resources,
+            Copies copies,
+            WorkloadAnalysis analysis) {
+        this.analysis = analysis;
         this.store = store;
         this.events = events;
         this.endpoints = endpoints;
@@ -208,6 +216,8 @@ final class Workflows {
                             dst,
                             new CheckContext.Plan(OptionalInt.of(interlays), setup.getConflictPolicy(), 1.25)));
             found.addAll(report.findings());
+            found.addAll(analysis.findings(
+                    id, setup, endpoints.get(setup.getTargetEndpoint()).getKind(), src));
             found.addAll(testRun(dst));
         } catch (EndpointException | RedisException e) {
             found.add(new Finding(
