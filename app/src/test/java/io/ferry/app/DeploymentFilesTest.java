@@ -57,7 +57,7 @@ class DeploymentFilesTest {
         }
         assertThat(ferry)
                 .as("the services built from this repository")
-                .contains("control", "interlay-1", "interlay-2", "mover-1", "mover-2", "comparator");
+                .contains("control", "interlay-1", "interlay-2", "mover-1", "mover-2", "comparator", "analyzer");
         assertThat(services.has("kafka")).isTrue();
         assertThat(compose.at("/secrets/ferry-token/file").asText()).isEqualTo("deploy/ferry-token");
         assertThat(Files.readString(ROOT.resolve(".gitignore"))).contains("/deploy/ferry-token");
