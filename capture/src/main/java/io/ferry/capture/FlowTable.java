@@ -131,7 +131,7 @@ final class FlowTable {
         if (segment.has(TcpSegment.RST)) {
             close(flow);
         } else if (segment.has(TcpSegment.FIN)) {
-            stream.finish();
+            stream.finish(segment.sequence() + segment.payloadLength(), receiver);
             if (flow.toServer.finished() && flow.toClient.finished()) {
                 close(flow);
             }

@@ -61,8 +61,21 @@ final class TcpStream {
         return finished;
     }
 
-    void finish() {
+    /**
+     * The peer closed its side at {@code finSequence}: bytes still missing before it will not come, so
+     * what waits is delivered after a gap, or a gap is reported at the end.
+     */
+    void finish(int finSequence, Receiver receiver) {
         finished = true;
+        if (!started || finSequence - next <= 0) {
+            return;
+        }
+        if (ahead.isEmpty()) {
+            next = finSequence;
+            receiver.gap();
+        } else {
+            flush(receiver);
+        }
     }
 
     /** Bytes held in segments waiting for earlier ones. */
