@@ -11,6 +11,7 @@ final class ServiceCatalog {
             new MoverService(),
             new VerifyService(),
             new ComparatorService(),
+            new CaptureService(),
             new KafkaService());
 
     static final List<ServiceGroup> GROUPS = List.of(new ServiceGroup(

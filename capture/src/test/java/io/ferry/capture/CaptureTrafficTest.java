@@ -266,6 +266,11 @@ class CaptureTrafficTest {
 
     /** {@code calls} of {@code cmdstat_NAME} in the server's INFO commandstats. */
     static long serverCalls(String name) throws IOException, InterruptedException {
+        return serverCalls(server, name);
+    }
+
+    /** {@code calls} of {@code cmdstat_NAME} in {@code server}'s INFO commandstats. */
+    static long serverCalls(RedisServer server, String name) throws IOException, InterruptedException {
         String stats = RedisCli.run(server.port(), "INFO", "commandstats");
         for (String line : stats.split("\r?\n")) {
             if (line.startsWith("cmdstat_" + name + ":calls=")) {
