@@ -4,9 +4,6 @@ import io.ferry.capture.net.TcpSegment;
 import io.ferry.resp.RespLimits;
 import io.ferry.resp.command.CommandTable;
 
-import java.net.InetAddress;
-import java.net.UnknownHostException;
-import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
@@ -210,11 +207,41 @@ final class FlowTable {
             return ((low >>> 24) & 0xFF) + "." + ((low >>> 16) & 0xFF) + "." + ((low >>> 8) & 0xFF) + "." + (low & 0xFF)
                     + ":" + port;
         }
-        byte[] bytes = ByteBuffer.allocate(16).putLong(high).putLong(low).array();
-        try {
-            return "[" + InetAddress.getByAddress(bytes).getHostAddress() + "]:" + port;
-        } catch (UnknownHostException e) {
-            throw new IllegalStateException("16 bytes are always an IPv6 address", e);
+        return "[" + ipv6Text(high, low) + "]:" + port;
+    }
+
+    /** An IPv6 address as RFC 5952 writes it: lower case, the longest run of zero groups as "::". */
+    static String ipv6Text(long high, long low) {
+        int[] groups = new int[8];
+        for (int i = 0; i < 4; i++) {
+            groups[i] = (int) (high >>> (48 - 16 * i)) & 0xFFFF;
+            groups[4 + i] = (int) (low >>> (48 - 16 * i)) & 0xFFFF;
         }
+        int bestStart = -1;
+        int bestLength = 1;
+        for (int i = 0; i < 8; ) {
+            int j = i;
+            while (j < 8 && groups[j] == 0) {
+                j++;
+            }
+            if (j - i > bestLength) {
+                bestStart = i;
+                bestLength = j - i;
+            }
+            i = j == i ? i + 1 : j;
+        }
+        StringBuilder text = new StringBuilder();
+        for (int i = 0; i < 8; i++) {
+            if (i == bestStart) {
+                text.append("::");
+                i += bestLength - 1;
+                continue;
+            }
+            if (text.length() > 0 && text.charAt(text.length() - 1) != ':') {
+                text.append(':');
+            }
+            text.append(Integer.toHexString(groups[i]));
+        }
+        return text.toString();
     }
 }

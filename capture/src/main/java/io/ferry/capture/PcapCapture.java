@@ -45,6 +45,7 @@ public final class PcapCapture {
         FlowTable flows = new FlowTable(options, table, counters, sink);
         Packet packet = new Packet();
         TcpSegment segment = new TcpSegment();
+        Throwable failure = null;
         try {
             while (reader.next(packet)) {
                 counters.increment(Counter.PACKETS);
@@ -59,8 +60,20 @@ public final class PcapCapture {
                     case MALFORMED -> counters.increment(Counter.MALFORMED);
                 }
             }
+        } catch (IOException | RuntimeException | Error e) {
+            failure = e;
+            throw e;
         } finally {
-            flows.closeAll();
+            // What was read before the end (or the failure) is published: the connections still
+            // open are closed, their waiting commands published without replies.
+            try {
+                flows.closeAll();
+            } catch (RuntimeException e) {
+                if (failure == null) {
+                    throw e;
+                }
+                failure.addSuppressed(e);
+            }
         }
     }
 }
