@@ -81,6 +81,7 @@ final class CaptureService implements Service {
         TopicRegistry topics;
         try (Admin admin = Admin.create(kafka)) {
             topics = TopicBootstrap.ensure(admin, settings.getString(CaptureSettings.TOPIC_PREFIX), KAFKA_TIMEOUT);
+            TrafficPublisher.awaitLeaders(admin, topics, KAFKA_TIMEOUT);
         } catch (TopicBootstrapException e) {
             err.println("ferry capture: Kafka topics are not ready: " + e.getMessage());
             return Ferry.EXIT_FAILURE;

@@ -1,8 +1,11 @@
 package io.ferry.capture;
 
+import io.ferry.schemas.Topic;
 import io.ferry.schemas.TopicRegistry;
 import io.ferry.schemas.TrafficRecord;
 import io.ferry.schemas.TypedTopic;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -17,7 +20,9 @@ import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CancellationException;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -63,6 +68,11 @@ public final class TrafficPublisher implements RecordSink, AutoCloseable {
         config.putIfAbsent(ProducerConfig.BATCH_SIZE_CONFIG, 512 * 1024);
         config.putIfAbsent(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
         config.putIfAbsent(ProducerConfig.CLIENT_ID_CONFIG, "ferry-capture");
+        // One request in flight: on a starved machine a request can time out after Kafka appended it;
+        // retried behind later batches, Kafka no longer recognises it as a duplicate (it remembers the
+        // last five) and refuses it as out of order until the delivery times out. With one in flight,
+        // a retry is always of the latest batch. Batches of 512 KiB keep the throughput.
+        config.putIfAbsent(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 1);
         this.producer = new KafkaProducer<>(
                 config,
                 TypedTopic.TRAFFIC.keySerde().serializer(),
@@ -97,6 +107,39 @@ public final class TrafficPublisher implements RecordSink, AutoCloseable {
             Thread.currentThread().interrupt();
             throw new CancellationException("interrupted while waiting for room in the traffic queue");
         }
+    }
+
+    /**
+     * Waits until every partition of the traffic topic has a leader, at most {@code timeout}. A topic
+     * created a moment ago may not have them yet, and an idempotent producer whose first batch to a
+     * partition fails that way while the next ones land cannot send that batch again (Kafka answers
+     * "out of order sequence" until the delivery times out): the records are lost, and counted.
+     *
+     * @return true when every partition has a leader; false when the time ran out (publishing then
+     *     starts anyway, and what Kafka refuses is counted)
+     */
+    public static boolean awaitLeaders(Admin admin, TopicRegistry topics, Duration timeout)
+            throws InterruptedException {
+        String name = topics.name(Topic.TRAFFIC);
+        long deadline = System.nanoTime() + timeout.toNanos();
+        Exception last = null;
+        while (System.nanoTime() < deadline) {
+            try {
+                TopicDescription description = admin.describeTopics(List.of(name))
+                        .allTopicNames()
+                        .get(Math.max(1, (deadline - System.nanoTime()) / 1_000_000), TimeUnit.MILLISECONDS)
+                        .get(name);
+                if (description.partitions().stream()
+                        .allMatch(p -> p.leader() != null && !p.leader().isEmpty())) {
+                    return true;
+                }
+            } catch (ExecutionException | TimeoutException e) {
+                last = e;
+            }
+            Thread.sleep(100);
+        }
+        log.warn("partitions of {} still without a leader after {}: publishing anyway ({})", name, timeout, last);
+        return false;
     }
 
     /** Records Kafka acknowledged. */

@@ -74,6 +74,8 @@ class CaptureIT {
     void theTrafficTopicHoldsEveryCommandRedisBenchmarkSent() throws Exception {
         String prefix = kafka.uniqueName("capture");
         TopicRegistry topics = TopicBootstrap.ensure(kafka.admin(), prefix, Duration.ofSeconds(30));
+        assertThat(TrafficPublisher.awaitLeaders(kafka.admin(), topics, Duration.ofSeconds(30)))
+                .isTrue();
         PcapCapture capture = new PcapCapture(
                 new CaptureOptions(Set.of(server.port()), "capture-it", CaptureLimits.DEFAULTS),
                 CommandTable.bundled());
@@ -119,6 +121,8 @@ class CaptureIT {
     void aTruncatedCapturePublishesWhatCameBeforeAndSaysWhere() throws Exception {
         String prefix = kafka.uniqueName("truncated");
         TopicRegistry topics = TopicBootstrap.ensure(kafka.admin(), prefix, Duration.ofSeconds(30));
+        assertThat(TrafficPublisher.awaitLeaders(kafka.admin(), topics, Duration.ofSeconds(30)))
+                .isTrue();
         byte[] whole = Files.readAllBytes(file);
         byte[] cut = Arrays.copyOf(whole, whole.length * 2 / 3);
         PcapCapture capture = new PcapCapture(
