@@ -46,6 +46,14 @@ final class CaptureWriter {
      * @param tsresol the {@code if_tsresol} byte: 6 for microseconds, 9 for nanoseconds, 0x80|n for 2^-n
      */
     static byte[] pcapng(List<Captures.Frame> frames, ByteOrder order, int tsresol) {
+        return pcapng(frames, order, tsresol, false);
+    }
+
+    /**
+     * As {@link #pcapng(List, ByteOrder, int)}; with {@code simple}, every packet but the first is a
+     * simple packet block (no interface id, no timestamp: all on the first interface).
+     */
+    static byte[] pcapng(List<Captures.Frame> frames, ByteOrder order, int tsresol, boolean simple) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         // Section header: byte-order magic, version 1.0, section length unknown (-1), no options.
         ByteBuffer shb = ByteBuffer.allocate(16).order(order);
@@ -63,6 +71,13 @@ final class CaptureWriter {
                 idb.putShort((short) 9).putShort((short) 1).put((byte) tsresol).put(new byte[3]);
                 idb.putShort((short) 0).putShort((short) 0);
                 block(out, order, 1, idb.array());
+            }
+            if (simple && !first) {
+                int padded = (frame.data().length + 3) & ~3;
+                ByteBuffer spb = ByteBuffer.allocate(4 + padded).order(order);
+                spb.putInt(frame.originalLength()).put(frame.data());
+                block(out, order, 3, spb.array());
+                continue;
             }
             long units = units(frame.timestampNanos(), tsresol);
             int padded = (frame.data().length + 3) & ~3;

@@ -73,6 +73,19 @@ class LinkLayerVariantsTest {
     }
 
     @Test
+    void simplePacketBlocksAreRead() throws Exception {
+        Captures.Result result =
+                Captures.read(CaptureWriter.pcapng(frames, ByteOrder.BIG_ENDIAN, 6, true), server.port());
+
+        assertThat(result.failure()).isNull();
+        assertThat(result.count(Counter.PACKETS)).isEqualTo(frames.size());
+        // No timestamps: every packet has the first one's, so latencies are 0.
+        assertThat(result.records())
+                .allSatisfy(r -> assertThat(r.getLatencyMicros()).isZero());
+        assertSameRecords(result);
+    }
+
+    @Test
     void ipv6WithExtensionHeadersGivesTheSameRecords() throws Exception {
         List<Captures.Frame> v6 =
                 frames.stream().map(LinkLayerVariantsTest::ipv6).toList();
