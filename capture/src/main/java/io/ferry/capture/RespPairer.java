@@ -1,15 +1,9 @@
 package io.ferry.capture;
 
-import io.ferry.resp.AggregateMessage;
-import io.ferry.resp.AsciiText;
-import io.ferry.resp.BulkStringMessage;
 import io.ferry.resp.CommandMessage;
-import io.ferry.resp.IntegerMessage;
 import io.ferry.resp.RespDecoder;
 import io.ferry.resp.RespLimits;
 import io.ferry.resp.RespMessage;
-import io.ferry.resp.RespType;
-import io.ferry.resp.SimpleStringMessage;
 import io.ferry.resp.command.CommandInfo;
 import io.ferry.resp.command.CommandTable;
 import io.ferry.resp.command.KeyPositions;
@@ -24,8 +18,6 @@ import io.netty.util.ReferenceCountUtil;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayDeque;
 
@@ -47,81 +39,6 @@ import java.util.ArrayDeque;
  */
 final class RespPairer {
     private static final Logger log = LoggerFactory.getLogger(RespPairer.class);
-    /** Rough bytes a waiting command costs beyond its copied keys and arguments. */
-    private static final int PENDING_OVERHEAD = 256;
-
-    private static final byte[] SELECT = ascii("SELECT");
-    private static final byte[] HELLO = ascii("HELLO");
-    private static final byte[] CLIENT = ascii("CLIENT");
-    private static final byte[] REPLY = ascii("REPLY");
-    private static final byte[] ON = ascii("ON");
-    private static final byte[] OFF = ascii("OFF");
-    private static final byte[] SKIP = ascii("SKIP");
-    private static final byte[] RESET = ascii("RESET");
-    private static final byte[][] SUBSCRIBE_NAMES = {
-        ascii("SUBSCRIBE"),
-        ascii("PSUBSCRIBE"),
-        ascii("SSUBSCRIBE"),
-        ascii("UNSUBSCRIBE"),
-        ascii("PUNSUBSCRIBE"),
-        ascii("SUNSUBSCRIBE")
-    };
-    private static final byte[][] SUBSCRIBE_KIND_BYTES = {
-        ascii("subscribe"),
-        ascii("psubscribe"),
-        ascii("ssubscribe"),
-        ascii("unsubscribe"),
-        ascii("punsubscribe"),
-        ascii("sunsubscribe")
-    };
-    private static final byte[] MESSAGE = ascii("message");
-    private static final byte[] PMESSAGE = ascii("pmessage");
-    private static final byte[] SMESSAGE = ascii("smessage");
-
-    private enum ReplyMode {
-        ON,
-        OFF,
-        SKIP_NEXT
-    }
-
-    private enum Effect {
-        NONE,
-        SELECT,
-        HELLO,
-        RESET
-    }
-
-    /** A command waiting for its reply. */
-    private static final class Pending {
-        final CapturedCommand command;
-        final long sequence;
-        final long timestampNanos;
-        final long bytes;
-        final boolean noReply;
-        Effect effect = Effect.NONE;
-        int effectValue;
-        /** For the subscribe family: the index in {@link #SUBSCRIBE_NAMES}, else -1. */
-        int subscribeKind = -1;
-
-        int confirmationsLeft;
-        boolean recorded;
-
-        Pending(CapturedCommand command, long sequence, long timestampNanos, boolean noReply) {
-            this.command = command;
-            this.sequence = sequence;
-            this.timestampNanos = timestampNanos;
-            this.noReply = noReply;
-            long size = PENDING_OVERHEAD;
-            for (ByteBuffer key : command.keys()) {
-                size += key.remaining();
-            }
-            for (ByteBuffer arg : command.args()) {
-                size += arg.remaining();
-            }
-            this.bytes = size;
-        }
-    }
-
     private final CommandTable table;
     private final RespLimits limits;
     private final CaptureCounters counters;
@@ -130,7 +47,7 @@ final class RespPairer {
     private final String connection;
     private final int maxPending;
     private final KeyPositions keys = new KeyPositions();
-    private final ArrayDeque<Pending> pending = new ArrayDeque<>();
+    private final ArrayDeque<PendingCommand> pending = new ArrayDeque<>();
 
     private EmbeddedChannel requests;
     private EmbeddedChannel replies;
@@ -142,11 +59,7 @@ final class RespPairer {
 
     private long pendingBytes;
     private long sequence;
-    private int db;
-    private int protocol = 2;
-    private ReplyMode replyMode = ReplyMode.ON;
-    /** Subscriptions by family (channels, patterns, shard channels), as the confirmations counted them. */
-    private final int[] subscriptions = new int[3];
+    private final ConnectionState state = new ConnectionState();
 
     final TcpStream.Receiver fromClient = new TcpStream.Receiver() {
         @Override
@@ -296,18 +209,18 @@ final class RespPairer {
             }
             counters.increment(Counter.COMMANDS);
             info.findKeys(command, keys);
-            Pending entry = new Pending(
-                    CapturedCommand.of(command, info, keys), sequence++, timestampNanos, expectsNoReply(command));
-            classify(command, entry);
+            PendingCommand entry = new PendingCommand(
+                    CapturedCommand.of(command, info, keys), sequence++, timestampNanos, state.expectsNoReply(command));
+            state.classify(command, entry);
             if (!pairing) {
                 publishUnanswered(entry);
-                applyEffect(entry, null);
+                state.apply(entry, null);
                 return;
             }
             if (pending.size() >= maxPending) {
                 losePairing();
                 publishUnanswered(entry);
-                applyEffect(entry, null);
+                state.apply(entry, null);
                 return;
             }
             pending.addLast(entry);
@@ -315,59 +228,6 @@ final class RespPairer {
             drainUnanswerable();
         } finally {
             command.release();
-        }
-    }
-
-    /** Follows CLIENT REPLY: whether {@code command} gets a reply. */
-    private boolean expectsNoReply(CommandMessage command) {
-        if (command.argCount() == 3 && command.nameEquals(CLIENT) && command.argEqualsIgnoreCase(1, REPLY)) {
-            if (command.argEqualsIgnoreCase(2, ON)) {
-                replyMode = ReplyMode.ON;
-                return false;
-            }
-            if (command.argEqualsIgnoreCase(2, OFF)) {
-                replyMode = ReplyMode.OFF;
-                return true;
-            }
-            if (command.argEqualsIgnoreCase(2, SKIP)) {
-                if (replyMode == ReplyMode.ON) {
-                    replyMode = ReplyMode.SKIP_NEXT;
-                }
-                return true;
-            }
-            return false; // a syntax error, answered as such
-        }
-        if (replyMode == ReplyMode.SKIP_NEXT) {
-            replyMode = ReplyMode.ON;
-            return true;
-        }
-        return replyMode == ReplyMode.OFF;
-    }
-
-    private void classify(CommandMessage command, Pending entry) {
-        if (command.nameEquals(SELECT) && command.argCount() == 2) {
-            Integer value = smallInteger(command.arg(1));
-            if (value != null) {
-                entry.effect = Effect.SELECT;
-                entry.effectValue = value;
-            }
-        } else if (command.nameEquals(HELLO) && command.argCount() >= 2) {
-            Integer value = smallInteger(command.arg(1));
-            if (value != null && (value == 2 || value == 3)) {
-                entry.effect = Effect.HELLO;
-                entry.effectValue = value;
-            }
-        } else if (command.nameEquals(RESET) && command.argCount() == 1) {
-            entry.effect = Effect.RESET;
-        } else {
-            for (int kind = 0; kind < SUBSCRIBE_NAMES.length; kind++) {
-                if (command.nameEquals(SUBSCRIBE_NAMES[kind])) {
-                    entry.subscribeKind = kind;
-                    int channels = command.argCount() - 1;
-                    entry.confirmationsLeft = channels > 0 ? channels : Math.max(1, subscriptions[kind % 3]);
-                    return;
-                }
-            }
         }
     }
 
@@ -405,10 +265,10 @@ final class RespPairer {
 
     private void onReply(RespMessage reply, long timestampNanos) {
         try {
-            Pending head = pending.peekFirst();
+            PendingCommand head = pending.peekFirst();
             if (head != null && head.subscribeKind >= 0) {
-                if (isConfirmation(reply, head.subscribeKind)) {
-                    countSubscription(reply, head.subscribeKind);
+                if (state.isConfirmation(reply, head.subscribeKind)) {
+                    state.countConfirmation(reply, head.subscribeKind);
                     if (!head.recorded) {
                         publishAnswered(head, reply, timestampNanos);
                         head.recorded = true;
@@ -424,7 +284,7 @@ final class RespPairer {
                     head = pending.peekFirst();
                 }
             }
-            if (isPush(reply)) {
+            if (state.isPush(reply)) {
                 counters.increment(Counter.PUSHES);
                 return;
             }
@@ -435,75 +295,10 @@ final class RespPairer {
             }
             removeHead();
             publishAnswered(head, reply, timestampNanos);
-            applyEffect(head, reply);
+            state.apply(head, reply);
         } finally {
             ReferenceCountUtil.release(reply);
             drainUnanswerable();
-        }
-    }
-
-    private boolean isConfirmation(RespMessage reply, int kind) {
-        if (!(reply instanceof AggregateMessage aggregate)
-                || (reply.type() != RespType.ARRAY && reply.type() != RespType.PUSH)
-                || aggregate.size() != 3) {
-            return false;
-        }
-        return aggregate.get(0) instanceof BulkStringMessage name
-                && AsciiText.equalsIgnoreCase(name.content(), SUBSCRIBE_KIND_BYTES[kind]);
-    }
-
-    private void countSubscription(RespMessage reply, int kind) {
-        int family = kind % 3;
-        if (kind < 3) {
-            subscriptions[family]++;
-        } else if (subscriptions[family] > 0) {
-            subscriptions[family]--;
-        }
-        if (((AggregateMessage) reply).get(2) instanceof IntegerMessage count && count.value() == 0 && family < 2) {
-            // The server's own count: channels and patterns together.
-            subscriptions[0] = 0;
-            subscriptions[1] = 0;
-        }
-    }
-
-    private boolean isPush(RespMessage reply) {
-        if (reply.type() == RespType.PUSH) {
-            return true;
-        }
-        if (reply.type() != RespType.ARRAY || subscriptions[0] + subscriptions[1] + subscriptions[2] == 0) {
-            return false;
-        }
-        AggregateMessage array = (AggregateMessage) reply;
-        return array.size() >= 3
-                && array.get(0) instanceof BulkStringMessage kind
-                && (AsciiText.equalsIgnoreCase(kind.content(), MESSAGE)
-                        || AsciiText.equalsIgnoreCase(kind.content(), PMESSAGE)
-                        || AsciiText.equalsIgnoreCase(kind.content(), SMESSAGE));
-    }
-
-    private void applyEffect(Pending entry, RespMessage reply) {
-        if (reply != null && (reply.type() == RespType.ERROR || reply.type() == RespType.BULK_ERROR)) {
-            return;
-        }
-        switch (entry.effect) {
-            case SELECT -> {
-                // Queued in a transaction, a SELECT takes effect at EXEC: not followed (see docs/capture.md).
-                if (reply == null || isSimple(reply, "OK")) {
-                    db = entry.effectValue;
-                }
-            }
-            case HELLO -> protocol = entry.effectValue;
-            case RESET -> {
-                if (reply == null || isSimple(reply, "RESET")) {
-                    db = 0;
-                    protocol = 2;
-                    replyMode = ReplyMode.ON;
-                    subscriptions[0] = 0;
-                    subscriptions[1] = 0;
-                    subscriptions[2] = 0;
-                }
-            }
-            case NONE -> {}
         }
     }
 
@@ -511,10 +306,10 @@ final class RespPairer {
 
     /** Publishes, in order, the commands at the head that will get no reply. */
     private void drainUnanswerable() {
-        for (Pending head = pending.peekFirst(); head != null && head.noReply; head = pending.peekFirst()) {
+        for (PendingCommand head = pending.peekFirst(); head != null && head.noReply; head = pending.peekFirst()) {
             removeHead();
             publishUnanswered(head);
-            applyEffect(head, null);
+            state.apply(head, null);
         }
     }
 
@@ -525,36 +320,36 @@ final class RespPairer {
         counters.increment(Counter.PAIRING_LOST);
         pairing = false;
         while (!pending.isEmpty()) {
-            Pending entry = removeHead();
+            PendingCommand entry = removeHead();
             if (!entry.recorded) {
                 publishUnanswered(entry);
             }
-            applyEffect(entry, null);
+            state.apply(entry, null);
         }
         replies = closeChannel(replies);
     }
 
-    private Pending removeHead() {
-        Pending head = pending.removeFirst();
+    private PendingCommand removeHead() {
+        PendingCommand head = pending.removeFirst();
         pendingBytes -= head.bytes;
         return head;
     }
 
-    private void publishAnswered(Pending entry, RespMessage reply, long timestampNanos) {
+    private void publishAnswered(PendingCommand entry, RespMessage reply, long timestampNanos) {
         long latencyMicros = Math.max(0, (timestampNanos - entry.timestampNanos) / 1000);
         counters.increment(Counter.REPLIES);
         counters.increment(Counter.RECORDS);
-        sink.accept(
-                TrafficRecords.answered(entry.command, seen(entry), db, protocol, reply, latencyMicros, Side.SOURCE));
+        sink.accept(TrafficRecords.answered(
+                entry.command, seen(entry), state.db(), state.protocol(), reply, latencyMicros, Side.SOURCE));
     }
 
-    private void publishUnanswered(Pending entry) {
+    private void publishUnanswered(PendingCommand entry) {
         counters.increment(Counter.UNANSWERED);
         counters.increment(Counter.RECORDS);
-        sink.accept(TrafficRecords.unanswered(entry.command, seen(entry), db, protocol, Side.SOURCE));
+        sink.accept(TrafficRecords.unanswered(entry.command, seen(entry), state.db(), state.protocol(), Side.SOURCE));
     }
 
-    private TrafficRecords.Seen seen(Pending entry) {
+    private TrafficRecords.Seen seen(PendingCommand entry) {
         Instant received = Instant.ofEpochSecond(
                 Math.floorDiv(entry.timestampNanos, 1_000_000_000L),
                 Math.floorMod(entry.timestampNanos, 1_000_000_000L));
@@ -608,29 +403,5 @@ final class RespPairer {
             }
         }
         return null;
-    }
-
-    private static boolean isSimple(RespMessage reply, String text) {
-        return reply instanceof SimpleStringMessage simple && simple.text().equals(text);
-    }
-
-    private static Integer smallInteger(ByteBuf arg) {
-        int length = arg.readableBytes();
-        if (length == 0 || length > 9) {
-            return null;
-        }
-        int value = 0;
-        for (int i = arg.readerIndex(); i < arg.writerIndex(); i++) {
-            byte b = arg.getByte(i);
-            if (b < '0' || b > '9') {
-                return null;
-            }
-            value = value * 10 + (b - '0');
-        }
-        return value;
-    }
-
-    private static byte[] ascii(String text) {
-        return text.getBytes(StandardCharsets.US_ASCII);
     }
 }
