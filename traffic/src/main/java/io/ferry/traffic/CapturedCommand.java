@@ -15,7 +15,9 @@ import java.util.Locale;
 /**
  * The request half of a traffic record, copied out of a {@link CommandMessage} so the command's
  * buffers can be released at once: the name (with subcommand), the class, every key, and the
- * arguments after the name cut to {@link TrafficRecords#MAX_CAPTURE_BYTES} (all together).
+ * arguments after the name cut to {@link TrafficRecords#MAX_CAPTURE_BYTES} (all together). Secrets
+ * (the passwords of AUTH, HELLO AUTH, MIGRATE AUTH, CONFIG SET requirepass and the like, ACL SETUSER
+ * password rules) are replaced by {@code <redacted>}, and the arguments marked truncated.
  *
  * <p>Immutable once built; the byte buffers must only be read. Thread-safe.
  *
@@ -23,7 +25,7 @@ import java.util.Locale;
  * @param commandClass the command table's kind as the schema names it
  * @param keys the keys the command touches, whole
  * @param args the arguments after the name (and subcommand), cut at the capture limit
- * @param argsTruncated true when {@code args} was cut
+ * @param argsTruncated true when {@code args} was cut or a secret in it redacted
  * @param unorderedReply true when the reply's element order may differ between servers, so its digest
  *     sorts the elements ({@link io.ferry.resp.ReplyDigest})
  */
@@ -54,6 +56,12 @@ public record CapturedCommand(
         int budget = TrafficRecords.MAX_CAPTURE_BYTES;
         boolean truncated = false;
         for (int i = first; i < command.argCount(); i++) {
+            if (SecretArguments.isSecret(command, i)) {
+                // Never on a topic; and the command can no longer be replayed as it was.
+                argList.add(ByteBuffer.wrap(SecretArguments.REDACTED.clone()));
+                truncated = true;
+                continue;
+            }
             ByteBuf arg = command.arg(i);
             if (arg.readableBytes() > budget) {
                 truncated = true;

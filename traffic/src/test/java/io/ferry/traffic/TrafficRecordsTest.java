@@ -53,6 +53,36 @@ class TrafficRecordsTest {
     }
 
     @Test
+    void secretsNeverReachARecord() {
+        assertThat(capture("AUTH", "s3cret").args())
+                .extracting(TrafficRecordsTest::text)
+                .containsExactly("<redacted>");
+        assertThat(capture("auth", "ops", "s3cret").args())
+                .extracting(TrafficRecordsTest::text)
+                .containsExactly("<redacted>", "<redacted>");
+        assertThat(capture("HELLO", "3", "AUTH", "ops", "s3cret", "SETNAME", "app")
+                        .args())
+                .extracting(TrafficRecordsTest::text)
+                .containsExactly("3", "AUTH", "ops", "<redacted>", "SETNAME", "app");
+        assertThat(capture("MIGRATE", "h", "6379", "k", "0", "1000", "AUTH2", "ops", "s3cret", "KEYS", "a")
+                        .args())
+                .extracting(TrafficRecordsTest::text)
+                .containsExactly("h", "6379", "k", "0", "1000", "AUTH2", "<redacted>", "<redacted>", "KEYS", "a");
+        assertThat(capture("CONFIG", "SET", "maxmemory", "1gb", "requirepass", "s3cret")
+                        .args())
+                .extracting(TrafficRecordsTest::text)
+                .containsExactly("maxmemory", "1gb", "requirepass", "<redacted>");
+        CapturedCommand setuser = capture("ACL", "SETUSER", "ops", "on", ">s3cret", "~*", "+@all");
+        assertThat(setuser.args())
+                .extracting(TrafficRecordsTest::text)
+                .containsExactly("ops", "on", "<redacted>", "~*", "+@all");
+        assertThat(setuser.argsTruncated()).isTrue();
+        assertThat(capture("SET", "AUTH", "v").args())
+                .extracting(TrafficRecordsTest::text)
+                .containsExactly("AUTH", "v");
+    }
+
+    @Test
     void argumentsBeyondTheLimitAreCutAndMarked() {
         CapturedCommand big = capture("SET", "k", "x".repeat(TrafficRecords.MAX_CAPTURE_BYTES));
 
