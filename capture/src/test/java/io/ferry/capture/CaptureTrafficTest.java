@@ -81,6 +81,34 @@ class CaptureTrafficTest {
     }
 
     @Test
+    void passwordsSeenOnTheWireNeverReachARecord() throws Exception {
+        RedisServer guarded = redis.start("guarded", "--requirepass", "s3cret-pa55");
+        Path file = dir.resolve("auth.pcap");
+        try (Tcpdump tcpdump = Tcpdump.start(file, "lo", guarded.port())) {
+            RedisCli.run(guarded.port(), "--no-auth-warning", "-a", "s3cret-pa55", "SET", "guarded", "1");
+            RedisCli.run(guarded.port(), "--no-auth-warning", "-a", "s3cret-pa55", "-3", "GET", "guarded");
+            tcpdump.finish("-a", "s3cret-pa55", "--no-auth-warning");
+        }
+        assertThat(new String(java.nio.file.Files.readAllBytes(file), StandardCharsets.ISO_8859_1))
+                .contains("s3cret-pa55");
+
+        Captures.Result result = Captures.read(file, guarded.port());
+
+        assertThat(result.count(Counter.PAIRING_LOST)).isZero();
+        assertThat(result.commandCounts()).containsKeys("AUTH", "HELLO", "SET", "GET");
+        assertThat(result.records()).allSatisfy(r -> assertThat(r.getArgs())
+                .extracting(CaptureTrafficTest::text)
+                .doesNotContain("s3cret-pa55"));
+        assertThat(result.records())
+                .filteredOn(r -> r.getCommand().equals("AUTH"))
+                .allSatisfy(r -> {
+                    assertThat(r.getArgs()).extracting(CaptureTrafficTest::text).containsExactly("<redacted>");
+                    assertThat(r.getResponseType()).isEqualTo("simple-string");
+                });
+        assertThat(find(result.records(), "GET", "guarded").getProtocol()).isEqualTo(3);
+    }
+
+    @Test
     void pipelinedBenchmarkIsPairedCommandForCommand() throws Exception {
         Path file = dir.resolve("pipelined.pcap");
         server.command("CONFIG RESETSTAT");

@@ -67,12 +67,15 @@ final class Tcpdump implements AutoCloseable {
     }
 
     /**
-     * Sends a marker command through the server and waits until the capture holds it and its reply,
-     * then stops tcpdump: every packet before the marker is then in the file.
+     * Sends a marker command through the server (with these redis-cli options, e.g. a password) and
+     * waits until the capture holds it and its reply, then stops tcpdump: every packet before the
+     * marker is then in the file.
      */
-    Path finish() throws IOException, InterruptedException {
+    Path finish(String... cliOptions) throws IOException, InterruptedException {
         String marker = "ferry-capture-end-" + UUID.randomUUID();
-        RedisCli.run(port, "ECHO", marker);
+        List<String> args = new ArrayList<>(List.of(cliOptions));
+        args.addAll(List.of("ECHO", marker));
+        RedisCli.run(port, args.toArray(String[]::new));
         byte[] needle = marker.getBytes(StandardCharsets.US_ASCII);
         await().atMost(Duration.ofSeconds(20)).until(() -> occurrences(Files.readAllBytes(file), needle) >= 2);
         close();
