@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Makes sure the tools Ferry's build and tests need are on this machine: a JDK 17+, Maven, and
-# redis-server (the tests start real ones). On Debian, as root, missing ones are installed with
+# Makes sure the tools Ferry's build and tests need are on this machine: a JDK 17+, Maven,
+# redis-server (the tests start real ones), and redis-cli, redis-benchmark and tcpdump (the capture
+# tests record real traffic with them). On Debian, as root, missing ones are installed with
 # apt-get; otherwise it stops and says what to install.
 set -euo pipefail
 
@@ -10,6 +11,9 @@ command -v mvn >/dev/null 2>&1 || need_packages+=(maven)
 if ! command -v redis-server >/dev/null 2>&1 && [ -z "${FERRY_REDIS_SERVER:-}" ]; then
   need_packages+=(redis-server)
 fi
+# The capture tests: redis-cli and redis-benchmark drive real traffic, tcpdump records it.
+command -v redis-benchmark >/dev/null 2>&1 || need_packages+=(redis-tools)
+command -v tcpdump >/dev/null 2>&1 || need_packages+=(tcpdump)
 # The dashboard's tests drive Debian's headless Chromium through its chromedriver.
 if [ "${FERRY_NEED_DEMO_TOOLS:-0}" != 1 ] && [ "${FERRY_NEED_BENCH_TOOLS:-0}" != 1 ]; then
   command -v chromium >/dev/null 2>&1 || need_packages+=(chromium)

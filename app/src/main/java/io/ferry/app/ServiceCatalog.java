@@ -15,6 +15,7 @@ final class ServiceCatalog {
             new InterlayService(),
             new AnalyzerService(),
             new AnalyzeService(),
+            new CaptureService(),
             new KafkaService());
 
     static final List<ServiceGroup> GROUPS = List.of(

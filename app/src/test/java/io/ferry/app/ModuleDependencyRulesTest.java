@@ -92,5 +92,12 @@ class ModuleDependencyRulesTest {
         forbid("settings", services);
         forbid("schemas", services);
         forbid("resp", services);
+        forbid("traffic", services);
+    }
+
+    @Test
+    void trafficRecordsNeedNoKafkaClientOrStreams() {
+        // The one way to build a traffic record; publishing is each producer's business.
+        forbid("traffic", "org.apache.kafka.clients..", "org.apache.kafka.streams..", "io.lettuce..");
     }
 }

@@ -11,6 +11,7 @@ import io.ferry.schemas.Side;
 import io.ferry.schemas.SideResult;
 import io.ferry.schemas.WriteFlag;
 import io.ferry.schemas.WriteRecord;
+import io.ferry.traffic.CapturedCommand;
 import io.netty.buffer.ByteBuf;
 
 import java.nio.ByteBuffer;
@@ -19,7 +20,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.List;
-import java.util.Locale;
 
 /**
  * What the writes log will say about one command: the command, its keys and (bounded) arguments,
@@ -196,12 +196,7 @@ final class WriteTrace {
 
     /** Upper case, with the subcommand: {@code "SET"}, {@code "CLIENT SETNAME"}; bounded for unknown ones. */
     static String commandName(CommandInfo info, CommandMessage message) {
-        if (info.isKnown()) {
-            return info.displayName();
-        }
-        ByteBuf name = message.arg(0);
-        int length = Math.min(name.readableBytes(), 64);
-        return name.toString(name.readerIndex(), length, StandardCharsets.UTF_8).toUpperCase(Locale.ROOT);
+        return CapturedCommand.commandName(info, message);
     }
 
     private static ByteBuffer copy(ByteBuf buf) {

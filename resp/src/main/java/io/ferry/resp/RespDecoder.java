@@ -121,6 +121,16 @@ public final class RespDecoder extends ByteToMessageDecoder {
         return state == State.FAILED;
     }
 
+    /**
+     * Bytes this decoder holds for frames not yet emitted: input not decoded yet, plus the wire bytes of
+     * a partly assembled command, aggregate or streamed string. An upper bound on what a peer makes it
+     * keep, for callers that hold many decoders under one memory budget (the pcap capture).
+     */
+    public long bufferedBytes() {
+        boolean inFrame = commandArgs != null || !assembler.idle() || inStreamedString;
+        return actualReadableBytes() + (inFrame ? frameBytes : 0);
+    }
+
     @Override
     protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
         try {
