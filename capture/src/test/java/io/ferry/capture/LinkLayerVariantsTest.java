@@ -1,8 +1,10 @@
 package io.ferry.capture;
 
 import io.ferry.capture.net.LinkLayer;
+import io.ferry.testkit.RedisCli;
 import io.ferry.testkit.RedisServer;
 import io.ferry.testkit.RedisServers;
+import io.ferry.testkit.Tcpdump;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;

@@ -1,4 +1,4 @@
-package io.ferry.capture;
+package io.ferry.testkit;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -7,25 +7,25 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /** Runs the real {@code redis-cli} and {@code redis-benchmark} against a local port, bounded in time. */
-final class RedisCli {
+public final class RedisCli {
     private RedisCli() {}
 
     /** {@code redis-cli -p PORT args...}: its output; fails when it fails or takes over a minute. */
-    static String run(int port, String... args) throws IOException, InterruptedException {
+    public static String run(int port, String... args) throws IOException, InterruptedException {
         List<String> command = new ArrayList<>(List.of("timeout", "60", "redis-cli", "-p", String.valueOf(port)));
         command.addAll(List.of(args));
         return exec(command, null);
     }
 
     /** {@code redis-cli -p PORT [options]} fed {@code input} on standard input (one command per line). */
-    static String pipe(int port, String input, String... options) throws IOException, InterruptedException {
+    public static String pipe(int port, String input, String... options) throws IOException, InterruptedException {
         List<String> command = new ArrayList<>(List.of("timeout", "60", "redis-cli", "-p", String.valueOf(port)));
         command.addAll(List.of(options));
         return exec(command, input);
     }
 
     /** {@code redis-benchmark -p PORT args...}: its output. */
-    static String benchmark(int port, String... args) throws IOException, InterruptedException {
+    public static String benchmark(int port, String... args) throws IOException, InterruptedException {
         List<String> command =
                 new ArrayList<>(List.of("timeout", "120", "redis-benchmark", "-p", String.valueOf(port)));
         command.addAll(List.of(args));

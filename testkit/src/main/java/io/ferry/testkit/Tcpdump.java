@@ -1,4 +1,4 @@
-package io.ferry.capture;
+package io.ferry.testkit;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -17,7 +17,7 @@ import static org.awaitility.Awaitility.await;
  * bounded in time ({@code timeout}), stopped once a marker command was seen going both ways, so the
  * file holds every packet sent before it.
  */
-final class Tcpdump implements AutoCloseable {
+public final class Tcpdump implements AutoCloseable {
     private static final Duration LIMIT = Duration.ofSeconds(120);
 
     private final Process process;
@@ -33,7 +33,7 @@ final class Tcpdump implements AutoCloseable {
     }
 
     /** Starts {@code tcpdump -i IFACE -U -w FILE [extra] port PORT} and waits until it listens. */
-    static Tcpdump start(Path file, String iface, int port, String... extra) throws IOException {
+    public static Tcpdump start(Path file, String iface, int port, String... extra) throws IOException {
         Path log = file.resolveSibling(file.getFileName() + ".log");
         List<String> command = new ArrayList<>(List.of(
                 "timeout",
@@ -71,7 +71,7 @@ final class Tcpdump implements AutoCloseable {
      * waits until the capture holds it and its reply, then stops tcpdump: every packet before the
      * marker is then in the file.
      */
-    Path finish(String... cliOptions) throws IOException, InterruptedException {
+    public Path finish(String... cliOptions) throws IOException, InterruptedException {
         String marker = "ferry-capture-end-" + UUID.randomUUID();
         List<String> args = new ArrayList<>(List.of(cliOptions));
         args.addAll(List.of("ECHO", marker));
@@ -96,7 +96,7 @@ final class Tcpdump implements AutoCloseable {
         }
     }
 
-    String log() throws IOException {
+    public String log() throws IOException {
         return Files.readString(log);
     }
 
