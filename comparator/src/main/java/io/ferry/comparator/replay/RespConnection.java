@@ -96,8 +96,10 @@ final class RespConnection implements AutoCloseable {
         CompletableFuture<RespMessage> reply = new CompletableFuture<>();
         channel.eventLoop().execute(() -> {
             if (broken || !channel.isActive()) {
+                // Never written: as safe to send again on a new connection as a command behind a broken reply.
+                // (A command queued right after one whose reply broke the connection lands here.)
                 ReferenceCountUtil.release(command);
-                reply.completeExceptionally(new ClosedChannelException());
+                reply.completeExceptionally(new ConnectionLost(new ClosedChannelException()));
                 return;
             }
             inFlight.add(reply);
