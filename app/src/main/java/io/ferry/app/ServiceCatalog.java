@@ -12,6 +12,7 @@ final class ServiceCatalog {
             new VerifyService(),
             new ComparatorService(),
             new ControlService(),
+            new RunService(),
             new InterlayService(),
             new AnalyzerService(),
             new AnalyzeService(),
