@@ -66,6 +66,9 @@ if [[ ! -f $jar ]]; then
   (cd "$root" && mvn -B -q -ntp -DskipTests -Dspotless.check.skip=true package)
 fi
 ferry() { java -Xmx512m -jar "$jar" "$@"; }
+# For the services started in the background: exec, so $! is the JVM itself and the cleanup stops it
+# (killing the subshell of a plain function call left the JVM running).
+ferry_service() { exec java -Xmx512m -jar "$jar" "$@"; }
 
 src=$(free_port); dst=$(free_port); kafka=$(free_port); proxy=$(free_port)
 say "source redis-server on $src, target on $dst"
@@ -96,12 +99,12 @@ redis-cli -p "$src" xadd orders '*' id 1 total 42 >/dev/null
 echo "source: $(redis-cli -p "$src" dbsize) keys"
 
 say "Kafka broker (ferry kafka) on $kafka"
-ferry kafka --listen "127.0.0.1:$kafka" --data-dir "$tmp/kafka" >"$tmp/kafka.log" 2>&1 &
+ferry_service kafka --listen "127.0.0.1:$kafka" --data-dir "$tmp/kafka" >"$tmp/kafka.log" 2>&1 &
 pids+=($!)
 wait_for kafka grep -q "kafka ready" "$tmp/kafka.log"
 
 say "ferry proxy on $proxy: clients now talk to it; it dual-writes to the target (SOURCE_AUTHORITATIVE)"
-ferry proxy --listen "127.0.0.1:$proxy" --source "redis://127.0.0.1:$src" --target "redis://127.0.0.1:$dst" \
+ferry_service proxy --listen "127.0.0.1:$proxy" --source "redis://127.0.0.1:$src" --target "redis://127.0.0.1:$dst" \
   --write-policy SOURCE_AUTHORITATIVE --read-mode SOURCE --kafka "127.0.0.1:$kafka" >"$tmp/proxy.log" 2>&1 &
 pids+=($!)
 wait_for proxy redis-cli -p "$proxy" ping
