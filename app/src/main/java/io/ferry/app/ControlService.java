@@ -15,12 +15,10 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
 import org.apache.kafka.common.config.ConfigDef.Type;
-import org.apache.kafka.common.config.types.Password;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -38,14 +36,12 @@ final class ControlService implements Service {
     static final String LISTEN = "listen";
     static final String KAFKA = "kafka";
     static final String TOPIC_PREFIX = "topic-prefix";
-    static final String TOKEN = "token";
-    static final String TOKEN_FILE = "token-file";
     static final String KEY_FILE = "key-file";
 
     static final SettingsSpec SPEC = new SettingsSpec(
             "control",
             "the control plane: REST API for endpoints, interlays and the migration workflow",
-            new ConfigDef()
+            ApiToken.define(new ConfigDef())
                     .define(
                             LISTEN,
                             Type.STRING,
@@ -68,19 +64,6 @@ final class ControlService implements Service {
                             Importance.LOW,
                             "Prefix of Ferry's Kafka topic names.")
                     .define(
-                            TOKEN,
-                            Type.PASSWORD,
-                            null,
-                            Importance.HIGH,
-                            "The API's bearer token, at least 16 characters. Prefer token-file: a flag shows in the "
-                                    + "process list.")
-                    .define(
-                            TOKEN_FILE,
-                            Type.STRING,
-                            "",
-                            Importance.HIGH,
-                            "A file holding the API's bearer token (its first line).")
-                    .define(
                             KEY_FILE,
                             Type.STRING,
                             "ferry-control.key",
@@ -88,17 +71,7 @@ final class ControlService implements Service {
                             Importance.HIGH,
                             "The key endpoint passwords are sealed with before they reach the control topic; made "
                                     + "(mode 0600) on first start. Keep it: without it stored passwords cannot be used."),
-            List.of(settings -> {
-                boolean token = settings.getPassword(TOKEN) != null;
-                boolean file = !settings.getString(TOKEN_FILE).isBlank();
-                if (token == file) {
-                    return List.of("give exactly one of 'token' and 'token-file'");
-                }
-                if (token && settings.getPassword(TOKEN).value().length() < 16) {
-                    return List.of("setting 'token': at least 16 characters");
-                }
-                return List.of();
-            }));
+            List.of(ApiToken::problems));
 
     @Override
     public SettingsSpec spec() {
@@ -109,21 +82,11 @@ final class ControlService implements Service {
     public int run(Settings settings) throws Exception {
         settings.logEffective(log);
         String token;
-        Password given = settings.getPassword(TOKEN);
-        if (given != null) {
-            token = given.value();
-        } else {
-            Path file = Path.of(settings.getString(TOKEN_FILE));
-            try {
-                token = Files.readAllLines(file).stream().findFirst().orElse("").strip();
-            } catch (IOException e) {
-                System.err.println("ferry control: the token file " + file + " cannot be read: " + e.getMessage());
-                return Ferry.EXIT_USAGE;
-            }
-            if (token.length() < 16) {
-                System.err.println("ferry control: the token in " + file + " is shorter than 16 characters");
-                return Ferry.EXIT_USAGE;
-            }
+        try {
+            token = ApiToken.read(settings);
+        } catch (IOException | IllegalArgumentException e) {
+            System.err.println("ferry control: " + e.getMessage());
+            return Ferry.EXIT_USAGE;
         }
         Map<String, Object> kafka = Map.of(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, settings.getString(KAFKA));
         HostPort listen = HostPort.parse(settings.getString(LISTEN));

@@ -7,14 +7,11 @@ import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
 import org.apache.kafka.common.config.ConfigDef.Range;
 import org.apache.kafka.common.config.ConfigDef.Type;
-import org.apache.kafka.common.config.types.Password;
 
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -35,8 +32,6 @@ final class MigrateService implements Service {
     static final int UNAVAILABLE = 3;
 
     static final String CONTROL = "control";
-    static final String TOKEN = "token";
-    static final String TOKEN_FILE = "token-file";
     static final String RUN = "run";
 
     /** What one action does, given its settings and the client. */
@@ -50,7 +45,7 @@ final class MigrateService implements Service {
 
     private MigrateService(String name, String description, UnaryOperator<ConfigDef> settings, Action action) {
         ConfigDef definition = settings.apply(common(new ConfigDef()));
-        this.spec = new SettingsSpec("migrate " + name, description, definition, List.of(MigrateService::tokenRule));
+        this.spec = new SettingsSpec("migrate " + name, description, definition, List.of(ApiToken::problems));
         this.action = action;
     }
 
@@ -224,18 +219,11 @@ final class MigrateService implements Service {
     @Override
     public int run(Settings settings, PrintWriter out, PrintWriter err) throws Exception {
         String token;
-        Password given = settings.getPassword(TOKEN);
-        if (given != null) {
-            token = given.value();
-        } else {
-            Path file = Path.of(settings.getString(TOKEN_FILE));
-            try {
-                token = Files.readAllLines(file).stream().findFirst().orElse("").strip();
-            } catch (IOException e) {
-                err.println(
-                        "ferry " + spec.service() + ": the token file " + file + " cannot be read: " + e.getMessage());
-                return USAGE;
-            }
+        try {
+            token = ApiToken.read(settings);
+        } catch (IOException | IllegalArgumentException e) {
+            err.println("ferry " + spec.service() + ": " + e.getMessage());
+            return USAGE;
         }
         try {
             int status = action.run(settings, new ControlClient(settings.getString(CONTROL), token), out, err);
@@ -253,21 +241,14 @@ final class MigrateService implements Service {
     }
 
     private static ConfigDef common(ConfigDef definition) {
-        return definition
+        return ApiToken.define(definition)
                 .define(
                         CONTROL,
                         Type.STRING,
                         "http://127.0.0.1:8080",
                         new ConfigDef.NonEmptyStringWithoutControlChars(),
                         Importance.HIGH,
-                        "The control plane's URL (ferry control --listen).")
-                .define(
-                        TOKEN,
-                        Type.PASSWORD,
-                        null,
-                        Importance.HIGH,
-                        "The API token. Prefer token-file: a flag shows in the process list.")
-                .define(TOKEN_FILE, Type.STRING, "", Importance.HIGH, "A file holding the API token (its first line).");
+                        "The control plane's URL (ferry control --listen).");
     }
 
     private static ConfigDef run(ConfigDef definition) {
@@ -278,12 +259,6 @@ final class MigrateService implements Service {
                 new ConfigDef.NonEmptyStringWithoutControlChars(),
                 Importance.HIGH,
                 "The migration run.");
-    }
-
-    private static List<String> tokenRule(Settings settings) {
-        boolean token = settings.getPassword(TOKEN) != null;
-        boolean file = !settings.getString(TOKEN_FILE).isBlank();
-        return token == file ? List.of("give exactly one of 'token' and 'token-file'") : List.of();
     }
 
     private static String runPath(Settings settings, String suffix) {

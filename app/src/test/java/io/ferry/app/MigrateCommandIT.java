@@ -140,7 +140,7 @@ class MigrateCommandIT {
             assertThat(migrate("status")).isZero();
             assertThat(out.toString()).containsPattern("cli +COMMIT +CANARY +100%");
 
-            Files.writeString(tokenFile, "not-the-token\n");
+            Files.writeString(tokenFile, "not-the-token-but-long-enough\n");
             assertThat(migrate("status")).isEqualTo(MigrateService.REFUSED);
             assertThat(err.toString()).contains("the token was refused");
         }

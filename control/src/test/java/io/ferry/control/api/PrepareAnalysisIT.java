@@ -118,14 +118,14 @@ class PrepareAnalysisIT {
                     "{\"source\": \"source\", \"target\": \"target\", \"strategy\": \"CANARY\", \"data_movement\": \"NONE\"}");
             // The analysis topic is folded as published: wait until it holds every command sent (the client's own
             // handshake, HELLO and CLIENT SETINFO, comes on top).
-            JsonNode prepared = null;
-            for (int attempt = 0; attempt < 60; attempt++) {
-                prepared = new ObjectMapper().readTree(call("POST", "/api/v1/migrations/shop/prepare", null));
-                if (analysed(prepared) >= expected) {
-                    break;
-                }
-                Thread.sleep(500);
-            }
+            JsonNode[] last = new JsonNode[1];
+            await().atMost(Duration.ofSeconds(60))
+                    .pollInterval(Duration.ofMillis(500))
+                    .until(() -> {
+                        last[0] = new ObjectMapper().readTree(call("POST", "/api/v1/migrations/shop/prepare", null));
+                        return analysed(last[0]) >= expected;
+                    });
+            JsonNode prepared = last[0];
             assertThat(analysed(prepared)).as(prepared.toString()).isBetween(expected, expected + 10);
             assertThat(summary(prepared))
                     .as(prepared.toString())
