@@ -30,6 +30,7 @@ final class MoverSettings {
     static final String BIG_KEY_BYTES = "big-key-bytes";
     static final String CHUNK_ELEMENTS = "chunk-elements";
     static final String CLOCK_SKEW_MS = "clock-skew-ms";
+    static final String RESYNC = "resync";
     static final String THROTTLE = "throttle";
     static final String LATENCY_BUDGET_MS = "throttle.latency-budget-ms";
     static final String MAX_SOURCE_CPU = "throttle.max-source-cpu-percent";
@@ -114,7 +115,18 @@ final class MoverSettings {
                         Range.between(0, 600_000),
                         Importance.LOW,
                         "How far the proxy's clock may be from this machine's, in ms: writes this close to the "
-                                + "end of the historical copy are treated as written during it.");
+                                + "end of the historical copy are treated as written during it.")
+                .define(
+                        RESYNC,
+                        Type.STRING,
+                        CopyOptions.DEFAULTS.resync().name(),
+                        ConfigDef.ValidString.in(
+                                CopyOptions.Resync.SUSPECT_WRITES.name(), CopyOptions.Resync.EVERY_WRITE.name()),
+                        Importance.MEDIUM,
+                        "Which keys written through the proxy the reconciler copies again from the source: "
+                                + "SUSPECT_WRITES (the run's target, which the proxy dual-writes: the keys its write "
+                                + "may have left wrong) or EVERY_WRITE (a mirror target the proxy never writes: "
+                                + "every key written, so it follows the source).");
         return defineThrottle(definition);
     }
 
@@ -167,7 +179,8 @@ final class MoverSettings {
                 .withWindowKeys(settings.getInt(WINDOW_KEYS))
                 .withWindowBytes(settings.getLong(WINDOW_BYTES))
                 .withBigKeyBytes(settings.getLong(BIG_KEY_BYTES))
-                .withChunks(settings.getInt(CHUNK_ELEMENTS), CopyOptions.DEFAULTS.chunkBytes());
+                .withChunks(settings.getInt(CHUNK_ELEMENTS), CopyOptions.DEFAULTS.chunkBytes())
+                .withResync(CopyOptions.Resync.valueOf(settings.getString(RESYNC)));
     }
 
     /** The throttle's settings, or null when throttling is off. */

@@ -23,6 +23,7 @@ import java.util.Objects;
  * @param chunkBytes bytes per chunk of a big string
  * @param maxAttempts tries per key before it goes to the errors topic
  * @param retryBackoff wait before the second try, doubled for each further one
+ * @param resync which keys written through the proxy the reconciler copies again (see {@link Resync})
  */
 public record CopyOptions(
         ConflictPolicy conflictPolicy,
@@ -32,13 +33,37 @@ public record CopyOptions(
         int chunkElements,
         int chunkBytes,
         int maxAttempts,
-        Duration retryBackoff) {
+        Duration retryBackoff,
+        Resync resync) {
     public static final CopyOptions DEFAULTS = new CopyOptions(
-            ConflictPolicy.REPLACE, 200, 64L << 20, 64L << 20, 1000, 1 << 20, 3, Duration.ofMillis(200));
+            ConflictPolicy.REPLACE,
+            200,
+            64L << 20,
+            64L << 20,
+            1000,
+            1 << 20,
+            3,
+            Duration.ofMillis(200),
+            Resync.SUSPECT_WRITES);
+
+    /** Which written keys the reconciler copies again from the source. */
+    public enum Resync {
+        /**
+         * The run's target, which the proxy dual-writes: the keys its write may have left wrong (written while the
+         * historical copy ran, flagged, not acknowledged by both sides, or racing the reconciler's own copy).
+         */
+        SUSPECT_WRITES,
+        /**
+         * A mirror target, which the proxy never writes: every key written is copied again, so the mirror follows
+         * the source a moment behind it.
+         */
+        EVERY_WRITE
+    }
 
     public CopyOptions {
         Objects.requireNonNull(conflictPolicy, "conflictPolicy");
         Objects.requireNonNull(retryBackoff, "retryBackoff");
+        Objects.requireNonNull(resync, "resync");
         if (windowKeys < 1 || windowKeys > 100_000) {
             throw new IllegalArgumentException("windowKeys: " + windowKeys + " (expected: 1 to 100000)");
         }
@@ -64,31 +89,92 @@ public record CopyOptions(
 
     public CopyOptions withConflictPolicy(ConflictPolicy policy) {
         return new CopyOptions(
-                policy, windowKeys, windowBytes, bigKeyBytes, chunkElements, chunkBytes, maxAttempts, retryBackoff);
+                policy,
+                windowKeys,
+                windowBytes,
+                bigKeyBytes,
+                chunkElements,
+                chunkBytes,
+                maxAttempts,
+                retryBackoff,
+                resync);
     }
 
     public CopyOptions withWindowKeys(int keys) {
         return new CopyOptions(
-                conflictPolicy, keys, windowBytes, bigKeyBytes, chunkElements, chunkBytes, maxAttempts, retryBackoff);
+                conflictPolicy,
+                keys,
+                windowBytes,
+                bigKeyBytes,
+                chunkElements,
+                chunkBytes,
+                maxAttempts,
+                retryBackoff,
+                resync);
     }
 
     public CopyOptions withWindowBytes(long bytes) {
         return new CopyOptions(
-                conflictPolicy, windowKeys, bytes, bigKeyBytes, chunkElements, chunkBytes, maxAttempts, retryBackoff);
+                conflictPolicy,
+                windowKeys,
+                bytes,
+                bigKeyBytes,
+                chunkElements,
+                chunkBytes,
+                maxAttempts,
+                retryBackoff,
+                resync);
     }
 
     public CopyOptions withBigKeyBytes(long bytes) {
         return new CopyOptions(
-                conflictPolicy, windowKeys, windowBytes, bytes, chunkElements, chunkBytes, maxAttempts, retryBackoff);
+                conflictPolicy,
+                windowKeys,
+                windowBytes,
+                bytes,
+                chunkElements,
+                chunkBytes,
+                maxAttempts,
+                retryBackoff,
+                resync);
     }
 
     public CopyOptions withChunks(int elements, int bytes) {
         return new CopyOptions(
-                conflictPolicy, windowKeys, windowBytes, bigKeyBytes, elements, bytes, maxAttempts, retryBackoff);
+                conflictPolicy,
+                windowKeys,
+                windowBytes,
+                bigKeyBytes,
+                elements,
+                bytes,
+                maxAttempts,
+                retryBackoff,
+                resync);
     }
 
     public CopyOptions withRetries(int attempts, Duration backoff) {
         return new CopyOptions(
-                conflictPolicy, windowKeys, windowBytes, bigKeyBytes, chunkElements, chunkBytes, attempts, backoff);
+                conflictPolicy,
+                windowKeys,
+                windowBytes,
+                bigKeyBytes,
+                chunkElements,
+                chunkBytes,
+                attempts,
+                backoff,
+                resync);
+    }
+
+    public CopyOptions withResync(Resync which) {
+        return new CopyOptions(
+                conflictPolicy,
+                windowKeys,
+                windowBytes,
+                bigKeyBytes,
+                chunkElements,
+                chunkBytes,
+                maxAttempts,
+                retryBackoff,
+                which);
     }
 }

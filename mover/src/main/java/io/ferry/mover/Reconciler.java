@@ -54,6 +54,9 @@ import java.util.function.Supplier;
  *       may have been copying those keys, and which ones is not kept.
  * </ul>
  *
+ * <p>For a mirror target, which the proxy never writes ({@link CopyOptions.Resync#EVERY_WRITE}), every key written
+ * is copied again.
+ *
  * <p>Until the run's marker says the historical copy is complete, the reconciler holds its partitions
  * paused. A new consumer group starts at the writes of the run's start time (less the clock skew). Keys
  * that still fail after the retries go to the errors topic (stage RECONCILE). Its lag (seconds between
@@ -247,7 +250,8 @@ public final class Reconciler implements WorkerPool.Loop {
                 }
                 continue;
             }
-            boolean suspect = at - skewMs <= Math.max(run.completedMs(), createdMs)
+            boolean suspect = options.resync() == CopyOptions.Resync.EVERY_WRITE
+                    || at - skewMs <= Math.max(run.completedMs(), createdMs)
                     || !write.getFlags().isEmpty()
                     || !clean(write);
             for (ByteBuffer key : write.getKeys()) {

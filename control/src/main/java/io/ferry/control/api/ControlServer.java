@@ -488,33 +488,63 @@ public final class ControlServer implements AutoCloseable {
             Map<String, Object> view = Workflows.view(
                     workflow, store.migration(workflow.getRunId()).orElse(null));
             view.put("copy", workflows.copy(workflow.getRunId()).orElse(null));
+            view.put("mirrors", workflows.mirrors(workflow));
             return view;
         }
 
-        /** A keyspace verify of the run's source and target (with extra keys), its result recorded in the run. */
+        /**
+         * A keyspace verify of the run's source against its target and then each mirror target (with extra keys), its
+         * result recorded in the run: keys and differences summed, the worst exit status; one event per endpoint.
+         */
         private void verify(Workflow workflow) {
             String id = workflow.getRunId();
             MigrationSetup setup = workflow.getSetup();
             events.publish(id, "verify.started", EventLevel.INFO, "keyspace verify started", Map.of());
-            VerifyOutcome.Builder outcome = VerifyOutcome.newBuilder();
-            try {
-                VerifyReport report = new VerifyRun(
-                                endpoints.open(endpoints.get(setup.getSourceEndpoint()), Endpoints.Role.READ),
-                                endpoints.open(endpoints.get(setup.getTargetEndpoint()), Endpoints.Role.READ),
-                                List.of(),
-                                VerifyOptions.DEFAULTS.withFindExtra(true),
-                                null,
-                                null,
-                                new SimpleMeterRegistry(),
-                                null)
-                        .run();
-                outcome.setExitStatus(report.exitStatus())
-                        .setKeysChecked(report.checked())
-                        .setConfirmed(report.confirmedTotal());
-            } catch (Exception e) {
-                log.warn("keyspace verify of {} did not finish: {}", id, e.toString());
-                outcome.setExitStatus(VerifyReport.INCOMPLETE).setKeysChecked(0).setConfirmed(0);
+            List<String> compared = new ArrayList<>();
+            compared.add(setup.getTargetEndpoint());
+            compared.addAll(setup.getMirrorTargets());
+            int exitStatus = VerifyReport.EQUAL;
+            long checked = 0;
+            long confirmed = 0;
+            for (String endpoint : compared) {
+                int status;
+                try {
+                    VerifyReport report = new VerifyRun(
+                                    endpoints.open(endpoints.get(setup.getSourceEndpoint()), Endpoints.Role.READ),
+                                    endpoints.open(endpoints.get(endpoint), Endpoints.Role.READ),
+                                    List.of(),
+                                    VerifyOptions.DEFAULTS.withFindExtra(true),
+                                    null,
+                                    null,
+                                    new SimpleMeterRegistry(),
+                                    null)
+                            .run();
+                    status = report.exitStatus();
+                    checked += report.checked();
+                    confirmed += report.confirmedTotal();
+                    if (setup.getMirrorTargets().contains(endpoint)) {
+                        events.publish(
+                                id,
+                                "verify.mirror",
+                                status == VerifyReport.EQUAL ? EventLevel.INFO : EventLevel.WARN,
+                                "mirror target '" + endpoint + "': " + report.checked() + " keys checked, "
+                                        + report.confirmedTotal() + " different",
+                                Map.of(
+                                        "mirror", endpoint,
+                                        "exit_status", String.valueOf(status),
+                                        "keys_checked", String.valueOf(report.checked()),
+                                        "confirmed", String.valueOf(report.confirmedTotal())));
+                    }
+                } catch (Exception e) {
+                    log.warn("keyspace verify of {} against {} did not finish: {}", id, endpoint, e.toString());
+                    status = VerifyReport.INCOMPLETE;
+                }
+                exitStatus = Math.max(exitStatus, status);
             }
+            VerifyOutcome.Builder outcome = VerifyOutcome.newBuilder()
+                    .setExitStatus(exitStatus)
+                    .setKeysChecked(checked)
+                    .setConfirmed(confirmed);
             try {
                 workflows.verified(id, outcome.setFinishedMicros(Instant.now()).build());
             } catch (RuntimeException e) {

@@ -31,7 +31,8 @@ import java.util.concurrent.TimeUnit;
  * scanner and {@value #WORKERS} workers in this process ({@code ferry mover} processes of the same run id join in),
  * then a catch-up of the writes log so no RESTORE of an old value stays over a live write. A restarted control plane
  * starts it again for every run still migrating; the copy resumes from its checkpoints (a complete one ends at once).
- * Progress and the end are events of the run. Thread-safe.
+ * Progress and the end are events of the run. The run's mirror targets get legs of their own ({@link MirrorLegs}),
+ * started and stopped with it. Thread-safe.
  */
 final class Copies implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Copies.class);
@@ -52,6 +53,7 @@ final class Copies implements AutoCloseable {
     private final Endpoints endpoints;
     private final EventLog events;
     private final Map<String, Status> runs = new ConcurrentHashMap<>();
+    private final MirrorLegs mirrors;
     private final ExecutorService threads = Executors.newCachedThreadPool(r -> {
         Thread thread = new Thread(r, "ferry-control-copy");
         thread.setDaemon(true);
@@ -63,6 +65,7 @@ final class Copies implements AutoCloseable {
         this.topicPrefix = topicPrefix;
         this.endpoints = endpoints;
         this.events = events;
+        this.mirrors = new MirrorLegs(kafka, topicPrefix, endpoints, events);
     }
 
     /** Starts (or resumes) the copy of {@code run} unless it is running or its data movement copies nothing. */
@@ -71,6 +74,7 @@ final class Copies implements AutoCloseable {
         if (setup == null || setup.getDataMovement() != DataMovement.COPY_AND_SYNC) {
             return;
         }
+        mirrors.start(run);
         Status current = runs.get(run.getRunId());
         if (current != null && (current.state() == State.RUNNING || current.state() == State.COMPLETE)) {
             return;
@@ -94,12 +98,16 @@ final class Copies implements AutoCloseable {
         threads.submit(() -> copy(run.getRunId(), copy));
     }
 
-    /** Starts the copies a restarted control plane finds unfinished. */
+    /** Starts the copies a restarted control plane finds unfinished, and the mirrors of committed runs. */
     void resume(List<Workflow> workflows) {
         for (Workflow run : workflows) {
-            if (run.getPhase() == Phase.MIGRATE || run.getPhase() == Phase.ROLLBACK) {
+            if (run.getPhase() == Phase.MIGRATE || run.getPhase() == Phase.ROLLBACK || run.getPhase() == Phase.COMMIT) {
                 try {
-                    start(run);
+                    if (run.getPhase() == Phase.COMMIT) {
+                        mirrors.start(run);
+                    } else {
+                        start(run);
+                    }
                 } catch (RuntimeException e) {
                     log.error("the copy of run {} could not be resumed: {}", run.getRunId(), e.getMessage());
                 }
@@ -124,13 +132,24 @@ final class Copies implements AutoCloseable {
         return Optional.of(view);
     }
 
+    /** The state and figures of the run's mirror targets. */
+    List<Map<String, Object>> mirrors(Workflow run) {
+        return mirrors.view(run);
+    }
+
+    /** True while a mirror target of the run is in its historical copy. */
+    boolean mirrorCopying(String runId) {
+        return mirrors.copying(runId);
+    }
+
     boolean running(String runId) {
         Status status = runs.get(runId);
         return status != null && status.state() == State.RUNNING;
     }
 
-    /** Stops the copy of {@code runId} (an abandoned run); it can be resumed later. */
+    /** Stops the copy and the mirror legs of {@code runId} (an abandoned run); they can be resumed later. */
     void stop(String runId) {
+        mirrors.stop(runId);
         Status status = runs.get(runId);
         if (status != null && status.state() == State.RUNNING) {
             status.run().stop();
@@ -177,6 +196,7 @@ final class Copies implements AutoCloseable {
 
     @Override
     public void close() {
+        mirrors.close();
         for (Status status : runs.values()) {
             if (status.state() == State.RUNNING) {
                 status.run().stop();

@@ -54,6 +54,8 @@ import java.util.UUID;
 final class Workflows {
     /** Canary steps, in percent of keys (by stable key hash) read from the target. */
     static final List<Integer> CANARY_STEPS = List.of(0, 5, 20, 40, 80, 100);
+    /** Mirror targets one run may have: each is a copy and a follower of the writes log. */
+    static final int MAX_MIRRORS = 8;
 
     record CreateRequest(String id) {}
 
@@ -105,6 +107,11 @@ final class Workflows {
         return copies.view(id);
     }
 
+    /** The legs of the run's mirror targets. */
+    List<Map<String, Object>> mirrors(Workflow run) {
+        return copies == null ? List.of() : copies.mirrors(run);
+    }
+
     synchronized Workflow create(CreateRequest request) {
         String id = Endpoints.id(request.id(), "id");
         if (store.workflow(id).isPresent()) {
@@ -130,10 +137,9 @@ final class Workflows {
             throw ApiException.badRequest("fields 'source' and 'target' name the same endpoint '" + source + "'");
         }
         List<String> mirrors = request.mirrorTargets() == null ? List.of() : request.mirrorTargets();
-        if (!mirrors.isEmpty()) {
-            // The proxy writes to one target; accepting more and mirroring to none would mislead.
+        if (mirrors.size() > MAX_MIRRORS) {
             throw ApiException.badRequest(
-                    "field 'mirror_targets': not supported yet (one target per run); leave it " + "empty");
+                    "field 'mirror_targets': " + mirrors.size() + " endpoints (expected: at most " + MAX_MIRRORS + ")");
         }
         for (int i = 0; i < mirrors.size(); i++) {
             String mirror = existing(mirrors.get(i), "mirror_targets[" + i + "]");
@@ -141,6 +147,16 @@ final class Workflows {
                 throw ApiException.badRequest(
                         "field 'mirror_targets[" + i + "]': '" + mirror + "' is already the source or the target");
             }
+            if (mirrors.subList(0, i).contains(mirror)) {
+                throw ApiException.badRequest("field 'mirror_targets[" + i + "]': '" + mirror + "' is listed twice");
+            }
+        }
+        if (!mirrors.isEmpty()
+                && request.dataMovement() != null
+                && request.dataMovement() != DataMovement.COPY_AND_SYNC) {
+            // A mirror is filled by its own historical copy, then follows the writes: there is nothing else to fill it.
+            throw ApiException.badRequest("field 'mirror_targets': needs data_movement COPY_AND_SYNC (a mirror gets "
+                    + "the historical copy, then every write); not " + request.dataMovement());
         }
         if (request.strategy() == null) {
             throw ApiException.badRequest("field 'strategy': required, one of " + List.of(Strategy.values()));
@@ -551,6 +567,10 @@ final class Workflows {
         if (copies.running(id)) {
             throw ApiException.conflict(
                     "the historical copy of '" + id + "' is still running: wait for copy.state COMPLETE");
+        }
+        if (copies.mirrorCopying(id)) {
+            throw ApiException.conflict("the historical copy of a mirror target of '" + id + "' is still running: "
+                    + "wait for every mirrors[].state FOLLOWING");
         }
         if (!Boolean.TRUE.equals(request.acceptTarget())) {
             throw ApiException.badRequest(

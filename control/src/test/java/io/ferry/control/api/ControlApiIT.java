@@ -49,6 +49,7 @@ import static org.awaitility.Awaitility.await;
 class ControlApiIT {
     private static final String TOKEN = "a-token-of-32-characters-or-so!!";
     private static final String SECRET = "pa55word-that-must-not-leak";
+    private static final String MIRROR = "spare";
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @RegisterExtension
@@ -317,6 +318,7 @@ class ControlApiIT {
         target.command("SET already-here 1");
         ok("POST", "/api/v1/endpoints", endpoint("source", source, "ferry"));
         ok("POST", "/api/v1/endpoints", endpoint("target", target, "ferry"));
+        ok("POST", "/api/v1/endpoints", endpoint(MIRROR, target, "ferry"));
         String run = "/api/v1/migrations/orders";
 
         JsonNode created = ok("POST", "/api/v1/migrations", "{\"id\": \"orders\"}");
@@ -344,6 +346,23 @@ class ControlApiIT {
                         .get("error")
                         .asText())
                 .contains("key_filters.include[0]");
+        assertThat(refused(400, "PUT", run + "/setup", """
+                {"source": "source", "target": "target", "strategy": "CANARY", "mirror_targets": ["target"]}""").get("error").asText())
+                .isEqualTo("field 'mirror_targets[0]': 'target' is already the source or the target");
+        assertThat(refused(400, "PUT", run + "/setup", """
+                {"source": "source", "target": "target", "strategy": "CANARY", "mirror_targets": ["elsewhere"]}""").get("error").asText())
+                .contains("mirror_targets[0]");
+        assertThat(refused(400, "PUT", run + "/setup", """
+                {"source": "source", "target": "target", "strategy": "CANARY", "data_movement": "SYNC_ONLY",
+                 "mirror_targets": ["%s"]}""".formatted(MIRROR))
+                        .get("error")
+                        .asText())
+                .contains("needs data_movement COPY_AND_SYNC");
+        assertThat(refused(400, "PUT", run + "/setup", """
+                {"source": "source", "target": "target", "strategy": "CANARY", "mirror_targets": ["%s", "%s"]}""".formatted(MIRROR, MIRROR))
+                        .get("error")
+                        .asText())
+                .isEqualTo("field 'mirror_targets[1]': '" + MIRROR + "' is listed twice");
         JsonNode setUp = ok("PUT", run + "/setup", """
                 {"source": "source", "target": "target", "strategy": "CANARY", "conflict_policy": "REPLACE",
                  "write_consistency": "SOURCE_AUTHORITATIVE", "preserve_ttl": true,

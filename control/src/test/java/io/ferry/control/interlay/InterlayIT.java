@@ -14,6 +14,7 @@ import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
+import io.lettuce.core.codec.ByteArrayCodec;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -24,9 +25,12 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HexFormat;
 import java.util.Map;
+import java.util.TreeMap;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -34,7 +38,8 @@ import static org.awaitility.Awaitility.await;
 /**
  * A whole run driven through the control plane's HTTP API only, with a real client connected to an interlay served
  * by an interlay node: set up, started, prepared, approved (writes reach both sides, the copy runs), the control
- * plane restarted, canary steps to the target, rollback, resume, a clean verify, complete, stopped.
+ * plane restarted, canary steps to the target, rollback, resume, a clean verify, complete, stopped. The run has a
+ * mirror target, which gets the copy and every write, is verified with the target, and never serves a read.
  */
 class InterlayIT {
     private static final String TOKEN = "interlay-token-long-enough";
@@ -54,6 +59,7 @@ class InterlayIT {
     void aClientOfTheInterlayFollowsTheRunThroughItsPhases(@TempDir Path dir) throws Exception {
         RedisServer source = redis.start("interlay-source");
         RedisServer target = redis.start("interlay-target");
+        RedisServer mirror = redis.start("interlay-mirror");
         target.command("ACL SETUSER ferry on >" + SECRET + " ~* +@all");
         TopicRegistry topics =
                 TopicBootstrap.ensure(kafka.admin(), kafka.uniqueName("interlay"), Duration.ofSeconds(30));
@@ -70,6 +76,8 @@ class InterlayIT {
                     {"id": "target", "config": {"target": {"host": "127.0.0.1", "port": %d},
                       "read_credentials": {"username": "ferry", "password": "%s"},
                       "write_credentials": {"username": "ferry", "password": "%s"}}}""".formatted(target.port(), SECRET, SECRET), 201);
+            call("POST", "/api/v1/endpoints", """
+                    {"id": "mirror", "config": {"target": {"host": "127.0.0.1", "port": %d}}}""".formatted(mirror.port()), 201);
             call("POST", "/api/v1/interlays", """
                     {"id": "app", "endpoint": "source", "listen_host": "127.0.0.1", "port": %d}""".formatted(port), 201);
             assertThat(node.address()).as("created, not started").isEmpty();
@@ -78,7 +86,8 @@ class InterlayIT {
             call(
                     "PUT",
                     "/api/v1/migrations/app-move/setup",
-                    "{\"source\": \"source\", \"target\": \"target\", \"strategy\": \"CANARY\"}",
+                    "{\"source\": \"source\", \"target\": \"target\", \"mirror_targets\": [\"mirror\"], "
+                            + "\"strategy\": \"CANARY\"}",
                     200);
             call("POST", "/api/v1/interlays/app/start", null, 200);
             await().atMost(Duration.ofSeconds(30)).until(() -> node.address().isPresent());
@@ -149,12 +158,23 @@ class InterlayIT {
                                 .equals("COMPLETE"));
                 assertThat(target.command("EXISTS before")).isEqualTo(":1");
                 target.command("DEL only-on-target");
-                call("POST", "/api/v1/migrations/app-move/verify", null, 202);
+                // The mirror got the historical copy ("before") and follows the writes; it never serves a read.
                 await().atMost(Duration.ofMinutes(1))
-                        .until(() -> !json.readTree(call("GET", "/api/v1/migrations/app-move", null, 200))
-                                .get("verify")
-                                .isNull());
-                JsonNode verified = json.readTree(call("GET", "/api/v1/migrations/app-move", null, 200));
+                        .until(() -> json.readTree(call("GET", "/api/v1/migrations/app-move", null, 200))
+                                .at("/mirrors/0/state")
+                                .asText()
+                                .equals("FOLLOWING"));
+                await().atMost(Duration.ofSeconds(30))
+                        .until(() -> mirror.command("EXISTS after-rollback").equals(":1"));
+                assertThat(mirror.command("EXISTS before")).isEqualTo(":1");
+                mirror.command("SET only-on-mirror stray");
+                assertThat(redis.get("only-on-mirror")).isNull();
+
+                // The verify covers the mirror too: its stray key keeps the run from completing.
+                assertThat(verify().at("/verify/exit_status").asInt()).isEqualTo(1);
+                call("POST", "/api/v1/migrations/app-move/complete", "{\"accept_target\": true}", 409);
+                mirror.command("DEL only-on-mirror");
+                JsonNode verified = verify();
                 assertThat(verified.at("/verify/exit_status").asInt())
                         .as(verified.toString())
                         .isZero();
@@ -162,6 +182,10 @@ class InterlayIT {
                 // Committed: the target is authoritative; a key only it holds is what the client reads.
                 target.command("SET only-on-target committed");
                 await().atMost(Duration.ofSeconds(30)).until(() -> "committed".equals(redis.get("only-on-target")));
+                // After commit the mirror keeps following; checked key by key against the source, not by Ferry.
+                redis.set("after-commit", "mirrored too");
+                await().atMost(Duration.ofSeconds(30))
+                        .untilAsserted(() -> assertThat(dumps(mirror)).isEqualTo(dumps(source)));
             } finally {
                 client.shutdown();
             }
@@ -172,6 +196,36 @@ class InterlayIT {
             assertThat(node.problem()).isNull();
         } finally {
             control.close();
+        }
+    }
+
+    /** Runs a keyspace verify through the API and returns the run once its result is recorded. */
+    private JsonNode verify() throws Exception {
+        String before = json.readTree(call("GET", "/api/v1/migrations/app-move", null, 200))
+                .at("/verify/finished_at")
+                .asText();
+        call("POST", "/api/v1/migrations/app-move/verify", null, 202);
+        await().atMost(Duration.ofMinutes(1))
+                .until(() -> !json.readTree(call("GET", "/api/v1/migrations/app-move", null, 200))
+                        .at("/verify/finished_at")
+                        .asText()
+                        .equals(before));
+        return json.readTree(call("GET", "/api/v1/migrations/app-move", null, 200));
+    }
+
+    /** Every key of {@code server} with its DUMP payload (values and encodings), read with a plain client. */
+    private static Map<String, String> dumps(RedisServer server) {
+        RedisClient client = RedisClient.create(server.uri());
+        try (StatefulRedisConnection<byte[], byte[]> connection = client.connect(ByteArrayCodec.INSTANCE)) {
+            Map<String, String> dumps = new TreeMap<>();
+            for (byte[] key : connection.sync().keys("*")) {
+                dumps.put(
+                        new String(key, StandardCharsets.UTF_8),
+                        HexFormat.of().formatHex(connection.sync().dump(key)));
+            }
+            return dumps;
+        } finally {
+            client.shutdown();
         }
     }
 
