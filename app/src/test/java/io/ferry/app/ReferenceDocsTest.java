@@ -17,7 +17,7 @@ class ReferenceDocsTest {
     static final String HOW_TO_UPDATE = "Run `make docs`, which runs "
             + "`mvn -B verify -pl app -am -Dtest=ReferenceDocsTest -Dferry.docs.update=true -Dit.test=none "
             + "-Dsurefire.failIfNoSpecifiedTests=false -Dfailsafe.failIfNoSpecifiedTests=false "
-            + "-Dspotless.check.skip=true`, (add `-o` offline), and commit the page. `ReferenceDocsTest` fails while it is out of date.";
+            + "-Dspotless.check.skip=true` (add `-o` to run offline), and commit the page. `ReferenceDocsTest` fails while it is out of date.";
 
     private static final Path DOCS = Path.of("..", "docs");
 
