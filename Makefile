@@ -2,7 +2,7 @@
 MVN ?= mvn
 MVN_FLAGS ?= -B -ntp
 
-.PHONY: build test demo format bench-proxy bench-analyzer clean tools
+.PHONY: build test demo format docs bench-proxy bench-analyzer clean tools
 
 ## tools: JDK, Maven and redis-server (apt-get install redis-server when missing and root)
 tools:
@@ -19,6 +19,11 @@ test: tools
 ## format: apply the project's Java format and import order
 format:
 	$(MVN) $(MVN_FLAGS) spotless:apply
+
+## docs: regenerate docs/api.md (from the OpenAPI document) and docs/configuration.md (from the declared settings)
+docs:
+	$(MVN) $(MVN_FLAGS) verify -pl app -am -Dtest=ReferenceDocsTest -Dferry.docs.update=true -Dit.test=none \
+	  -Dsurefire.failIfNoSpecifiedTests=false -Dfailsafe.failIfNoSpecifiedTests=false -Dspotless.check.skip=true
 
 ## demo: a live migration between two local Redis servers while a client writes (scripts/demo.sh)
 demo:

@@ -17,6 +17,8 @@
 # ferry verify no slower than ferry copy of the same keys (the verification issue).
 # Everything listens on 127.0.0.1 on free ports; every process started is stopped on exit.
 set -euo pipefail
+# The broker start-up time is read from the copy's key=value log lines (ts=...).
+export FERRY_LOG_FORMAT=key-value
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
 if [[ ${1:-} == -h || ${1:-} == --help ]]; then
@@ -139,9 +141,13 @@ ferry_keys=$(redis-cli -p "$dst" dbsize)
 broker_seconds=$(python3 - "$tmp/copy.log" <<'PY'
 import re, sys, datetime
 lines = open(sys.argv[1]).read().splitlines()
-stamps = [l[:24] for l in lines if re.match(r"\d{4}-\d\d-\d\dT", l)]
-start = next((l[:24] for l in lines if "starting a Kafka broker" in l), None)
-ready = next((l[:24] for l in lines if "copying from the" in l), None)
+# Log lines are key=value, each starting with ts=<UTC ISO-8601 time>.
+def ts(l):
+    m = re.match(r"ts=(\d{4}-\d\d-\d\dT\S+)", l)
+    return m.group(1) if m else None
+stamps = [ts(l) for l in lines if ts(l)]
+start = next((ts(l) for l in lines if ts(l) and "starting a Kafka broker" in l), None)
+ready = next((ts(l) for l in lines if ts(l) and "copying from the" in l), None)
 def t(s): return datetime.datetime.strptime(s.rstrip("Z"), "%Y-%m-%dT%H:%M:%S.%f")
 print("%.1f" % (t(ready) - t(stamps[0])).total_seconds() if ready and stamps else "n/a")
 PY

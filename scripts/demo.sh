@@ -11,6 +11,8 @@
 # Environment: KEYS (default 120000), APP_REQUESTS the application sends (default 150000),
 # DEMO_TIMEOUT seconds for the whole run (default 600).
 set -euo pipefail
+# The demo reads the services' log lines (level=INFO is filtered out): the key=value format.
+export FERRY_LOG_FORMAT=key-value
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
 KEYS=${KEYS:-120000}
@@ -119,18 +121,18 @@ say "ferry copy --follow-writes: historical copy, then every key written meanwhi
 # Everything here shares two cores, where the source's PING time goes above the 5 ms a production
 # source would be held to: the demo gives the throttle a budget this machine can meet.
 ferry copy --source "redis://127.0.0.1:$src" --target "redis://127.0.0.1:$dst" --kafka "127.0.0.1:$kafka" \
-  --run-id demo --follow-writes true --throttle.latency-budget-ms 50 2> >(grep -v -e ' INFO ' -e '^[a-z.-]* = ' >&2)
+  --run-id demo --follow-writes true --throttle.latency-budget-ms 50 2> >(grep -v -e ' level=INFO ' >&2)
 
 say "waiting for the application's last writes"
 wait "$app" 2>/dev/null || true
 tail -n 3 "$tmp/app.log" | tr '\r' '\n' | grep -v '^$' | tail -n 3
 say "copying again what was written after the copy's catch-up (the same command: it resumes)"
 ferry copy --source "redis://127.0.0.1:$src" --target "redis://127.0.0.1:$dst" --kafka "127.0.0.1:$kafka" \
-  --run-id demo --follow-writes true 2> >(grep -v -e ' INFO ' -e '^[a-z.-]* = ' >&2)
+  --run-id demo --follow-writes true 2> >(grep -v -e ' level=INFO ' >&2)
 
 say "ferry verify: the whole keyspace compared key by key (type, value, expiry), both ways"
 ferry verify --source "redis://127.0.0.1:$src" --target "redis://127.0.0.1:$dst" --find-extra true \
-  --round-delay-ms 200 --report "$tmp/verify-report.json" 2> >(grep -v -e ' INFO ' -e '^[a-z.-]* = ' >&2) || {
+  --round-delay-ms 200 --report "$tmp/verify-report.json" 2> >(grep -v -e ' level=INFO ' >&2) || {
   echo "demo: ferry verify found the target different (report: $tmp/verify-report.json)" >&2
   exit 1
 }

@@ -85,11 +85,13 @@ public final class Ferry {
         String name = String.join(" ", checkOnly ? words.subList(1, words.size()) : words);
         var service = ServiceCatalog.find(name);
         if (service.isPresent() && checkOnly) {
-            return SettingsCommand.check(service.get().spec(), leafResult, out);
+            return SettingsCommand.check(SettingsCommand.launchSpec(service.get()), leafResult, out);
         }
         if (service.isPresent()) {
             try {
-                return service.get().run(SettingsFlags.load(service.get().spec(), leafResult), out, err);
+                var settings = SettingsFlags.load(SettingsCommand.launchSpec(service.get()), leafResult);
+                LogSettings.apply(settings);
+                return service.get().run(settings, out, err);
             } catch (SettingsException e) {
                 throw e;
             } catch (Exception e) {

@@ -35,7 +35,15 @@ final class SettingsCommand {
     }
 
     private static CommandLine checkerOf(Service service) {
-        return new CommandLine(withSettings(service.spec(), "Settings of "));
+        return new CommandLine(withSettings(launchSpec(service), "Settings of "));
+    }
+
+    /**
+     * The settings the launcher reads for {@code service}: its own and those every service takes
+     * ({@link LogSettings}).
+     */
+    static SettingsSpec launchSpec(Service service) {
+        return LogSettings.addTo(service.spec());
     }
 
     /** {@code ferry GROUP} with one subcommand per action, each made by {@code action}. */
@@ -51,7 +59,7 @@ final class SettingsCommand {
 
     /** {@code ferry SERVICE}, taking the service's settings as flags. */
     static CommandLine runner(Service service) {
-        return new CommandLine(withSettings(service.spec(), "Run "));
+        return new CommandLine(withSettings(launchSpec(service), "Run "));
     }
 
     private static CommandSpec withSettings(SettingsSpec service, String lead) {

@@ -1,5 +1,6 @@
 package io.ferry.app;
 
+import io.ferry.settings.SettingsLoader;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -8,6 +9,8 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
+import java.util.Optional;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -68,6 +71,29 @@ class FerryCommandTest {
                 .contains("max-connections = 50  (flag)")
                 .contains("listen = 127.0.0.1:6380  (default)")
                 .doesNotContain("pa55word");
+    }
+
+    @Test
+    void everyServiceTakesTheLogFormatAndRefusesAnUnknownOne() {
+        assertThat(ferry("settings", "proxy", "--source", "redis://127.0.0.1:6379", "--log-format", "json"))
+                .isZero();
+        assertThat(out.toString()).contains("log-format = json  (flag)");
+
+        assertThat(ferry("settings", "errors", "list", "--kafka", "127.0.0.1:9092", "--log-format", "xml"))
+                .isEqualTo(Ferry.EXIT_USAGE);
+        assertThat(err.toString()).contains("setting 'log-format'", "'xml' (expected: key-value or json)");
+    }
+
+    @Test
+    void aBadEnvironmentVariableIsAProblemOnlyWhenNoSettingChooses() {
+        var spec = SettingsCommand.launchSpec(ServiceCatalog.find("kafka").orElseThrow());
+        var unset = SettingsLoader.load(spec, Optional.empty(), Map.of());
+        var set = SettingsLoader.load(spec, Optional.empty(), Map.of("log-format", "json"));
+
+        assertThat(LogSettings.environmentProblems(unset, "xml"))
+                .containsExactly("environment variable FERRY_LOG_FORMAT: 'xml' (expected: key-value or json)");
+        assertThat(LogSettings.environmentProblems(unset, "JSON")).isEmpty();
+        assertThat(LogSettings.environmentProblems(set, "xml")).isEmpty();
     }
 
     @Test

@@ -1,6 +1,7 @@
 package io.ferry.traffic;
 
 import io.ferry.resp.CommandMessage;
+import io.ferry.settings.Secrets;
 import io.netty.buffer.ByteBuf;
 
 import java.nio.charset.StandardCharsets;
@@ -23,9 +24,9 @@ final class SecretArguments {
     private static final byte[] SET = ascii("SET");
     private static final byte[] ACL = ascii("ACL");
     private static final byte[] SETUSER = ascii("SETUSER");
-    private static final byte[][] SECRET_PARAMETERS = {
-        ascii("requirepass"), ascii("masterauth"), ascii("tls-key-file-pass"), ascii("tls-client-key-file-pass")
-    };
+    private static final byte[][] SECRET_PARAMETERS = Secrets.SECRET_CONFIG_PARAMETERS.stream()
+            .map(SecretArguments::ascii)
+            .toArray(byte[][]::new);
 
     private SecretArguments() {}
 
