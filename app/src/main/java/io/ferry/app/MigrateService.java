@@ -340,16 +340,15 @@ final class MigrateService implements Service {
                 return OK;
             }
             String state = copy.get("state").asText();
-            long handled = copy.get("copied").asLong()
-                    + copy.get("skipped").asLong()
-                    + copy.get("failed").asLong();
+            long handled = copy.path("handled").asLong();
             long total = copy.path("total").asLong(-1);
             double seconds = Math.max(0.001, (System.nanoTime() - started) / 1e9);
             double rate = handled / seconds;
             if (!state.equals("RUNNING")) {
                 line.end();
                 out.printf(
-                        "copy %s: %,d copied, %,d skipped, %,d failed of %,d scanned, %,d bytes, in %.1f s%s%n",
+                        "copy %s: %,d copied, %,d skipped, %,d failed of %,d scanned, %,d bytes, in %.1f s "
+                                + "(with the catch-up of the writes made meanwhile)%s%n",
                         state,
                         copy.get("copied").asLong(),
                         copy.get("skipped").asLong(),
@@ -366,11 +365,12 @@ final class MigrateService implements Service {
                     handled,
                     Math.max(total, 0),
                     String.format(
-                            "copy: %,d of %,d keys, %,d bytes, %,.0f keys/s",
+                            "copy: %,d of %,d keys, %,d bytes, %,.0f keys/s%s",
                             handled,
                             Math.max(total, copy.get("scanned").asLong()),
                             copy.path("bytes").asLong(),
-                            rate),
+                            rate,
+                            handled >= total && total > 0 ? "; catching up with the writes made meanwhile" : ""),
                     total > handled && rate > 0 ? (long) ((total - handled) / rate) : -1);
             Thread.sleep(500);
         }

@@ -97,7 +97,7 @@ function show(run) {
   if (copy) {
     // The source's key count while the scan runs (total), else what has been scanned so far.
     const of = copy.total > 0 ? copy.total : copy.scanned;
-    const done = of > 0 ? Math.round(100 * (copy.copied + copy.skipped + copy.failed) / of) : 0;
+    const done = of > 0 ? Math.round(100 * copy.handled / of) : 0;
     $("copy-bar").style.width = (copy.state === "COMPLETE" ? 100 : Math.min(done, 100)) + "%";
     $("copy").textContent = copy.state + ": " + copy.copied + " copied, " + copy.skipped + " skipped, "
       + copy.failed + " failed of " + copy.scanned + " scanned" + (copy.total > 0 ? " (" + copy.total + " keys)" : "");
