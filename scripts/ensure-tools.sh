@@ -20,7 +20,8 @@ if [ "${FERRY_NEED_DEMO_TOOLS:-0}" != 1 ] && [ "${FERRY_NEED_BENCH_TOOLS:-0}" !=
   command -v chromedriver >/dev/null 2>&1 || need_packages+=(chromium-driver)
 fi
 if [ "${FERRY_NEED_DEMO_TOOLS:-0}" = 1 ]; then
-  command -v redis-benchmark >/dev/null 2>&1 || need_packages+=(redis-tools)
+  command -v redis-cli >/dev/null 2>&1 || need_packages+=(redis-tools)
+  command -v curl >/dev/null 2>&1 || need_packages+=(curl)
 fi
 if [ "${FERRY_NEED_BENCH_TOOLS:-0}" = 1 ]; then
   command -v redis-benchmark >/dev/null 2>&1 || need_packages+=(redis-tools)

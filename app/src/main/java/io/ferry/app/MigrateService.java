@@ -155,7 +155,17 @@ final class MigrateService implements Service {
                                 out);
                         return OK;
                     }),
-            simple("approve", "approve the run: writes go to both sides, the copy starts"),
+            new MigrateService(
+                    "approve",
+                    "approve the run: writes go to both sides, the copy starts; with wait-copy, until it ends",
+                    d -> run(d).define(
+                                    "wait-copy",
+                                    Type.BOOLEAN,
+                                    false,
+                                    Importance.MEDIUM,
+                                    "Then wait for the historical copy, with a progress bar, and exit 0 when it is "
+                                            + "complete, 1 when it failed or stopped."),
+                    MigrateService::approve),
             new MigrateService(
                     "traffic",
                     "move reads to the target: a canary step, or the next one",
@@ -306,6 +316,64 @@ final class MigrateService implements Service {
         }
         show(c.post(runPath(s, "/traffic"), Map.of("ratio_percent", ratio)), out);
         return OK;
+    }
+
+    private static int approve(Settings s, ControlClient c, PrintWriter out, PrintWriter err) throws Exception {
+        show(c.post(runPath(s, "/approve"), null), out);
+        if (!s.getBoolean("wait-copy")) {
+            return OK;
+        }
+        out.flush();
+        ProgressLine line = new ProgressLine(System.err, System.console() != null);
+        long started = System.nanoTime();
+        while (true) {
+            JsonNode run = c.get(runPath(s, ""));
+            JsonNode copy = run.get("copy");
+            if (copy == null || copy.isNull()) {
+                if (run.at("/setup/data_movement").asText().equals("COPY_AND_SYNC")
+                        && System.nanoTime() - started < 30_000_000_000L) {
+                    Thread.sleep(500); // approved a moment ago: the copy is being started
+                    continue;
+                }
+                line.end();
+                out.println("copy: none (the run's data movement copies nothing)");
+                return OK;
+            }
+            String state = copy.get("state").asText();
+            long handled = copy.path("handled").asLong();
+            long total = copy.path("total").asLong(-1);
+            double seconds = Math.max(0.001, (System.nanoTime() - started) / 1e9);
+            double rate = handled / seconds;
+            if (!state.equals("RUNNING")) {
+                line.end();
+                out.printf(
+                        "copy %s: %,d copied, %,d skipped, %,d failed of %,d scanned, %,d bytes, in %.1f s "
+                                + "(with the catch-up of the writes made meanwhile)%s%n",
+                        state,
+                        copy.get("copied").asLong(),
+                        copy.get("skipped").asLong(),
+                        copy.get("failed").asLong(),
+                        copy.get("scanned").asLong(),
+                        copy.path("bytes").asLong(),
+                        seconds,
+                        copy.get("detail").asText().isEmpty()
+                                ? ""
+                                : " (" + copy.get("detail").asText() + ")");
+                return state.equals("COMPLETE") ? OK : REFUSED;
+            }
+            line.show(
+                    handled,
+                    Math.max(total, 0),
+                    String.format(
+                            "copy: %,d of %,d keys, %,d bytes, %,.0f keys/s%s",
+                            handled,
+                            Math.max(total, copy.get("scanned").asLong()),
+                            copy.path("bytes").asLong(),
+                            rate,
+                            handled >= total && total > 0 ? "; catching up with the writes made meanwhile" : ""),
+                    total > handled && rate > 0 ? (long) ((total - handled) / rate) : -1);
+            Thread.sleep(500);
+        }
     }
 
     private static int verify(Settings s, ControlClient c, PrintWriter out, PrintWriter err) throws Exception {

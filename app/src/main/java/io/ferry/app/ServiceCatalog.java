@@ -17,7 +17,9 @@ final class ServiceCatalog {
             new AnalyzerService(),
             new AnalyzeService(),
             new CaptureService(),
-            new KafkaService());
+            new KafkaService(),
+            new WorkloadService(),
+            new CheckService());
 
     static final List<ServiceGroup> GROUPS = List.of(
             new ServiceGroup(

@@ -96,6 +96,25 @@ class ModuleDependencyRulesTest {
     }
 
     @Test
+    void theWorkloadAndItsCheckerShareNoCodeWithWhatTheyCheck() {
+        // An independent check: a bug in the copy, the compare or the proxy must not be able to hide itself here.
+        forbid(
+                "workload",
+                "io.ferry.proxy..",
+                "io.ferry.mover..",
+                "io.ferry.comparator..",
+                "io.ferry.endpoint..",
+                "io.ferry.resp..",
+                "io.ferry.traffic..",
+                "io.ferry.schemas..",
+                "io.ferry.capture..",
+                "io.ferry.analyzer..",
+                "io.ferry.control..",
+                "io.ferry.app..",
+                "org.apache.kafka..");
+    }
+
+    @Test
     void trafficRecordsNeedNoKafkaClientOrStreams() {
         // The one way to build a traffic record; publishing is each producer's business.
         forbid("traffic", "org.apache.kafka.clients..", "org.apache.kafka.streams..", "io.lettuce..");

@@ -60,7 +60,29 @@ class RunCommandIT {
                             Map.of("note", "test"));
                 }
             }
-            api.post("/api/v1/migrations/move/approve", null);
+            // Approved with ferry migrate, which waits for the copy with its progress.
+            java.io.StringWriter out = new java.io.StringWriter();
+            java.io.StringWriter err = new java.io.StringWriter();
+            assertThat(Ferry.execute(
+                            new String[] {
+                                "migrate",
+                                "approve",
+                                "--control",
+                                run.url(),
+                                "--token",
+                                run.token(),
+                                "--run",
+                                "move",
+                                "--wait-copy",
+                                "true"
+                            },
+                            new java.io.PrintWriter(out, true),
+                            new java.io.PrintWriter(err, true)))
+                    .as(out + " " + err)
+                    .isZero();
+            assertThat(out.toString()).contains("phase MIGRATE").containsPattern("copy COMPLETE: 100 copied, .* bytes");
+            assertThat(run.run("move").at("/copy/total").asLong()).isEqualTo(100);
+            assertThat(run.run("move").at("/copy/bytes").asLong()).isPositive();
 
             RedisClient client = RedisClient.create();
             try (StatefulRedisConnection<String, String> app =

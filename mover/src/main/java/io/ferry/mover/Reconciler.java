@@ -77,6 +77,9 @@ public final class Reconciler implements WorkerPool.Loop {
         }
     }
 
+    /** How long after the copy completed its last writes may still be on their way to the log (publishing is asynchronous). */
+    private static final long MARK_DELAY_MS = 2000;
+
     private final String runId;
     private final CopyOptions options;
     private final long skewMs;
@@ -151,7 +154,10 @@ public final class Reconciler implements WorkerPool.Loop {
         return new Totals(records.get(), recopied.get(), deleted.get(), failed.get(), keyless.get(), lagMs.get());
     }
 
-    /** True once the historical copy is complete and a poll found no write left to handle. */
+    /**
+     * True once the historical copy is complete and the reconciler has handled every write logged until then (a poll
+     * found none left, or it read past the log's end as it stood just after the copy completed); stays true.
+     */
     public boolean caughtUp() {
         return caughtUp;
     }
@@ -186,6 +192,7 @@ public final class Reconciler implements WorkerPool.Loop {
                 ErrorReporter errors = new ErrorReporter(runId, kafka, topics, "ferry-reconciler-errors")) {
             consumer = writes;
             RunWindow[] current = {window.get()};
+            Map<TopicPartition, Long> mark = null;
             writes.subscribe(List.of(topic), new StartAtRun(writes, () -> current[0]));
             long refreshed = System.nanoTime();
             while (running) {
@@ -210,12 +217,22 @@ public final class Reconciler implements WorkerPool.Loop {
                 }
                 if (batch.isEmpty()) {
                     lagMs.set(0);
-                    caughtUp = atEnd(writes);
+                    caughtUp = caughtUp || atEnd(writes);
                     continue;
                 }
-                caughtUp = false;
                 handle(batch, current[0], errors);
                 writes.commitSync();
+                // Under a steady stream of writes a poll is never empty: caught up is then having read past the
+                // end of the log as it stood once the copy was complete (and its last writes published). What is
+                // written later reached the target by dual-write; its repair flags are the live reconciler's.
+                if (mark != null && !mark.keySet().equals(writes.assignment())) {
+                    mark = null; // partitions moved: mark the end of the ones held now
+                }
+                if (mark == null && System.currentTimeMillis() > current[0].completedMs() + skewMs + MARK_DELAY_MS) {
+                    mark = writes.endOffsets(writes.assignment());
+                }
+                // Latched: once caught up, later writes do not make the copy's catch-up unfinished again.
+                caughtUp = caughtUp || mark != null && reached(writes, mark);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -270,6 +287,15 @@ public final class Reconciler implements WorkerPool.Loop {
     }
 
     /** True when this consumer has partitions and has read each to its end offset. */
+    private static boolean reached(KafkaConsumer<byte[], WriteRecord> writes, Map<TopicPartition, Long> mark) {
+        for (Map.Entry<TopicPartition, Long> end : mark.entrySet()) {
+            if (writes.position(end.getKey()) < end.getValue()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     private static boolean atEnd(KafkaConsumer<byte[], WriteRecord> writes) {
         Set<TopicPartition> assigned = writes.assignment();
         if (assigned.isEmpty()) {

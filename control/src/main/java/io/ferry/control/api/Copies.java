@@ -128,6 +128,9 @@ final class Copies implements AutoCloseable {
         view.put("copied", totals.copied());
         view.put("skipped", totals.skipped());
         view.put("failed", totals.failed());
+        view.put("handled", totals.handled());
+        view.put("total", totals.total());
+        view.put("bytes", totals.bytes());
         view.put("detail", status.detail());
         return Optional.of(view);
     }

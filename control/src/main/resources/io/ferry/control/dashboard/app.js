@@ -95,10 +95,12 @@ function show(run) {
   $("ratio-bar").style.width = ratio + "%";
   const copy = run.copy;
   if (copy) {
-    const done = copy.scanned > 0 ? Math.round(100 * (copy.copied + copy.skipped + copy.failed) / copy.scanned) : 0;
+    // The source's key count while the scan runs (total), else what has been scanned so far.
+    const of = copy.total > 0 ? copy.total : copy.scanned;
+    const done = of > 0 ? Math.round(100 * copy.handled / of) : 0;
     $("copy-bar").style.width = (copy.state === "COMPLETE" ? 100 : Math.min(done, 100)) + "%";
     $("copy").textContent = copy.state + ": " + copy.copied + " copied, " + copy.skipped + " skipped, "
-      + copy.failed + " failed of " + copy.scanned + " scanned";
+      + copy.failed + " failed of " + copy.scanned + " scanned" + (copy.total > 0 ? " (" + copy.total + " keys)" : "");
   } else {
     $("copy-bar").style.width = "0";
     $("copy").textContent = "not started";
