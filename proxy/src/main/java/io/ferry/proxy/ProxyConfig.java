@@ -2,10 +2,10 @@ package io.ferry.proxy;
 
 import io.ferry.proxy.kafka.WriteLogOptions;
 import io.ferry.proxy.kafka.WriteLogOverflow;
-import io.ferry.schemas.stats.StatsPublisher;
 import io.ferry.resp.RespLimits;
 import io.ferry.schemas.ReadMode;
 import io.ferry.schemas.WritePolicy;
+import io.ferry.schemas.stats.StatsPublisher;
 import io.ferry.settings.HostPort;
 import io.ferry.settings.RedisUri;
 import io.ferry.settings.Settings;

@@ -111,7 +111,9 @@ public final class ProxyServer implements AutoCloseable {
                         config.nodeId(),
                         kafkaOptions.statsInterval(),
                         Map.of(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, kafkaOptions.bootstrapServers()),
-                        TopicRegistry.builder().prefix(kafkaOptions.topicPrefix()).build(),
+                        TopicRegistry.builder()
+                                .prefix(kafkaOptions.topicPrefix())
+                                .build(),
                         new ProxyStats(context, connections::get)::sample);
         this.group = transport.newGroup(config.ioThreads(), "ferry-proxy");
         try {
