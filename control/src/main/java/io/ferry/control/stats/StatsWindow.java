@@ -17,7 +17,7 @@ import java.util.TreeMap;
  * its events' rates over the part of the bucket each covers, and the nodes' rates are summed. Latencies (p50, p99)
  * are the worst a node reported in the bucket, and the worst node's is shown: percentiles of several nodes cannot be
  * added. Counts (errors, divergences,
- * error keys, dual-write failures, throttle waits) go to the bucket the event was sent in and are summed. Buckets
+ * error keys, dual-write failures, throttle waits) go to the bucket of the last moment the event covers and are summed. Buckets
  * older than {@link #window} are dropped; at most {@value #MAX_RUNS} runs are kept (the one updated longest ago goes
  * first). Thread-safe.
  */
@@ -116,7 +116,7 @@ public final class StatsWindow {
         }
         long atMs = at.toEpochMilli();
         double intervalSeconds = number(attributes.get(StatsAttributes.INTERVAL_SECONDS));
-        // (coveredFrom, atMs]: the moments the figures are about; at least a millisecond.
+        // [coveredFrom, atMs): the moments the figures are about (the event is sent as its interval ends).
         long coveredFrom = atMs - Math.max(1, Math.round(intervalSeconds * 1000));
         String node = type + "/" + attributes.getOrDefault(StatsAttributes.NODE, "?");
         Map<String, Double> rates = new HashMap<>();
@@ -132,15 +132,12 @@ public final class StatsWindow {
         for (String name : LATENCIES) {
             put(latencies, name, attributes);
         }
-        for (long index = Math.floorDiv(coveredFrom + 1, bucketMs); index <= Math.floorDiv(atMs, bucketMs); index++) {
-            long overlap =
-                    Math.min(atMs, index * bucketMs + bucketMs - 1) - Math.max(coveredFrom + 1, index * bucketMs) + 1;
-            run.bucket(index)
-                    .nodes
-                    .computeIfAbsent(node, n -> new NodeFigures())
-                    .add(rates, latencies, overlap);
+        long lastMoment = atMs - 1;
+        for (long index = Math.floorDiv(coveredFrom, bucketMs); index <= Math.floorDiv(lastMoment, bucketMs); index++) {
+            long overlap = Math.min(atMs, index * bucketMs + bucketMs) - Math.max(coveredFrom, index * bucketMs);
+            run.bucket(index).nodes.computeIfAbsent(node, n -> new NodeFigures()).add(rates, latencies, overlap);
         }
-        Bucket last = run.bucket(Math.floorDiv(atMs, bucketMs));
+        Bucket last = run.bucket(Math.floorDiv(lastMoment, bucketMs));
         for (String name : COUNTS) {
             double value = number(attributes.get(name));
             if (value > 0) {
