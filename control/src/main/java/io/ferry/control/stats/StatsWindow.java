@@ -135,7 +135,10 @@ public final class StatsWindow {
         long lastMoment = atMs - 1;
         for (long index = Math.floorDiv(coveredFrom, bucketMs); index <= Math.floorDiv(lastMoment, bucketMs); index++) {
             long overlap = Math.min(atMs, index * bucketMs + bucketMs) - Math.max(coveredFrom, index * bucketMs);
-            run.bucket(index).nodes.computeIfAbsent(node, n -> new NodeFigures()).add(rates, latencies, overlap);
+            run.bucket(index)
+                    .nodes
+                    .computeIfAbsent(node, n -> new NodeFigures())
+                    .add(rates, latencies, overlap);
         }
         Bucket last = run.bucket(Math.floorDiv(lastMoment, bucketMs));
         for (String name : COUNTS) {

@@ -57,7 +57,9 @@ class StatsWindowTest {
         assertThat(rows.get(0).value("source_ops_per_second")).isCloseTo(40, within(1e-9));
         assertThat(rows.get(1).value("source_ops_per_second")).isCloseTo(40, within(1e-9));
         assertThat(rows.get(2).value("source_ops_per_second")).isCloseTo(60, within(0.1));
-        assertThat(rows.get(2).value("source_p99_ms")).as("the worst of the bucket").isEqualTo(3);
+        assertThat(rows.get(2).value("source_p99_ms"))
+                .as("the worst of the bucket")
+                .isEqualTo(3);
         assertThat(rows.get(3).value("source_ops_per_second")).isCloseTo(80, within(1e-9));
         assertThat(rows.get(2).value("nodes")).as("one node, counted once").isEqualTo(1);
     }
