@@ -53,6 +53,9 @@ final class AllInOne implements AutoCloseable {
     record Options(
             RedisUri source, RedisUri target, Path data, HostPort listen, HostPort controlListen, String runId) {}
 
+    /** How often the services inside publish their stats for the dashboard. */
+    private static final Duration STATS_INTERVAL = Duration.ofSeconds(5);
+
     private final List<AutoCloseable> parts = new ArrayList<>();
     private final List<Thread> threads = new ArrayList<>();
     private ControlServer control;
@@ -83,12 +86,20 @@ final class AllInOne implements AutoCloseable {
         token = token(options.data().resolve("control.token"));
         Sealer sealer = Sealer.fromKeyFile(options.data().resolve("control.key"));
         control = ControlServer.start(new ControlServer.Options(
-                options.controlListen().host(), options.controlListen().port(), token, clients, topics, sealer));
+                options.controlListen().host(),
+                options.controlListen().port(),
+                token,
+                clients,
+                topics,
+                sealer,
+                meters,
+                STATS_INTERVAL));
         parts.add(control);
         ControlClient api = new ControlClient(url(), token);
         setUp(api, options);
 
-        InterlayNode interlay = new InterlayNode(options.runId(), clients, topics, sealer, "run");
+        InterlayNode interlay =
+                new InterlayNode(options.runId(), clients, topics, sealer, "run", meters, STATS_INTERVAL);
         parts.add(interlay);
         // The node follows the control topic: give it the moment it needs to open the listener.
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();

@@ -2,6 +2,7 @@ package io.ferry.app;
 
 import io.ferry.comparator.replay.ReplayOptions;
 import io.ferry.comparator.replay.ShadowReplay;
+import io.ferry.schemas.stats.StatsPublisher;
 import io.ferry.settings.Settings;
 import io.ferry.settings.SettingsSpec;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -26,7 +27,7 @@ final class ComparatorService implements Service {
     static final SettingsSpec SPEC = new SettingsSpec(
             "comparator",
             "shadow replay of captured reads against the other side, confirmed divergences to the divergences topic",
-            Metrics.define(ComparatorSettings.define()),
+            StatsPublisher.define(Metrics.define(ComparatorSettings.define())),
             ComparatorSettings.RULES);
 
     @Override
@@ -50,7 +51,7 @@ final class ComparatorService implements Service {
             System.err.println("ferry comparator: " + e.getMessage());
             return Ferry.EXIT_USAGE;
         }
-        ShadowReplay replay = new ShadowReplay(options, meters);
+        ShadowReplay replay = new ShadowReplay(options, meters).statsInterval(StatsPublisher.interval(settings));
         CountDownLatch finished = new CountDownLatch(1);
         Thread hook = new Thread(
                 () -> {

@@ -6,10 +6,12 @@ import io.ferry.control.store.Sealer;
 import io.ferry.schemas.TopicBootstrap;
 import io.ferry.schemas.TopicBootstrapException;
 import io.ferry.schemas.TopicRegistry;
+import io.ferry.schemas.stats.StatsPublisher;
 import io.ferry.settings.HostPort;
 import io.ferry.settings.Settings;
 import io.ferry.settings.SettingsSpec;
 import io.ferry.settings.Validators;
+import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.common.config.ConfigDef;
@@ -41,7 +43,7 @@ final class ControlService implements Service {
     static final SettingsSpec SPEC = new SettingsSpec(
             "control",
             "the control plane: REST API for endpoints, interlays and the migration workflow",
-            ApiToken.define(new ConfigDef())
+            ApiToken.define(StatsPublisher.define(Metrics.define(new ConfigDef())))
                     .define(
                             LISTEN,
                             Type.STRING,
@@ -80,6 +82,12 @@ final class ControlService implements Service {
 
     @Override
     public int run(Settings settings) throws Exception {
+        try (Metrics metrics = Metrics.open("control", settings)) {
+            return run(settings, metrics.registry());
+        }
+    }
+
+    private int run(Settings settings, MeterRegistry meters) throws Exception {
         settings.logEffective(log);
         String token;
         try {
@@ -102,7 +110,9 @@ final class ControlService implements Service {
                     token,
                     kafka,
                     topics,
-                    Sealer.fromKeyFile(Path.of(settings.getString(KEY_FILE)))));
+                    Sealer.fromKeyFile(Path.of(settings.getString(KEY_FILE))),
+                    meters,
+                    StatsPublisher.interval(settings)));
         } catch (TopicBootstrapException | ControlStoreException | IllegalArgumentException | IOException e) {
             System.err.println("ferry control: " + e.getMessage());
             return Ferry.EXIT_FAILURE;

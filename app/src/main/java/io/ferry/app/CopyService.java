@@ -7,6 +7,7 @@ import io.ferry.mover.CopyRun;
 import io.ferry.mover.MoveProgress;
 import io.ferry.mover.ScanOptions;
 import io.ferry.resp.KeyPattern;
+import io.ferry.schemas.stats.StatsPublisher;
 import io.ferry.settings.Settings;
 import io.ferry.settings.SettingsSpec;
 import io.ferry.settings.Validators;
@@ -48,7 +49,7 @@ final class CopyService implements Service {
             "copy",
             "a one-shot, resumable historical copy from source to target (scanner and workers in one process)",
             MoverSettings.defineCopy(
-                            MoverSettings.defineEndpoints(Metrics.define(new ConfigDef())),
+                            MoverSettings.defineEndpoints(StatsPublisher.define(Metrics.define(new ConfigDef()))),
                             0,
                             "Mover workers in this process, each with its own connections; 0: only scan, and "
                                     + "wait for ferry mover processes of the same run-id to copy.")
@@ -155,19 +156,20 @@ final class CopyService implements Service {
             bootstrap = embedded.bootstrapServers();
         }
         CopyRun run = new CopyRun(
-                new CopyRun.Options(
-                        settings.getString(MoverSettings.RUN_ID),
-                        source,
-                        target,
-                        Map.of(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrap),
-                        settings.getString(MoverSettings.TOPIC_PREFIX),
-                        scan,
-                        copy,
-                        settings.getInt(MoverSettings.WORKERS),
-                        settings.getBoolean(FOLLOW_WRITES),
-                        MoverSettings.clockSkew(settings),
-                        MoverSettings.throttle(settings)),
-                meters);
+                        new CopyRun.Options(
+                                settings.getString(MoverSettings.RUN_ID),
+                                source,
+                                target,
+                                Map.of(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrap),
+                                settings.getString(MoverSettings.TOPIC_PREFIX),
+                                scan,
+                                copy,
+                                settings.getInt(MoverSettings.WORKERS),
+                                settings.getBoolean(FOLLOW_WRITES),
+                                MoverSettings.clockSkew(settings),
+                                MoverSettings.throttle(settings)),
+                        meters)
+                .statsInterval(StatsPublisher.interval(settings));
         Thread hook = new Thread(run::stop, "ferry-copy-stop");
         Runtime.getRuntime().addShutdownHook(hook);
         ProgressLine line = new ProgressLine(System.err, System.console() != null);

@@ -5,9 +5,11 @@ import io.ferry.control.store.Sealer;
 import io.ferry.schemas.TopicBootstrap;
 import io.ferry.schemas.TopicBootstrapException;
 import io.ferry.schemas.TopicRegistry;
+import io.ferry.schemas.stats.StatsPublisher;
 import io.ferry.settings.Settings;
 import io.ferry.settings.SettingsSpec;
 import io.ferry.settings.Validators;
+import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.common.config.ConfigDef;
@@ -40,7 +42,7 @@ final class InterlayService implements Service {
     static final SettingsSpec SPEC = new SettingsSpec(
             "interlay",
             "a proxy node serving one interlay of the control plane, as the control topic says",
-            new ConfigDef()
+            StatsPublisher.define(Metrics.define(new ConfigDef()))
                     .define(
                             ID,
                             Type.STRING,
@@ -84,6 +86,12 @@ final class InterlayService implements Service {
 
     @Override
     public int run(Settings settings) throws Exception {
+        try (Metrics metrics = Metrics.open("interlay", settings)) {
+            return run(settings, metrics.registry());
+        }
+    }
+
+    private int run(Settings settings, MeterRegistry meters) throws Exception {
         settings.logEffective(log);
         Map<String, Object> kafka = Map.of(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, settings.getString(KAFKA));
         Path keyFile = Path.of(settings.getString(KEY_FILE));
@@ -99,7 +107,13 @@ final class InterlayService implements Service {
                 topics = TopicBootstrap.ensure(admin, settings.getString(TOPIC_PREFIX), Duration.ofSeconds(30));
             }
             node = new InterlayNode(
-                    settings.getString(ID), kafka, topics, Sealer.fromKeyFile(keyFile), settings.getString(NODE_ID));
+                    settings.getString(ID),
+                    kafka,
+                    topics,
+                    Sealer.fromKeyFile(keyFile),
+                    settings.getString(NODE_ID),
+                    meters,
+                    StatsPublisher.interval(settings));
         } catch (TopicBootstrapException | IllegalArgumentException | IOException e) {
             System.err.println("ferry interlay: " + e.getMessage());
             return Ferry.EXIT_FAILURE;

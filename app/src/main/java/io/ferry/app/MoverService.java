@@ -4,6 +4,7 @@ import io.ferry.endpoint.EndpointException;
 import io.ferry.mover.MoveProgress;
 import io.ferry.mover.MoverNode;
 import io.ferry.mover.Reconciler;
+import io.ferry.schemas.stats.StatsPublisher;
 import io.ferry.settings.Settings;
 import io.ferry.settings.SettingsSpec;
 import io.ferry.settings.Validators;
@@ -37,7 +38,7 @@ final class MoverService implements Service {
             "mover",
             "a long-running mover: copy workers for a run's move tasks and the reconciler of its writes log",
             MoverSettings.defineCopy(
-                            MoverSettings.defineEndpoints(Metrics.define(new ConfigDef())),
+                            MoverSettings.defineEndpoints(StatsPublisher.define(Metrics.define(new ConfigDef()))),
                             0,
                             "Mover workers in this process, each with its own connections; 0 with reconcile: "
                                     + "only the reconciler.")
@@ -89,7 +90,7 @@ final class MoverService implements Service {
             System.err.println("ferry mover: " + e.getMessage());
             return Ferry.EXIT_USAGE;
         }
-        MoverNode node = new MoverNode(options, meters);
+        MoverNode node = new MoverNode(options, meters).statsInterval(StatsPublisher.interval(settings));
         CountDownLatch finished = new CountDownLatch(1);
         Thread hook = new Thread(
                 () -> {

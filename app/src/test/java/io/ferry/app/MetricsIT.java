@@ -152,6 +152,15 @@ class MetricsIT {
                         .contains("service=\"proxy\"")
                         .contains("env=\"test\"")
                         .contains("jvm_memory_used_bytes");
+                // The SET's latency, as histogram buckets Prometheus can take quantiles of.
+                assertThat(scrape.body()
+                                .lines()
+                                .filter(line -> line.startsWith("ferry_proxy_command_seconds_bucket{")
+                                        && line.contains("command=\"SET\"")
+                                        && line.contains("side=\"source\"")
+                                        && line.contains("outcome=\"ok\""))
+                                .count())
+                        .isGreaterThan(10);
             } finally {
                 client.shutdown();
             }

@@ -100,6 +100,7 @@ public final class Throttle implements AutoCloseable {
     private final Controller controller;
     private final RateLimiter limiter;
     private final AtomicLong permits = new AtomicLong();
+    private final AtomicLong waitedMicros = new AtomicLong();
     private final Thread sampler;
     private final StatefulRedisConnection<byte[], byte[]> connection;
     private volatile double limit = Double.POSITIVE_INFINITY;
@@ -147,8 +148,16 @@ public final class Throttle implements AutoCloseable {
         }
         permits.addAndGet(keys);
         if (!Double.isInfinite(limit)) {
-            limiter.acquire(keys);
+            double waited = limiter.acquire(keys);
+            if (waited > 0) {
+                waitedMicros.addAndGet((long) (waited * 1e6));
+            }
         }
+    }
+
+    /** Milliseconds the workers of this process have waited for permits since start, all together. */
+    public long waitedMillis() {
+        return waitedMicros.get() / 1000;
     }
 
     /** The current limit in keys/s, {@code Double.POSITIVE_INFINITY} when there is none. */

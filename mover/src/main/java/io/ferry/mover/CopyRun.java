@@ -6,6 +6,7 @@ import io.ferry.endpoint.Throttle;
 import io.ferry.schemas.EventLevel;
 import io.ferry.schemas.TopicRegistry;
 import io.ferry.schemas.TypedTopic;
+import io.ferry.schemas.stats.StatsPublisher;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.OffsetSpec;
@@ -108,11 +109,22 @@ public final class CopyRun {
     private final MoveProgress progress;
     private final MeterRegistry meters;
     private volatile boolean stopping;
+    private volatile Duration statsInterval = Duration.ofSeconds(5);
+    private volatile Reconciler reconciler;
 
     public CopyRun(Options options, MeterRegistry meters) {
         this.options = options;
         this.meters = meters;
         this.progress = new MoveProgress(meters);
+    }
+
+    /** Publishes {@code stats.mover} events every {@code interval} (zero: none; five seconds unless told); before {@link #run}. */
+    public CopyRun statsInterval(Duration interval) {
+        if (interval.isNegative()) {
+            throw new IllegalArgumentException("stats interval: " + interval + " (expected: >= 0)");
+        }
+        this.statsInterval = interval;
+        return this;
     }
 
     public MoveProgress progress() {
@@ -146,7 +158,14 @@ public final class CopyRun {
                     context.sourceFacts.keys(),
                     options.target());
             progress.follow(context.throttle);
-            try {
+            try (StatsPublisher stats = MoverStats.publish(
+                    options.runId(),
+                    statsInterval,
+                    options.kafka(),
+                    context.topics,
+                    progress,
+                    context.throttle,
+                    () -> reconciler == null ? null : reconciler.totals())) {
                 return copy(context, workers, tick, onTick);
             } finally {
                 // Before the clients close: a worker cut off from Redis would report its keys as failed.
@@ -262,6 +281,7 @@ public final class CopyRun {
     private Outcome reconcile(MoverContext context, Reconciler.RunWindow window) throws InterruptedException {
         Reconciler reconciler = context.reconciler(
                 options.runId(), options.copy(), options.clockSkew(), options.kafka(), () -> window, meters);
+        this.reconciler = reconciler;
         Thread thread = new Thread(reconciler, "ferry-reconciler");
         thread.setDaemon(true);
         thread.start();

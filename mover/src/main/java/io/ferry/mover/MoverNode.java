@@ -3,6 +3,7 @@ package io.ferry.mover;
 import io.ferry.endpoint.RedisEndpoint;
 import io.ferry.endpoint.Throttle;
 import io.ferry.schemas.TopicRegistry;
+import io.ferry.schemas.stats.StatsPublisher;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -60,6 +61,7 @@ public final class MoverNode {
     private final MeterRegistry meters;
     private volatile boolean stopping;
     private volatile Reconciler reconciler;
+    private volatile Duration statsInterval = Duration.ofSeconds(5);
 
     public MoverNode(Options options, MeterRegistry meters) {
         this.options = options;
@@ -79,6 +81,15 @@ public final class MoverNode {
 
     public void stop() {
         stopping = true;
+    }
+
+    /** Publishes {@code stats.mover} events every {@code interval} (zero: none; five seconds unless told); before {@link #run}. */
+    public MoverNode statsInterval(Duration interval) {
+        if (interval.isNegative()) {
+            throw new IllegalArgumentException("stats interval: " + interval + " (expected: >= 0)");
+        }
+        this.statsInterval = interval;
+        return this;
     }
 
     /**
@@ -122,7 +133,15 @@ public final class MoverNode {
                     context.sourceFacts.version(),
                     options.target(),
                     context.targetFacts.version());
-            try (ProgressEvents events = new ProgressEvents(options.runId(), "mover", options.kafka(), topics)) {
+            try (ProgressEvents events = new ProgressEvents(options.runId(), "mover", options.kafka(), topics);
+                    StatsPublisher stats = MoverStats.publish(
+                            options.runId(),
+                            statsInterval,
+                            options.kafka(),
+                            topics,
+                            progress,
+                            context.throttle,
+                            this::reconciled)) {
                 long last = System.nanoTime();
                 while (!stopping) {
                     Throwable failure = workers.firstFailure();

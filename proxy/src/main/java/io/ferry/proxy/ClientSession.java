@@ -1,5 +1,6 @@
 package io.ferry.proxy;
 
+import io.ferry.resp.BulkErrorMessage;
 import io.ferry.resp.CommandMessage;
 import io.ferry.resp.ErrorMessage;
 import io.ferry.resp.PushMessage;
@@ -631,6 +632,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
         exchange.served = served;
         exchange.plan = plan;
         exchange.sentNanos = System.nanoTime();
+        exchange.latency = context.latency.of(commands.lookup(command));
         if (context.traffic.sample()) {
             // Copied now: the command is released once written.
             CommandInfo info = commands.lookup(command);
@@ -879,6 +881,12 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
             resumeIfWaitingForReplies();
             return;
         }
+        if (exchange.latency != null) {
+            exchange.latency.record(
+                    lane.side,
+                    System.nanoTime() - exchange.sentNanos,
+                    reply instanceof ErrorMessage || reply instanceof BulkErrorMessage);
+        }
         if (lane.side == exchange.served) {
             servedReply(exchange, lane, reply);
         } else {
@@ -952,6 +960,8 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
         exchange.retry = null;
         exchange.served = Side.SOURCE;
         exchange.plan = Exchange.SINGLE;
+        // The target's time was recorded; the source's counts from now.
+        exchange.sentNanos = System.nanoTime();
         transmit(source, how, picked(source, how), command, exchange);
         source.flush();
         return true;
@@ -1197,6 +1207,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
         if (exchange.visible && exchange.served == side && !exchange.ready) {
             lane.inFlight--;
             exchange.owed--;
+            recordLost(exchange, lane);
             if (state != State.FAILED) {
                 log.warn("lost the shared {} connection of client {}", lane, remote());
                 failInFlight(error);
@@ -1207,6 +1218,13 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
         drainOrder();
         flushIfReplied();
         resumeIfWaitingForReplies();
+    }
+
+    /** A side's connection was lost (or timed out) before it answered: an error for that side's figures. */
+    private static void recordLost(Exchange exchange, Lane lane) {
+        if (exchange.latency != null) {
+            exchange.latency.record(lane.side, System.nanoTime() - exchange.sentNanos, true);
+        }
     }
 
     /** Flushes what was written to the client outside a read of one of its connections. */
@@ -1223,6 +1241,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
         if (exchange.dead || !exchange.visible) {
             return;
         }
+        recordLost(exchange, lane);
         exchange.otherDone = true;
         exchange.otherFailure = error;
         if (timedOut) {

@@ -34,8 +34,10 @@ final class Exchange {
     ClientSession session;
     /** The client is gone or was failed: replies still coming are dropped. */
     boolean dead;
-    /** When the command was sent, for the time limit on the side that does not serve it. */
+    /** When the command was sent, for the time limit on the side that does not serve it and for latency. */
     long sentNanos;
+    /** Where each side's reply time is recorded; null for Ferry's own commands and replies it decides itself. */
+    CommandLatency.Command latency;
 
     byte plan = SINGLE;
     Side served = Side.SOURCE;

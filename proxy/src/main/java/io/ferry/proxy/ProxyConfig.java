@@ -5,6 +5,7 @@ import io.ferry.proxy.kafka.WriteLogOverflow;
 import io.ferry.resp.RespLimits;
 import io.ferry.schemas.ReadMode;
 import io.ferry.schemas.WritePolicy;
+import io.ferry.schemas.stats.StatsPublisher;
 import io.ferry.settings.HostPort;
 import io.ferry.settings.RedisUri;
 import io.ferry.settings.Settings;
@@ -122,7 +123,8 @@ public record ProxyConfig(
                                         Duration.ofMillis(settings.getLong(ProxySettings.WRITES_DELIVERY_TIMEOUT_MS))),
                                 settings.getDouble(ProxySettings.TRAFFIC_SAMPLE_RATE),
                                 settings.getInt(ProxySettings.TRAFFIC_QUEUE_CAPACITY),
-                                settings.getString(ProxySettings.CONTROL_RUN_ID)));
+                                settings.getString(ProxySettings.CONTROL_RUN_ID),
+                                StatsPublisher.interval(settings)));
     }
 
     /** A builder starting from this configuration, to derive a variant (tests, embedding). */

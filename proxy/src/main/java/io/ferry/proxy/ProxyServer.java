@@ -9,6 +9,8 @@ import io.ferry.resp.RespEncoder;
 import io.ferry.schemas.MigrationState;
 import io.ferry.schemas.Side;
 import io.ferry.schemas.TopicRegistry;
+import io.ferry.schemas.stats.StatsAttributes;
+import io.ferry.schemas.stats.StatsPublisher;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -65,6 +67,10 @@ public final class ProxyServer implements AutoCloseable {
     private final Set<ClientSession> sessions = ConcurrentHashMap.newKeySet();
     private final AtomicInteger connections = new AtomicInteger();
     private final Channel serverChannel;
+    private final Gauge connectionsGauge;
+    /** Null without Kafka or with stats.interval-seconds 0. */
+    private final StatsPublisher stats;
+
     private volatile boolean draining;
 
     private ProxyServer(ProxyConfig config, MeterRegistry meters) throws InterruptedException {
@@ -93,9 +99,22 @@ public final class ProxyServer implements AutoCloseable {
                 writeLog != null ? writeLog : WriteJournals.NONE,
                 trafficLog != null ? trafficLog : TrafficJournal.NONE,
                 meters);
-        Gauge.builder("ferry.proxy.connections", connections, AtomicInteger::get)
+        this.connectionsGauge = Gauge.builder("ferry.proxy.connections", connections, AtomicInteger::get)
                 .description("Client connections open")
                 .register(meters);
+        ProxyKafka kafkaOptions = config.kafka();
+        this.stats = kafkaOptions == null || kafkaOptions.statsInterval().isZero()
+                ? null
+                : new StatsPublisher(
+                        StatsAttributes.PROXY,
+                        kafkaOptions.runId(),
+                        config.nodeId(),
+                        kafkaOptions.statsInterval(),
+                        Map.of(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, kafkaOptions.bootstrapServers()),
+                        TopicRegistry.builder()
+                                .prefix(kafkaOptions.topicPrefix())
+                                .build(),
+                        new ProxyStats(context, connections::get)::sample);
         this.group = transport.newGroup(config.ioThreads(), "ferry-proxy");
         try {
             this.commands = SourceCommandTable.load(source, group.next(), COMMAND_TABLE_TIMEOUT);
@@ -120,10 +139,14 @@ public final class ProxyServer implements AutoCloseable {
                     .channel();
         } catch (InterruptedException | RuntimeException e) {
             group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+            if (stats != null) {
+                stats.close();
+            }
             if (writeLog != null) {
                 writeLog.close();
                 trafficLog.close();
             }
+            unregister();
             throw e;
         }
         log.info(
@@ -171,6 +194,11 @@ public final class ProxyServer implements AutoCloseable {
         return new ProxyServer(config, meters);
     }
 
+    /** Stats events Kafka took from this node so far (0 without Kafka). */
+    public long statsSent() {
+        return stats == null ? 0 : stats.sent();
+    }
+
     /** The registry holding this node's meters ({@code ferry.proxy.*}). */
     public MeterRegistry meters() {
         return meters;
@@ -213,12 +241,12 @@ public final class ProxyServer implements AutoCloseable {
 
     /** Reads whose two sides answered differently, since start (VERSION_COMPARE, REPLICATED). */
     public long divergences() {
-        return (long) context.divergences.count();
+        return context.divergences.sum();
     }
 
     /** Writes flagged for repair since start. */
     public long repairsFlagged() {
-        return (long) context.repairsFlagged.count();
+        return context.repairsFlagged.sum();
     }
 
     /** Client connections open now. */
@@ -312,6 +340,17 @@ public final class ProxyServer implements AutoCloseable {
         if (trafficLog != null) {
             trafficLog.close();
         }
+        if (stats != null) {
+            // After the drain: the last event counts the replies the drain delivered.
+            stats.close();
+        }
+        unregister();
         log.info("proxy {} stopped", config.nodeId());
+    }
+
+    /** Takes this node's gauges out of the registry: they hold this node, and a node started after it has its own. */
+    private void unregister() {
+        meters.remove(connectionsGauge);
+        context.unregister(meters);
     }
 }

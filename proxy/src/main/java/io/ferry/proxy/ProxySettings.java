@@ -4,6 +4,7 @@ import io.ferry.proxy.kafka.WriteLogOverflow;
 import io.ferry.schemas.ReadMode;
 import io.ferry.schemas.Strategy;
 import io.ferry.schemas.WritePolicy;
+import io.ferry.schemas.stats.StatsPublisher;
 import io.ferry.settings.Settings;
 import io.ferry.settings.SettingsSpec;
 import io.ferry.settings.TlsOptions;
@@ -65,7 +66,7 @@ public final class ProxySettings {
     public static final SettingsSpec SPEC = new SettingsSpec(
             "proxy",
             "a proxy node: applications connect here instead of to their Redis",
-            new ConfigDef()
+            StatsPublisher.define(new ConfigDef())
                     .define(
                             LISTEN,
                             Type.STRING,

@@ -3,6 +3,7 @@ package io.ferry.proxy;
 import io.ferry.proxy.kafka.WriteLogOptions;
 import io.ferry.proxy.kafka.WriteLogOverflow;
 import io.ferry.schemas.ControlRecord;
+import io.ferry.schemas.Event;
 import io.ferry.schemas.MigrationState;
 import io.ferry.schemas.Outcome;
 import io.ferry.schemas.Phase;
@@ -15,6 +16,7 @@ import io.ferry.schemas.TypedTopic;
 import io.ferry.schemas.WriteFlag;
 import io.ferry.schemas.WritePolicy;
 import io.ferry.schemas.WriteRecord;
+import io.ferry.schemas.stats.StatsAttributes;
 import io.ferry.settings.RedisUri;
 import io.ferry.testkit.RedisServer;
 import io.ferry.testkit.RedisServers;
@@ -25,6 +27,8 @@ import io.lettuce.core.RedisURI;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
 import io.lettuce.core.protocol.ProtocolVersion;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -192,6 +196,119 @@ class ProxyKafkaIT {
             assertThat(get.getSide()).isEqualTo(Side.SOURCE);
             assertThat(get.getLatencyMicros()).isNotNegative();
         }
+    }
+
+    @Test
+    void statsEventsCountWhatTheClientsDid() throws Exception {
+        String prefix = kafka.uniqueName("stats");
+        SimpleMeterRegistry meters = new SimpleMeterRegistry();
+        ProxyKafka options = new ProxyKafka(
+                kafka.bootstrapServers(), prefix, WriteLogOptions.DEFAULTS, 1.0, 50_000, "shop", Duration.ofSeconds(1));
+        ProxyServer proxy = ProxyServer.start(
+                ProxyHarness.config(redis.source()).toBuilder()
+                        .target(
+                                RedisUri.parse(redis.target().uri()),
+                                WritePolicy.SOURCE_AUTHORITATIVE,
+                                ReadMode.SOURCE,
+                                0)
+                        .kafka(options)
+                        .ioThreads(1)
+                        .build(),
+                meters);
+        try (proxy;
+                StatefulRedisConnection<String, String> client = lettuce.connect(ProxyHarness.uri(proxy))) {
+            for (int i = 0; i < 5; i++) {
+                client.sync().set("k" + i, "v");
+            }
+            for (int i = 0; i < 20; i++) {
+                client.sync().get("k" + (i % 5));
+            }
+            assertThatThrownBy(() -> client.sync()
+                            .dispatch(
+                                    io.lettuce.core.protocol.CommandType.valueOf("ECHO"),
+                                    new io.lettuce.core.output.StatusOutput<>(io.lettuce.core.codec.StringCodec.UTF8)))
+                    .isInstanceOf(RedisCommandExecutionException.class);
+            // A name no command table holds: tagged "other", whatever the client sent; unknown counts as a write.
+            assertThatThrownBy(() -> client.sync()
+                            .dispatch(
+                                    new io.lettuce.core.protocol.ProtocolKeyword() {
+                                        @Override
+                                        public byte[] getBytes() {
+                                            return "FERRY-NO-SUCH".getBytes(StandardCharsets.US_ASCII);
+                                        }
+
+                                        @Override
+                                        public String toString() {
+                                            return "FERRY-NO-SUCH";
+                                        }
+                                    },
+                                    new io.lettuce.core.output.StatusOutput<>(io.lettuce.core.codec.StringCodec.UTF8)))
+                    .isInstanceOf(RedisCommandExecutionException.class);
+            // An event at least once a second while the node runs.
+            await().atMost(Duration.ofSeconds(20)).until(() -> proxy.statsSent() >= 2);
+        }
+        // Closing published the last interval: the events now hold every reply the timers hold.
+        assertThat(timerCount(meters, "source", "GET", "ok")).isEqualTo(20);
+        assertThat(timerCount(meters, "source", "SET", "ok")).isEqualTo(5);
+        assertThat(timerCount(meters, "target", "SET", "ok")).as("mirrored").isEqualTo(5);
+        assertThat(timerCount(meters, "target", "GET", "ok"))
+                .as("reads on the source only")
+                .isZero();
+        assertThat(timerCount(meters, "source", "ECHO", "error"))
+                .as("ECHO without its argument")
+                .isEqualTo(1);
+        assertThat(timerCount(meters, "source", "other", "error")).isEqualTo(1);
+        assertThat(timerCount(meters, "target", "other", "error"))
+                .as("an unknown command runs on the authoritative side only, flagged for repair")
+                .isZero();
+        assertThat(meters.find(CommandLatency.METER)
+                        .tag("command", "FERRY-NO-SUCH")
+                        .timers())
+                .isEmpty();
+        long sourceReplies = meters.find(CommandLatency.METER).tag("side", "source").timers().stream()
+                .mapToLong(Timer::count)
+                .sum();
+        long targetReplies = meters.find(CommandLatency.METER).tag("side", "target").timers().stream()
+                .mapToLong(Timer::count)
+                .sum();
+        await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
+            List<Event> events = read(TypedTopic.EVENTS, prefix);
+            assertThat(events).isNotEmpty().allSatisfy(event -> {
+                assertThat(event.getType()).isEqualTo(StatsAttributes.PROXY);
+                assertThat(event.getRunId()).isEqualTo("shop");
+            });
+            assertThat(sum(events, "sourceOps")).isEqualTo(sourceReplies);
+            assertThat(sum(events, "targetOps")).isEqualTo(targetReplies);
+            assertThat(sum(events, "sourceErrors")).isEqualTo(2);
+            assertThat(sum(events, "targetErrors")).isZero();
+            assertThat(sum(events, "dualWriteFailures"))
+                    .isEqualTo(proxy.repairsFlagged())
+                    .isPositive();
+            assertThat(events)
+                    .anySatisfy(event -> assertThat(
+                                    Double.parseDouble(event.getAttributes().get("sourceP99Ms")))
+                            .isPositive())
+                    .anySatisfy(event -> assertThat(
+                                    Double.parseDouble(event.getAttributes().get("sourceOpsPerSecond")))
+                            .isPositive());
+        });
+        assertThat(sourceReplies).isGreaterThanOrEqualTo(27);
+        assertThat(meters.find("ferry.proxy.connections").gauge())
+                .as("a stopped node's gauges leave the registry")
+                .isNull();
+    }
+
+    private static long timerCount(SimpleMeterRegistry meters, String side, String command, String outcome) {
+        Timer timer = meters.find(CommandLatency.METER)
+                .tags("side", side, "command", command, "outcome", outcome)
+                .timer();
+        return timer == null ? 0 : timer.count();
+    }
+
+    private static long sum(List<Event> events, String attribute) {
+        return events.stream()
+                .mapToLong(event -> Long.parseLong(event.getAttributes().get(attribute)))
+                .sum();
     }
 
     @Test

@@ -17,6 +17,8 @@ import io.ferry.schemas.SideSnapshot;
 import io.ferry.schemas.TrafficRecord;
 import io.ferry.schemas.TypedTopic;
 import io.ferry.schemas.WriteRecord;
+import io.ferry.schemas.stats.StatsAttributes;
+import io.ferry.schemas.stats.StatsPublisher;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.util.ReferenceCountUtil;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -74,6 +76,7 @@ public final class ShadowReplay implements Runnable, AutoCloseable {
     private final AtomicLong repairSequence = new AtomicLong();
 
     private volatile boolean running = true;
+    private volatile Duration statsInterval = Duration.ofSeconds(5);
     private volatile KafkaConsumer<String, byte[]> consumer;
     private volatile boolean assigned;
     private volatile Throwable failure;
@@ -93,6 +96,15 @@ public final class ShadowReplay implements Runnable, AutoCloseable {
 
     public ReplayTotals totals() {
         return metrics.totals();
+    }
+
+    /** Publishes {@code stats.comparator} events every {@code interval} (zero: none; five seconds unless told); before {@link #run}. */
+    public ShadowReplay statsInterval(Duration interval) {
+        if (interval.isNegative()) {
+            throw new IllegalArgumentException("stats interval: " + interval + " (expected: >= 0)");
+        }
+        this.statsInterval = interval;
+        return this;
     }
 
     /** True once the consumer has been given partitions of the traffic topic. */
@@ -137,7 +149,17 @@ public final class ShadowReplay implements Runnable, AutoCloseable {
                 KafkaProducer<byte[], byte[]> producer =
                         new KafkaProducer<>(producerConfig, new ByteArraySerializer(), new ByteArraySerializer());
                 KafkaConsumer<String, byte[]> traffic =
-                        new KafkaConsumer<>(config, new StringDeserializer(), new ByteArrayDeserializer())) {
+                        new KafkaConsumer<>(config, new StringDeserializer(), new ByteArrayDeserializer());
+                StatsPublisher stats = statsInterval.isZero()
+                        ? null
+                        : new StatsPublisher(
+                                StatsAttributes.COMPARATOR,
+                                options.runId(),
+                                options.nodeId(),
+                                statsInterval,
+                                options.kafka(),
+                                options.topics(),
+                                new ReplayStats(metrics::totals)::sample)) {
             consumer = traffic;
             traffic.subscribe(List.of(topic), new org.apache.kafka.clients.consumer.ConsumerRebalanceListener() {
                 @Override

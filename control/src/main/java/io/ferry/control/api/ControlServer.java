@@ -4,6 +4,8 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import io.ferry.comparator.verify.VerifyOptions;
 import io.ferry.comparator.verify.VerifyReport;
 import io.ferry.comparator.verify.VerifyRun;
+import io.ferry.control.stats.LiveStats;
+import io.ferry.control.stats.StatsWindow;
 import io.ferry.control.store.ControlStore;
 import io.ferry.control.store.ControlStoreException;
 import io.ferry.control.store.EventLog;
@@ -15,13 +17,17 @@ import io.ferry.schemas.MigrationSetup;
 import io.ferry.schemas.TopicRegistry;
 import io.ferry.schemas.VerifyOutcome;
 import io.ferry.schemas.Workflow;
+import io.ferry.schemas.stats.StatsAttributes;
 import io.javalin.Javalin;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import io.javalin.http.Handler;
 import io.javalin.http.HttpStatus;
+import io.javalin.router.Endpoint;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.DefaultClientResources;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -49,18 +55,44 @@ import java.util.concurrent.TimeUnit;
 public final class ControlServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ControlServer.class);
     static final long MAX_BODY_BYTES = 64 * 1024;
+    /** The dashboard's charts: one point per five seconds, the last fifteen minutes. */
+    static final Duration STATS_BUCKET = Duration.ofSeconds(5);
+
+    static final Duration STATS_WINDOW = Duration.ofMinutes(15);
 
     /** One route of the API, as registered and as the OpenAPI document must list it. */
     record Route(String method, String path, Handler handler) {}
 
     /** What the control plane needs to start. */
     public record Options(
-            String listenHost, int port, String token, Map<String, Object> kafka, TopicRegistry topics, Sealer sealer) {
+            String listenHost,
+            int port,
+            String token,
+            Map<String, Object> kafka,
+            TopicRegistry topics,
+            Sealer sealer,
+            MeterRegistry meters,
+            Duration statsInterval) {
+        /** Meters kept in memory; the copies it runs publish stats every five seconds. */
+        public Options(
+                String listenHost,
+                int port,
+                String token,
+                Map<String, Object> kafka,
+                TopicRegistry topics,
+                Sealer sealer) {
+            this(listenHost, port, token, kafka, topics, sealer, new SimpleMeterRegistry(), Duration.ofSeconds(5));
+        }
+
         public Options {
             if (token == null || token.length() < 16) {
                 throw new IllegalArgumentException("the API token must be at least 16 characters");
             }
             kafka = Map.copyOf(kafka);
+            java.util.Objects.requireNonNull(meters, "meters");
+            if (statsInterval.isNegative()) {
+                throw new IllegalArgumentException("statsInterval: " + statsInterval + " (expected: >= 0)");
+            }
         }
 
         @Override
@@ -76,6 +108,7 @@ public final class ControlServer implements AutoCloseable {
     private final ExecutorService verifier;
 
     private final Copies copies;
+    private final LiveStats stats;
 
     private ControlServer(
             Javalin app,
@@ -83,8 +116,10 @@ public final class ControlServer implements AutoCloseable {
             EventLog events,
             ClientResources resources,
             ExecutorService verifier,
-            Copies copies) {
+            Copies copies,
+            LiveStats stats) {
         this.app = app;
+        this.stats = stats;
         this.copies = copies;
         this.store = store;
         this.events = events;
@@ -99,7 +134,7 @@ public final class ControlServer implements AutoCloseable {
      */
     public static ControlServer start(Options options) {
         ControlStore store = ControlStore.open(options.kafka(), options.topics(), Duration.ofSeconds(30));
-        EventLog events = new EventLog(options.kafka(), options.topics());
+        EventLog events = new EventLog(options.kafka(), options.topics(), options.meters());
         ClientResources resources = DefaultClientResources.builder()
                 .ioThreadPoolSize(2)
                 .computationThreadPoolSize(2)
@@ -109,6 +144,7 @@ public final class ControlServer implements AutoCloseable {
             thread.setDaemon(true);
             return thread;
         });
+        LiveStats stats = new LiveStats(options.kafka(), options.topics(), new StatsWindow(STATS_BUCKET, STATS_WINDOW));
         Api api = new Api(
                 store,
                 events,
@@ -117,11 +153,15 @@ public final class ControlServer implements AutoCloseable {
                 verifier,
                 new ErrorLog(options.kafka(), options.topics().prefix()),
                 options.kafka(),
-                options.topics());
+                options.topics(),
+                stats.window(),
+                options.statsInterval());
+        MeterRegistry meters = options.meters();
         byte[] token = options.token().getBytes(StandardCharsets.UTF_8);
         Javalin app = Javalin.create(config -> {
             config.startup.showJavalinBanner = false;
             config.http.maxRequestSize = MAX_BODY_BYTES;
+            config.requestLogger.http((ctx, millis) -> countRequest(meters, ctx, millis));
             config.routes.before("/api/*", ctx -> authorise(ctx, token));
             config.routes.get("/health", ctx -> ctx.result("ok"));
             // The dashboard: static files, no secret in them; the page asks for the token and calls the API.
@@ -143,7 +183,15 @@ public final class ControlServer implements AutoCloseable {
                 String id = client.ctx().pathParam("id");
                 api.workflows.get(id);
                 client.keepAlive();
-                events.follow(id, event -> client.sendEvent(event.getType(), eventJson(event)), client::terminated);
+                // Stats events come every few seconds from every node: they are charted (/stats), not listed.
+                events.follow(
+                        id,
+                        event -> {
+                            if (!event.getType().startsWith(StatsAttributes.PREFIX)) {
+                                client.sendEvent(event.getType(), eventJson(event));
+                            }
+                        },
+                        client::terminated);
             });
             config.routes.exception(ApiException.class, (e, ctx) -> error(ctx, e.status(), e.getMessage()));
             config.routes.exception(ControlStoreException.class, (e, ctx) -> {
@@ -163,6 +211,7 @@ public final class ControlServer implements AutoCloseable {
         try {
             app.start(options.listenHost(), options.port());
         } catch (RuntimeException e) {
+            stats.close();
             store.close();
             events.close();
             resources.shutdown();
@@ -171,7 +220,7 @@ public final class ControlServer implements AutoCloseable {
         log.info("control plane listening on {}:{}", options.listenHost(), app.port());
         // A restarted control plane resumes the copies of the runs still migrating.
         api.copies.resume(store.workflows());
-        return new ControlServer(app, store, events, resources, verifier, api.copies);
+        return new ControlServer(app, store, events, resources, verifier, api.copies, stats);
     }
 
     public InetSocketAddress address() {
@@ -180,7 +229,7 @@ public final class ControlServer implements AutoCloseable {
 
     /** The routes, for the OpenAPI test. */
     static List<Route> routes() {
-        return new Api(null, null, null, null, null, null, Map.of(), null).routes();
+        return new Api(null, null, null, null, null, null, Map.of(), null, null, Duration.ZERO).routes();
     }
 
     private static void register(RoutesConfig routes, Route route) {
@@ -191,6 +240,26 @@ public final class ControlServer implements AutoCloseable {
             case "DELETE" -> routes.delete(route.path(), route.handler());
             default -> throw new IllegalArgumentException("method " + route.method());
         }
+    }
+
+    /**
+     * {@code ferry.control.http.requests{method, route, status}}: the route is the path as registered ({@code
+     * /api/v1/migrations/{id}}), {@code unmatched} for a path no route has, so the tag stays bounded.
+     */
+    private static void countRequest(MeterRegistry meters, Context ctx, float millis) {
+        String route = "unmatched";
+        for (Endpoint endpoint : ctx.endpoints().list()) {
+            if (endpoint.method.isHttpMethod()) {
+                route = endpoint.path;
+            }
+        }
+        Timer.builder("ferry.control.http.requests")
+                .description("HTTP requests the control plane answered, by method, route and status")
+                .tag("method", ctx.method().name())
+                .tag("route", route)
+                .tag("status", Integer.toString(ctx.statusCode()))
+                .register(meters)
+                .record(Math.round(millis * 1000.0), TimeUnit.MICROSECONDS);
     }
 
     private static void authorise(Context ctx, byte[] token) {
@@ -226,6 +295,25 @@ public final class ControlServer implements AutoCloseable {
         }
     }
 
+    /**
+     * A run's live figures as columns: {@code at} (each bucket's start, epoch ms) and one array per series of {@link
+     * StatsWindow#SERIES}, oldest bucket first.
+     */
+    static Map<String, Object> statsView(StatsWindow stats, String runId, Instant now) {
+        List<StatsWindow.Row> rows = stats.rows(runId, now);
+        Map<String, Object> view = new java.util.LinkedHashMap<>();
+        view.put("bucket_seconds", stats.bucket().toSeconds());
+        view.put("window_seconds", stats.window().toSeconds());
+        view.put("at", rows.stream().map(row -> row.start().toEpochMilli()).toList());
+        for (int i = 0; i < StatsWindow.SERIES.size(); i++) {
+            int index = i;
+            view.put(
+                    StatsWindow.SERIES.get(i),
+                    rows.stream().map(row -> row.values()[index]).toList());
+        }
+        return view;
+    }
+
     private static String eventJson(io.ferry.schemas.Event event) {
         try {
             return Json.MAPPER.writeValueAsString(Map.of(
@@ -242,6 +330,7 @@ public final class ControlServer implements AutoCloseable {
     @Override
     public void close() {
         app.stop();
+        stats.close();
         copies.close();
         verifier.shutdownNow();
         try {
@@ -265,6 +354,7 @@ public final class ControlServer implements AutoCloseable {
         private final ExecutorService verifier;
         private final ErrorKeys errors;
         private final Copies copies;
+        private final StatsWindow stats;
 
         Api(
                 ControlStore store,
@@ -274,13 +364,16 @@ public final class ControlServer implements AutoCloseable {
                 ExecutorService verifier,
                 ErrorLog errorLog,
                 Map<String, Object> kafka,
-                TopicRegistry topics) {
+                TopicRegistry topics,
+                StatsWindow stats,
+                Duration statsInterval) {
             String prefix = topics == null ? "" : topics.prefix();
             this.store = store;
+            this.stats = stats;
             this.events = events;
             this.endpoints = new Endpoints(store, sealer);
             this.interlays = new Interlays(store);
-            this.copies = errorLog == null ? null : new Copies(kafka, prefix, endpoints, events);
+            this.copies = errorLog == null ? null : new Copies(kafka, prefix, endpoints, events, statsInterval);
             this.workflows =
                     new Workflows(store, events, endpoints, resources, copies, new WorkloadAnalysis(kafka, topics));
             this.calls = new DirectCalls(endpoints, resources);
@@ -416,6 +509,10 @@ public final class ControlServer implements AutoCloseable {
                 json(
                         ctx,
                         errors.list(workflows.get(ctx.pathParam("id")), limit == null ? 100 : number(limit, "limit")));
+            }));
+            routes.add(new Route("GET", "/api/v1/migrations/{id}/stats", ctx -> {
+                String id = workflows.get(ctx.pathParam("id")).getRunId();
+                json(ctx, statsView(stats, id, Instant.now()));
             }));
             routes.add(new Route("GET", "/api/v1/migrations/{id}/errors/export", ctx -> {
                 Workflow run = workflows.get(ctx.pathParam("id"));

@@ -52,6 +52,7 @@ final class Copies implements AutoCloseable {
     private final String topicPrefix;
     private final Endpoints endpoints;
     private final EventLog events;
+    private final Duration statsInterval;
     private final Map<String, Status> runs = new ConcurrentHashMap<>();
     private final MirrorLegs mirrors;
     private final ExecutorService threads = Executors.newCachedThreadPool(r -> {
@@ -60,7 +61,13 @@ final class Copies implements AutoCloseable {
         return thread;
     });
 
-    Copies(Map<String, Object> kafka, String topicPrefix, Endpoints endpoints, EventLog events) {
+    Copies(
+            Map<String, Object> kafka,
+            String topicPrefix,
+            Endpoints endpoints,
+            EventLog events,
+            Duration statsInterval) {
+        this.statsInterval = statsInterval;
         this.kafka = Map.copyOf(kafka);
         this.topicPrefix = topicPrefix;
         this.endpoints = endpoints;
@@ -80,19 +87,22 @@ final class Copies implements AutoCloseable {
             return;
         }
         CopyRun copy = new CopyRun(
-                new CopyRun.Options(
-                        run.getRunId(),
-                        endpoints.open(endpoints.get(setup.getSourceEndpoint()), Endpoints.Role.READ),
-                        endpoints.open(endpoints.get(setup.getTargetEndpoint()), Endpoints.Role.WRITE),
-                        kafka,
-                        topicPrefix,
-                        ScanOptions.DEFAULTS.withPatterns(patterns(setup.getInclude()), patterns(setup.getExclude())),
-                        CopyOptions.DEFAULTS.withConflictPolicy(setup.getConflictPolicy()),
-                        WORKERS,
-                        true,
-                        Duration.ofSeconds(1),
-                        Throttle.Options.DEFAULTS),
-                new SimpleMeterRegistry());
+                        new CopyRun.Options(
+                                run.getRunId(),
+                                endpoints.open(endpoints.get(setup.getSourceEndpoint()), Endpoints.Role.READ),
+                                endpoints.open(endpoints.get(setup.getTargetEndpoint()), Endpoints.Role.WRITE),
+                                kafka,
+                                topicPrefix,
+                                ScanOptions.DEFAULTS.withPatterns(
+                                        patterns(setup.getInclude()), patterns(setup.getExclude())),
+                                CopyOptions.DEFAULTS.withConflictPolicy(setup.getConflictPolicy()),
+                                WORKERS,
+                                true,
+                                Duration.ofSeconds(1),
+                                Throttle.Options.DEFAULTS),
+                        // Each copy its own registry: two runs' copies would share (and confuse) one set of meters.
+                        new SimpleMeterRegistry())
+                .statsInterval(statsInterval);
         runs.put(run.getRunId(), new Status(State.RUNNING, copy, ""));
         events.publish(run.getRunId(), "copy.started", EventLevel.INFO, "historical copy started", Map.of());
         threads.submit(() -> copy(run.getRunId(), copy));

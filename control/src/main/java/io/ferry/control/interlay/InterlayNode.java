@@ -12,10 +12,14 @@ import io.ferry.schemas.Interlay;
 import io.ferry.schemas.Phase;
 import io.ferry.schemas.TopicRegistry;
 import io.ferry.schemas.Workflow;
+import io.ferry.schemas.stats.StatsPublisher;
 import io.ferry.settings.SettingsLoader;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -55,12 +59,31 @@ public final class InterlayNode implements AutoCloseable {
     private final Sealer sealer;
     private final String nodeId;
     private final ControlFeed feed;
+    private final MeterRegistry meters;
+    private final Duration statsInterval;
     private ProxyServer proxy;
     private Listener current;
     private volatile String problem;
 
     public InterlayNode(
             String interlayId, Map<String, Object> kafka, TopicRegistry topics, Sealer sealer, String nodeId) {
+        this(interlayId, kafka, topics, sealer, nodeId, new SimpleMeterRegistry(), Duration.ofSeconds(5));
+    }
+
+    /**
+     * A node whose listeners register their meters ({@code ferry.proxy.*}) in {@code meters} and publish {@code
+     * stats.proxy} events every {@code statsInterval} (zero: none).
+     */
+    public InterlayNode(
+            String interlayId,
+            Map<String, Object> kafka,
+            TopicRegistry topics,
+            Sealer sealer,
+            String nodeId,
+            MeterRegistry meters,
+            Duration statsInterval) {
+        this.meters = Objects.requireNonNull(meters, "meters");
+        this.statsInterval = statsInterval;
         this.interlayId = Objects.requireNonNull(interlayId, "interlayId");
         this.kafka = Map.copyOf(kafka);
         this.topics = topics;
@@ -97,7 +120,7 @@ public final class InterlayNode implements AutoCloseable {
         stop();
         if (wanted != null) {
             try {
-                proxy = ProxyServer.start(config(wanted));
+                proxy = ProxyServer.start(config(wanted), meters);
                 current = wanted;
                 log.info("interlay {}: listening on {}", interlayId, wanted);
             } catch (InterruptedException e) {
@@ -166,6 +189,7 @@ public final class InterlayNode implements AutoCloseable {
         settings.put(ProxySettings.CONTROL_RUN_ID, listener.runId());
         settings.put(ProxySettings.NODE_ID, nodeId);
         settings.put(ProxySettings.MAX_CONNECTIONS, String.valueOf(listener.maxConnections()));
+        settings.put(StatsPublisher.INTERVAL_SECONDS, String.valueOf(statsInterval.toSeconds()));
         return ProxyConfig.from(SettingsLoader.load(ProxySettings.SPEC, Optional.empty(), settings));
     }
 

@@ -4,6 +4,9 @@ import io.ferry.schemas.Event;
 import io.ferry.schemas.EventLevel;
 import io.ferry.schemas.TopicRegistry;
 import io.ferry.schemas.TypedTopic;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -31,10 +34,17 @@ import java.util.function.Consumer;
  */
 public final class EventLog implements AutoCloseable {
     private final KafkaProducer<String, Event> producer;
+    private final MeterRegistry meters;
     private final Map<String, Object> kafka;
     private final String topic;
 
     public EventLog(Map<String, Object> kafka, TopicRegistry topics) {
+        this(kafka, topics, new SimpleMeterRegistry());
+    }
+
+    /** Counting every event published as {@code ferry.control.events{type}} in {@code meters}. */
+    public EventLog(Map<String, Object> kafka, TopicRegistry topics, MeterRegistry meters) {
+        this.meters = meters;
         this.kafka = Map.copyOf(kafka);
         this.topic = topics.name(TypedTopic.EVENTS.topic());
         Map<String, Object> config = new HashMap<>(kafka);
@@ -59,6 +69,12 @@ public final class EventLog implements AutoCloseable {
                 .build();
         try {
             producer.send(new ProducerRecord<>(topic, runId, event)).get(30, TimeUnit.SECONDS);
+            // Types are the control plane's own constants: a bounded tag.
+            Counter.builder("ferry.control.events")
+                    .tag("type", type)
+                    .description("Events of runs the control plane published: workflow transitions, copies, findings")
+                    .register(meters)
+                    .increment();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new ControlStoreException("interrupted while publishing an event of " + runId, e);

@@ -67,6 +67,7 @@ async function refresh() {
     }
     if (selected) {
       show(await api("GET", "/api/v1/migrations/" + encodeURIComponent(selected)));
+      drawCharts(await api("GET", "/api/v1/migrations/" + encodeURIComponent(selected) + "/stats"));
     }
   } catch (e) {
     if (e.message !== "unauthorised") showError(e.message);
@@ -179,6 +180,114 @@ function onAction(action) {
     case "complete": return act("POST", "/complete", { accept_target: $("accept").checked });
     default: return act("POST", "/" + action, undefined);
   }
+}
+
+// Live charts: plain SVG over GET /stats, whose columns the control plane has already summed across nodes.
+const SVG = "http://www.w3.org/2000/svg";
+const CHARTS = [
+  { id: "chart-throughput", lines: [
+    ["source_ops_per_second", "source", "source"],
+    ["target_ops_per_second", "target", "target"]] },
+  { id: "chart-latency", lines: [
+    ["source_p99_ms", "source p99", "source"],
+    ["target_p99_ms", "target p99", "target"],
+    ["source_p50_ms", "source p50", "source dashed"],
+    ["target_p50_ms", "target p50", "target dashed"]] },
+  { id: "chart-problems", lines: [
+    ["divergences", "divergences", "bad"],
+    ["error_keys", "error keys", "warn"],
+    ["dual_write_failures", "dual-write failures", "other"]] },
+  { id: "chart-mover", lines: [
+    ["mover_keys_per_second", "copied keys/s", "source"],
+    ["reconciled_per_second", "reconciled keys/s", "target"],
+    ["throttle_limit", "throttle limit", "warn dashed"]],
+    note: (stats) => {
+      const last = stats.at.length - 1;
+      if (last < 0) return "";
+      return stats.throttled_movers[last] > 0
+        ? "throttled: " + stats.throttled_movers[last] + " mover(s), waited " + stats.throttle_sleep_ms[last] + " ms"
+        : "not throttled";
+    } },
+];
+const W = 480, H = 170, LEFT = 44, RIGHT = 8, TOP = 8, BOTTOM = 20;
+
+function svg(name, attributes, text) {
+  const element = document.createElementNS(SVG, name);
+  for (const [key, value] of Object.entries(attributes)) element.setAttribute(key, value);
+  if (text !== undefined) element.textContent = text;
+  return element;
+}
+
+// 1, 2, 5 times a power of ten, at least max: a readable top for the y axis.
+function niceTop(max) {
+  if (!(max > 0)) return 1;
+  const power = Math.pow(10, Math.floor(Math.log10(max)));
+  for (const step of [1, 2, 5, 10]) if (step * power >= max) return step * power;
+  return 10 * power;
+}
+
+function number(value) {
+  if (value >= 1e6) return (value / 1e6).toFixed(1) + "M";
+  if (value >= 1e3) return (value / 1e3).toFixed(1) + "k";
+  return value >= 10 || value === 0 ? Math.round(value).toString() : value.toFixed(2);
+}
+
+function clock(ms) {
+  return new Date(ms).toLocaleTimeString([], { hour12: false });
+}
+
+function drawChart(chart, stats) {
+  const figure = $(chart.id);
+  const plot = figure.querySelector("svg");
+  const legend = figure.querySelector(".legend");
+  plot.replaceChildren();
+  legend.replaceChildren();
+  const at = stats.at || [];
+  let max = 0;
+  for (const [series] of chart.lines) for (const value of stats[series] || []) max = Math.max(max, value);
+  const top = niceTop(max);
+  const x = (i) => LEFT + (at.length > 1 ? (i / (at.length - 1)) * (W - LEFT - RIGHT) : 0);
+  const y = (value) => TOP + (1 - value / top) * (H - TOP - BOTTOM);
+  plot.append(
+    svg("line", { class: "axis", x1: LEFT, y1: TOP, x2: LEFT, y2: H - BOTTOM }),
+    svg("line", { class: "axis", x1: LEFT, y1: H - BOTTOM, x2: W - RIGHT, y2: H - BOTTOM }),
+    svg("line", { class: "axis", x1: LEFT, y1: y(top / 2), x2: W - RIGHT, y2: y(top / 2) }),
+    svg("text", { x: LEFT - 4, y: TOP + 8, "text-anchor": "end" }, number(top)),
+    svg("text", { x: LEFT - 4, y: y(top / 2) + 3, "text-anchor": "end" }, number(top / 2)),
+    svg("text", { x: LEFT - 4, y: H - BOTTOM, "text-anchor": "end" }, "0"));
+  if (at.length === 0) {
+    plot.append(svg("text", { x: W / 2, y: H / 2, "text-anchor": "middle" }, "no figures yet"));
+  } else {
+    plot.append(
+      svg("text", { x: LEFT, y: H - 5 }, clock(at[0])),
+      svg("text", { x: W - RIGHT, y: H - 5, "text-anchor": "end" }, clock(at[at.length - 1])));
+  }
+  for (const [series, label, style] of chart.lines) {
+    const values = stats[series] || [];
+    const peak = values.reduce((a, b) => Math.max(a, b), 0);
+    const last = values.length ? values[values.length - 1] : 0;
+    if (values.length > 0) {
+      const d = values.map((value, i) => (i === 0 ? "M" : "L") + x(i).toFixed(1) + " " + y(value).toFixed(1)).join(" ");
+      plot.append(svg("path", { d, class: "series " + style, "data-series": series, "data-peak": peak }));
+    }
+    const item = document.createElement("li");
+    item.dataset.series = series;
+    item.dataset.peak = peak;
+    const swatch = document.createElement("span");
+    swatch.className = "swatch " + style;
+    item.append(swatch, label + " " + number(last) + " (peak " + number(peak) + ")");
+    legend.append(item);
+  }
+  if (chart.note) {
+    const item = document.createElement("li");
+    item.className = "muted";
+    item.textContent = chart.note(stats);
+    legend.append(item);
+  }
+}
+
+function drawCharts(stats) {
+  for (const chart of CHARTS) drawChart(chart, stats);
 }
 
 // Server-Sent Events read with fetch, so the token goes in a header, not in the URL.

@@ -1,12 +1,17 @@
 package io.ferry.control.dashboard;
 
 import io.ferry.control.api.ControlServer;
+import io.ferry.control.interlay.InterlayNode;
 import io.ferry.control.store.Sealer;
 import io.ferry.schemas.TopicBootstrap;
 import io.ferry.schemas.TopicRegistry;
 import io.ferry.testkit.RedisServer;
 import io.ferry.testkit.RedisServers;
 import io.ferry.testkit.TestKafka;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -20,6 +25,8 @@ import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
 import java.io.File;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -29,6 +36,7 @@ import java.time.Duration;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * The dashboard in a real browser (Debian's headless Chromium driven by its chromedriver): signed in with the token,
@@ -54,19 +62,36 @@ class DashboardIT {
         target.command("SET left-over 1");
         TopicRegistry topics =
                 TopicBootstrap.ensure(kafka.admin(), kafka.uniqueName("dashboard"), Duration.ofSeconds(30));
-        try (ControlServer control = ControlServer.start(new ControlServer.Options(
-                "127.0.0.1",
-                0,
-                TOKEN,
-                Map.of("bootstrap.servers", kafka.bootstrapServers()),
-                topics,
-                Sealer.fromKeyFile(dir.resolve("key"))))) {
+        int interlayPort;
+        try (ServerSocket free = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            interlayPort = free.getLocalPort();
+        }
+        Map<String, Object> clients = Map.of("bootstrap.servers", kafka.bootstrapServers());
+        try (InterlayNode interlay = new InterlayNode(
+                        "app",
+                        clients,
+                        topics,
+                        Sealer.fromKeyFile(dir.resolve("key")),
+                        "dashboard-node",
+                        new SimpleMeterRegistry(),
+                        Duration.ofSeconds(1));
+                ControlServer control = ControlServer.start(new ControlServer.Options(
+                        "127.0.0.1",
+                        0,
+                        TOKEN,
+                        Map.of("bootstrap.servers", kafka.bootstrapServers()),
+                        topics,
+                        Sealer.fromKeyFile(dir.resolve("key"))))) {
             base = "http://127.0.0.1:" + control.address().getPort();
             api("POST", "/api/v1/endpoints", """
                     {"id": "source", "config": {"target": {"host": "127.0.0.1", "port": %d}}}""".formatted(source.port()));
             api("POST", "/api/v1/endpoints", """
                     {"id": "target", "config": {"target": {"host": "127.0.0.1", "port": %d}}}""".formatted(target.port()));
-            api("POST", "/api/v1/interlays", "{\"id\": \"app\", \"endpoint\": \"source\", \"port\": 16399}");
+            api(
+                    "POST",
+                    "/api/v1/interlays",
+                    "{\"id\": \"app\", \"endpoint\": \"source\", \"listen_host\": \"127.0.0.1\", \"port\": "
+                            + interlayPort + "}");
             api("POST", "/api/v1/migrations", "{\"id\": \"shop\"}");
             api("PUT", "/api/v1/migrations/shop/setup", """
                     {"source": "source", "target": "target", "strategy": "CANARY", "data_movement": "SYNC_ONLY"}""");
@@ -127,6 +152,23 @@ class DashboardIT {
                 assertThat(browser.findElement(By.id("write-policy")).getText()).isEqualTo("SOURCE_AUTHORITATIVE");
                 assertThat(browser.findElement(By.id("ratio")).getText()).isEqualTo("0");
 
+                // Traffic through the interlay, now writing to both sides: its stats events feed the charts,
+                // checked at the end (a bucket shows once it is over).
+                api("POST", "/api/v1/interlays/app/start", null);
+                await().atMost(Duration.ofSeconds(30))
+                        .until(() -> interlay.address().isPresent());
+                RedisClient lettuce = RedisClient.create();
+                try (StatefulRedisConnection<String, String> app =
+                        lettuce.connect(RedisURI.create("127.0.0.1", interlayPort))) {
+                    for (int i = 0; i < 50; i++) {
+                        app.sync().set("charted-" + i, "v");
+                        assertThat(app.sync().get("charted-" + i)).isEqualTo("v");
+                    }
+                } finally {
+                    lettuce.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+                }
+                assertThat(target.command("EXISTS charted-49")).as("mirrored").isEqualTo(":1");
+
                 button(browser, "next-step").click();
                 wait.until(ExpectedConditions.textToBe(By.id("ratio"), "5"));
                 assertThat(browser.findElement(By.id("read-mode")).getText()).isEqualTo("RATIO");
@@ -154,6 +196,23 @@ class DashboardIT {
                         .contains("migration.approved")
                         .contains("traffic.step")
                         .contains("finding.acknowledged");
+                // The charts: both sides' throughput and the source's latency, summed from the interlay's events.
+                for (String[] series : new String[][] {
+                    {"chart-throughput", "source_ops_per_second"},
+                    {"chart-throughput", "target_ops_per_second"},
+                    {"chart-latency", "source_p99_ms"},
+                }) {
+                    By item = By.cssSelector("#" + series[0] + " li[data-series='" + series[1] + "']");
+                    wait.until(driver ->
+                            Double.parseDouble(driver.findElement(item).getAttribute("data-peak")) > 0);
+                    assertThat(browser.findElement(
+                                    By.cssSelector("#" + series[0] + " path[data-series='" + series[1] + "']")))
+                            .isNotNull();
+                }
+                assertThat(browser.findElement(By.id("events")).getText())
+                        .as("stats events are charted, not listed")
+                        .doesNotContain("stats.proxy");
+                assertThat(api("GET", "/api/v1/migrations/shop/stats", null)).contains("\"source_ops_per_second\"");
                 assertThat(browser.getPageSource()).doesNotContain(TOKEN);
             } finally {
                 browser.quit();

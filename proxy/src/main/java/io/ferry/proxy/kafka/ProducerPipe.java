@@ -2,10 +2,14 @@ package io.ferry.proxy.kafka;
 
 import io.ferry.schemas.TopicRegistry;
 import io.ferry.schemas.TypedTopic;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.Metric;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -95,6 +99,34 @@ final class ProducerPipe<K, V extends SpecificRecord> implements AutoCloseable {
         this.thread = new Thread(this::run, "ferry-" + name + "-publisher");
         this.thread.setDaemon(true);
         this.thread.start();
+    }
+
+    /**
+     * Registers the pipe's health in {@code meters}: {@code ferry.kafka.producer.connected{pipe}} (1 while Kafka
+     * acknowledges its records, 0 after a failure) and {@code ferry.kafka.producer.buffer.available.bytes{pipe}} (the
+     * producer's free buffer memory). Returns the gauges, for {@link MeterRegistry#remove} when the pipe stops.
+     */
+    List<Meter> registerHealth(MeterRegistry meters) {
+        Metric[] buffer = new Metric[1];
+        return List.of(
+                Gauge.builder("ferry.kafka.producer.connected", this, pipe -> pipe.connected ? 1 : 0)
+                        .tag("pipe", name)
+                        .description("1 while Kafka acknowledges the pipe's records, 0 after a send failed")
+                        .register(meters),
+                Gauge.builder("ferry.kafka.producer.buffer.available.bytes", this, pipe -> {
+                            if (buffer[0] == null) {
+                                buffer[0] = pipe.producer.metrics().entrySet().stream()
+                                        .filter(e -> e.getKey().name().equals("buffer-available-bytes"))
+                                        .map(Map.Entry::getValue)
+                                        .findFirst()
+                                        .orElse(null);
+                            }
+                            return buffer[0] == null ? Double.NaN : ((Number) buffer[0].metricValue()).doubleValue();
+                        })
+                        .tag("pipe", name)
+                        .baseUnit("bytes")
+                        .description("Buffer memory of the pipe's Kafka producer not in use")
+                        .register(meters));
     }
 
     /** Queues {@code record}; false, at once, when the queue is full. */

@@ -23,6 +23,8 @@ public final class TrafficLog implements TrafficJournal, AutoCloseable {
     private final ProducerPipe<String, TrafficRecord> pipe;
     private final Counter dropped;
     private final Counter published;
+    private final MeterRegistry meters;
+    private final java.util.List<io.micrometer.core.instrument.Meter> gauges = new java.util.ArrayList<>();
 
     public TrafficLog(
             double sampleRate,
@@ -58,9 +60,11 @@ public final class TrafficLog implements TrafficJournal, AutoCloseable {
                         dropped.increment();
                     }
                 });
-        Gauge.builder("ferry.traffic.queue.size", pipe, ProducerPipe::size)
+        this.meters = meters;
+        gauges.add(Gauge.builder("ferry.traffic.queue.size", pipe, ProducerPipe::size)
                 .description("Traffic records waiting for Kafka")
-                .register(meters);
+                .register(meters));
+        gauges.addAll(pipe.registerHealth(meters));
     }
 
     @Override
@@ -78,5 +82,7 @@ public final class TrafficLog implements TrafficJournal, AutoCloseable {
     @Override
     public void close() {
         pipe.close();
+        // The gauges hold this log: a node started again in the same process registers its own.
+        gauges.forEach(meters::remove);
     }
 }

@@ -53,6 +53,8 @@ public final class WriteLog implements WriteJournal, AutoCloseable {
     private final Counter failed;
     private final Counter overflowed;
     private final Counter lost;
+    private final MeterRegistry meters;
+    private final java.util.List<io.micrometer.core.instrument.Meter> gauges = new java.util.ArrayList<>();
 
     public WriteLog(
             WriteLogOptions options,
@@ -98,12 +100,14 @@ public final class WriteLog implements WriteJournal, AutoCloseable {
                         republish();
                     }
                 });
-        Gauge.builder("ferry.writes.queue.size", pipe, ProducerPipe::size)
+        this.meters = meters;
+        gauges.add(Gauge.builder("ferry.writes.queue.size", pipe, ProducerPipe::size)
                 .description("Write records waiting for Kafka")
-                .register(meters);
-        Gauge.builder("ferry.writes.overflow.keys", overflowKeys, Set::size)
+                .register(meters));
+        gauges.add(Gauge.builder("ferry.writes.overflow.keys", overflowKeys, Set::size)
                 .description("Keys waiting to be published for repair")
-                .register(meters);
+                .register(meters));
+        gauges.addAll(pipe.registerHealth(meters));
     }
 
     @Override
@@ -214,6 +218,8 @@ public final class WriteLog implements WriteJournal, AutoCloseable {
     @Override
     public void close() {
         pipe.close();
+        // The gauges hold this log: a node started again in the same process registers its own.
+        gauges.forEach(meters::remove);
         if (!overflowKeys.isEmpty() || keylessOverflow.get()) {
             log.error(
                     "stopping with {} keys written while Kafka was unavailable and not yet recorded{}; run the "
