@@ -30,7 +30,6 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -54,7 +53,9 @@ import java.util.function.Supplier;
  *       may have been copying those keys, and which ones is not kept.
  * </ul>
  *
- * <p>For a mirror target, which the proxy never writes ({@link CopyOptions.Resync#EVERY_WRITE}), every key written
+ * <p>A write made while the target was authoritative (after commit: the record's {@code authority}) is repaired the
+ * other way: the key is copied from the target to the source, which is kept as the fallback, never over the target's
+ * value. For a mirror target, which the proxy never writes ({@link CopyOptions.Resync#EVERY_WRITE}), every key written
  * is copied again.
  *
  * <p>Until the run's marker says the historical copy is complete, the reconciler holds its partitions
@@ -87,6 +88,9 @@ public final class Reconciler implements WorkerPool.Loop {
     private final TopicRegistry topics;
     private final Supplier<RunWindow> window;
     private final DbCopiers copiers;
+    /** From the target to the source: for writes made while the target was authoritative (after commit). */
+    private final DbCopiers reverseCopiers;
+
     private final Map<ByteBuffer, Long> recentCopies = new LinkedHashMap<>(1024, 0.75f, true) {
         @Override
         protected boolean removeEldestEntry(Map.Entry<ByteBuffer, Long> eldest) {
@@ -123,6 +127,7 @@ public final class Reconciler implements WorkerPool.Loop {
         // The source's value is the truth for a written key, whatever the historical copy's policy.
         this.options = options.withConflictPolicy(ConflictPolicy.REPLACE);
         this.copiers = new DbCopiers(source, target, sourceFacts, targetFacts, this.options, Throttle.NONE);
+        this.reverseCopiers = new DbCopiers(target, source, targetFacts, sourceFacts, this.options, Throttle.NONE);
         this.skewMs = clockSkew.toMillis();
         this.kafka = Map.copyOf(kafka);
         this.topics = topics;
@@ -243,12 +248,13 @@ public final class Reconciler implements WorkerPool.Loop {
             log.error("reconciler stopped: {}", e.toString(), e);
         } finally {
             copiers.close();
+            reverseCopiers.close();
         }
     }
 
     private void handle(ConsumerRecords<byte[], WriteRecord> batch, RunWindow run, ErrorReporter errors)
             throws InterruptedException {
-        Map<Integer, Set<ByteBuffer>> due = new LinkedHashMap<>();
+        Map<Integer, Map<ByteBuffer, Boolean>> due = new LinkedHashMap<>();
         long newest = 0;
         for (ConsumerRecord<byte[], WriteRecord> record : batch) {
             records.incrementAndGet();
@@ -271,17 +277,26 @@ public final class Reconciler implements WorkerPool.Loop {
                     || at - skewMs <= Math.max(run.completedMs(), createdMs)
                     || !write.getFlags().isEmpty()
                     || !clean(write);
+            // After commit the target is authoritative: its value is the truth and the source, kept as the
+            // fallback, is what gets repaired. A mirror leg always copies from the source (its only other side).
+            boolean fromTarget = options.resync() != CopyOptions.Resync.EVERY_WRITE
+                    && write.getAuthority() == io.ferry.schemas.Side.TARGET;
             for (ByteBuffer key : write.getKeys()) {
                 ByteBuffer ref = ref(write.getDb(), key);
                 Long copiedUntil = recentCopies.get(ref);
                 if (suspect || (copiedUntil != null && at - skewMs <= copiedUntil)) {
-                    due.computeIfAbsent(write.getDb(), db -> new LinkedHashSet<>())
-                            .add(key.duplicate());
+                    Map<ByteBuffer, Boolean> keys = due.computeIfAbsent(write.getDb(), db -> new LinkedHashMap<>());
+                    keys.remove(key); // the latest write decides the direction
+                    keys.put(key.duplicate(), fromTarget);
                 }
             }
         }
-        for (Map.Entry<Integer, Set<ByteBuffer>> db : due.entrySet()) {
-            recopy(db.getKey(), db.getValue(), errors);
+        for (Map.Entry<Integer, Map<ByteBuffer, Boolean>> db : due.entrySet()) {
+            List<ByteBuffer> forward = new ArrayList<>();
+            List<ByteBuffer> reverse = new ArrayList<>();
+            db.getValue().forEach((key, fromTarget) -> (fromTarget ? reverse : forward).add(key));
+            recopy(db.getKey(), forward, copiers, errors);
+            recopy(db.getKey(), reverse, reverseCopiers, errors);
         }
         lagMs.set(Math.max(0, System.currentTimeMillis() - newest));
     }
@@ -323,7 +338,12 @@ public final class Reconciler implements WorkerPool.Loop {
                 && write.getTarget().getOutcome() == Outcome.OK;
     }
 
-    private void recopy(int db, Collection<ByteBuffer> keySet, ErrorReporter errors) throws InterruptedException {
+    /** Copies {@code keySet} again with {@code copiers} (source to target, or target to source after commit). */
+    private void recopy(int db, Collection<ByteBuffer> keySet, DbCopiers copiers, ErrorReporter errors)
+            throws InterruptedException {
+        if (keySet.isEmpty()) {
+            return;
+        }
         KeyCopier copier = copiers.copier(db);
         List<byte[]> keys = DbCopiers.bytes(keySet);
         List<byte[]> gone = new ArrayList<>();
@@ -340,7 +360,7 @@ public final class Reconciler implements WorkerPool.Loop {
             recentCopies.put(ref(db, ByteBuffer.wrap(result.key())), System.currentTimeMillis());
         });
         if (!gone.isEmpty()) {
-            // Gone from the source (deleted or expired): the target must not keep it.
+            // Gone from the side copied from (deleted or expired): the other must not keep it.
             Side to = copiers.target(db);
             for (byte[] key : gone) {
                 deleted.addAndGet(to.sync().del(key));

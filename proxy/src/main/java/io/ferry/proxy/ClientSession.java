@@ -665,7 +665,8 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
 
     private WriteTrace trace(CommandMessage command, CommandInfo info, MigrationRoute route) {
         info.findKeys(command, keys);
-        return new WriteTrace(command, info, keys, connectionId, sequence, conn.db, route.epoch());
+        return new WriteTrace(
+                command, info, keys, connectionId, sequence, conn.db, route.epoch(), route.authoritative());
     }
 
     /** Opens the client's own connection to {@code lane}'s side; commands wait for it ({@link Lane#choose}). */

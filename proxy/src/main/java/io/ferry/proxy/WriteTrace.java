@@ -41,6 +41,7 @@ final class WriteTrace {
     private final List<ByteBuffer> args;
     private final boolean argsTruncated;
     private final long epoch;
+    private final Side authority;
     private final boolean unorderedReply;
     private final EnumSet<WriteFlag> flags = EnumSet.noneOf(WriteFlag.class);
     private final long startNanos = System.nanoTime();
@@ -59,13 +60,15 @@ final class WriteTrace {
             String connection,
             long sequence,
             int db,
-            long epoch) {
+            long epoch,
+            Side authority) {
         this.connection = connection;
         this.sequence = sequence;
         this.timestampMicros = currentMicros();
         this.db = db;
         this.command = commandName(info, message);
         this.epoch = epoch;
+        this.authority = authority;
         this.unorderedReply = info.isOutputOrderNondeterministic();
         List<ByteBuffer> keyList = new ArrayList<>(keyPositions.count());
         for (int i = 0; i < keyPositions.count(); i++) {
@@ -191,7 +194,8 @@ final class WriteTrace {
                 source,
                 target,
                 new ArrayList<>(flags),
-                epoch);
+                epoch,
+                authority);
     }
 
     /** Upper case, with the subcommand: {@code "SET"}, {@code "CLIENT SETNAME"}; bounded for unknown ones. */

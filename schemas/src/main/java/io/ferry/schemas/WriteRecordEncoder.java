@@ -4,8 +4,8 @@ package io.ferry.schemas;
 final class WriteRecordEncoder implements RecordEncoder<WriteRecord> {
     static final WriteRecordEncoder INSTANCE = new WriteRecordEncoder();
 
-    /** WriteRecord version 1 (see src/main/avro/history). */
-    private static final long FINGERPRINT = 0x2792cbcc810c8591L;
+    /** WriteRecord version 2 (see src/main/avro/history). */
+    private static final long FINGERPRINT = 0x49d7fd2283821788L;
 
     private WriteRecordEncoder() {}
 
@@ -29,6 +29,7 @@ final class WriteRecordEncoder implements RecordEncoder<WriteRecord> {
         writeSide(record.getTarget(), out);
         out.writeEnumArray(record.getFlags());
         out.writeLong(record.getEpoch());
+        out.writeEnum(record.getAuthority());
     }
 
     private static void writeSide(SideResult side, AvroOut out) {

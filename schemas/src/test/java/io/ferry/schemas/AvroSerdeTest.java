@@ -100,7 +100,7 @@ class AvroSerdeTest {
         byte[] headerOnly = Arrays.copyOf(serialize(Topic.WRITES, SampleRecords.write()), 10);
         assertThatThrownBy(() -> serde.deserialize("ferry.writes", headerOnly))
                 .isInstanceOf(SerializationException.class)
-                .hasMessageContaining("corrupt message of WriteRecord v1");
+                .hasMessageContaining("corrupt message of WriteRecord v2");
     }
 
     @Test

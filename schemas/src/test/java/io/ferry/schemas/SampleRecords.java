@@ -87,6 +87,7 @@ final class SampleRecords {
                 .setTarget(sideResult(Outcome.TIMEOUT, "timed out after 250 ms", 250))
                 .setFlags(List.of(WriteFlag.MULTI_KEY, WriteFlag.TARGET_TIMEOUT, WriteFlag.REPAIR))
                 .setEpoch(7)
+                .setAuthority(Side.TARGET)
                 .build();
     }
 

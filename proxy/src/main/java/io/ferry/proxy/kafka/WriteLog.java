@@ -1,6 +1,7 @@
 package io.ferry.proxy.kafka;
 
 import io.ferry.proxy.WriteJournal;
+import io.ferry.schemas.Side;
 import io.ferry.schemas.TopicRegistry;
 import io.ferry.schemas.TypedTopic;
 import io.ferry.schemas.WriteFlag;
@@ -16,7 +17,6 @@ import java.time.Instant;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -46,7 +46,9 @@ public final class WriteLog implements WriteJournal, AutoCloseable {
     private final WriteLogOptions options;
     private final String nodeId;
     private final ProducerPipe<byte[], WriteRecord> pipe;
-    private final Set<ByteBuffer> overflowKeys = ConcurrentHashMap.newKeySet();
+    /** Keys written while Kafka could not take their records, with the side that was authoritative then. */
+    private final Map<ByteBuffer, Side> overflowKeys = new ConcurrentHashMap<>();
+
     private final AtomicBoolean keylessOverflow = new AtomicBoolean();
     private final AtomicLong lastLostWarning = new AtomicLong(System.nanoTime() - WARN_INTERVAL_NANOS);
     private final Counter published;
@@ -104,7 +106,7 @@ public final class WriteLog implements WriteJournal, AutoCloseable {
         gauges.add(Gauge.builder("ferry.writes.queue.size", pipe, ProducerPipe::size)
                 .description("Write records waiting for Kafka")
                 .register(meters));
-        gauges.add(Gauge.builder("ferry.writes.overflow.keys", overflowKeys, Set::size)
+        gauges.add(Gauge.builder("ferry.writes.overflow.keys", overflowKeys, Map::size)
                 .description("Keys waiting to be published for repair")
                 .register(meters));
         gauges.addAll(pipe.registerHealth(meters));
@@ -150,9 +152,9 @@ public final class WriteLog implements WriteJournal, AutoCloseable {
             return;
         }
         for (ByteBuffer key : keys) {
-            if (overflowKeys.size() < options.overflowKeyCapacity()) {
-                overflowKeys.add(key.duplicate());
-            } else if (!overflowKeys.contains(key)) {
+            if (overflowKeys.size() < options.overflowKeyCapacity() || overflowKeys.containsKey(key)) {
+                overflowKeys.put(key.duplicate(), record.getAuthority());
+            } else {
                 lost.increment();
                 long now = System.nanoTime();
                 long last = lastLostWarning.get();
@@ -182,14 +184,15 @@ public final class WriteLog implements WriteJournal, AutoCloseable {
             lastProbeNanos = now;
         }
         int batch = pipe.connected() ? REPUBLISH_BATCH : PROBE_BATCH;
-        if (keylessOverflow.compareAndSet(true, false) && !pipe.offer(overflowRecord(List.of()))) {
+        if (keylessOverflow.compareAndSet(true, false) && !pipe.offer(overflowRecord(List.of(), Side.SOURCE))) {
             keylessOverflow.set(true);
             return;
         }
         int queued = 0;
-        for (Iterator<ByteBuffer> it = overflowKeys.iterator(); it.hasNext() && queued < batch; ) {
-            ByteBuffer key = it.next();
-            if (!pipe.offer(overflowRecord(List.of(key)))) {
+        for (Iterator<Map.Entry<ByteBuffer, Side>> it = overflowKeys.entrySet().iterator();
+                it.hasNext() && queued < batch; ) {
+            Map.Entry<ByteBuffer, Side> key = it.next();
+            if (!pipe.offer(overflowRecord(List.of(key.getKey()), key.getValue()))) {
                 break;
             }
             it.remove();
@@ -203,7 +206,7 @@ public final class WriteLog implements WriteJournal, AutoCloseable {
         }
     }
 
-    private WriteRecord overflowRecord(List<ByteBuffer> keys) {
+    private WriteRecord overflowRecord(List<ByteBuffer> keys, Side authority) {
         return WriteRecord.newBuilder()
                 .setNode(nodeId)
                 .setConnection("overflow")
@@ -212,6 +215,7 @@ public final class WriteLog implements WriteJournal, AutoCloseable {
                 .setCommand("OVERFLOW")
                 .setKeys(keys)
                 .setFlags(List.of(WriteFlag.REPAIR, WriteFlag.OVERFLOW))
+                .setAuthority(authority)
                 .build();
     }
 
