@@ -606,7 +606,7 @@ class ProxyDualWriteIT {
                 }
                 assertThat(client.sync().get("during:199")).isEqualTo("v");
                 await().atMost(Duration.ofSeconds(10)).until(() -> proxy.repairsFlagged() >= 1);
-                assertThat(proxy.meters().counter("ferry.proxy.mirror.timeouts").count())
+                assertThat(proxy.meters().get("ferry.proxy.mirror.timeouts").functionCounter().count())
                         .as("writes the paused target did not answer")
                         .isPositive();
             } finally {
@@ -637,7 +637,8 @@ class ProxyDualWriteIT {
                 assertThat(writer.sync().get("own:during:49")).isEqualTo("v");
                 await().atMost(Duration.ofSeconds(10))
                         .until(() -> relaxed.meters()
-                                        .counter("ferry.proxy.mirror.timeouts")
+                                        .get("ferry.proxy.mirror.timeouts")
+                                        .functionCounter()
                                         .count()
                                 > 0);
                 long started = System.nanoTime();
