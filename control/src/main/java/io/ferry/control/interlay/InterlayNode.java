@@ -125,8 +125,10 @@ public final class InterlayNode implements AutoCloseable {
                 log.info("interlay {}: listening on {}", interlayId, wanted);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-            } catch (RuntimeException e) {
-                problem = "the listener could not start: " + e.getMessage();
+            } catch (Exception e) {
+                // Netty's bind rethrows a BindException (checked) undeclared: caught here, or it would end the
+                // thread following the control topic and the node would follow nothing more.
+                problem = "the listener could not start: " + e;
                 log.error("interlay {}: {}", interlayId, problem);
             }
         }

@@ -199,6 +199,39 @@ class InterlayIT {
         }
     }
 
+    @Test
+    void aTakenPortIsReportedAndTheNodeKeepsFollowingTheControlTopic(@TempDir Path dir) throws Exception {
+        RedisServer source = redis.start("busy-source");
+        TopicRegistry topics = TopicBootstrap.ensure(kafka.admin(), kafka.uniqueName("busy"), Duration.ofSeconds(30));
+        Map<String, Object> kafkaConfig = Map.of("bootstrap.servers", kafka.bootstrapServers());
+        Sealer sealer = Sealer.fromKeyFile(dir.resolve("key"));
+        ControlServer control =
+                ControlServer.start(new ControlServer.Options("127.0.0.1", 0, TOKEN, kafkaConfig, topics, sealer));
+        try (InterlayNode node = new InterlayNode("busy", kafkaConfig, topics, sealer, "node-1");
+                java.net.ServerSocket squatter = new java.net.ServerSocket()) {
+            base = "http://127.0.0.1:" + control.address().getPort();
+            squatter.bind(new InetSocketAddress("127.0.0.1", 0));
+            int port = squatter.getLocalPort();
+            call("POST", "/api/v1/endpoints", """
+                    {"id": "source", "config": {"target": {"host": "127.0.0.1", "port": %d}}}""".formatted(source.port()), 201);
+            call("POST", "/api/v1/interlays", """
+                    {"id": "busy", "endpoint": "source", "listen_host": "127.0.0.1", "port": %d}""".formatted(port), 201);
+            call("POST", "/api/v1/interlays/busy/start", null, 200);
+            await().atMost(Duration.ofSeconds(30))
+                    .untilAsserted(() -> assertThat(node.problem()).contains("could not start"));
+            assertThat(node.address()).isEmpty();
+
+            // The port is freed; the node, still following the control topic, listens at the next change.
+            squatter.close();
+            call("POST", "/api/v1/interlays/busy/stop", null, 200);
+            call("POST", "/api/v1/interlays/busy/start", null, 200);
+            await().atMost(Duration.ofSeconds(30)).until(() -> node.address().isPresent());
+            assertThat(node.problem()).isNull();
+        } finally {
+            control.close();
+        }
+    }
+
     /** Runs a keyspace verify through the API and returns the run once its result is recorded. */
     private JsonNode verify() throws Exception {
         String before = json.readTree(call("GET", "/api/v1/migrations/app-move", null, 200))
