@@ -606,7 +606,10 @@ class ProxyDualWriteIT {
                 }
                 assertThat(client.sync().get("during:199")).isEqualTo("v");
                 await().atMost(Duration.ofSeconds(10)).until(() -> proxy.repairsFlagged() >= 1);
-                assertThat(proxy.meters().get("ferry.proxy.mirror.timeouts").functionCounter().count())
+                assertThat(proxy.meters()
+                                .get("ferry.proxy.mirror.timeouts")
+                                .functionCounter()
+                                .count())
                         .as("writes the paused target did not answer")
                         .isPositive();
             } finally {
