@@ -2,7 +2,7 @@
 MVN ?= mvn
 MVN_FLAGS ?= -B -ntp
 
-.PHONY: build test demo format docs bench-proxy bench-analyzer clean tools
+.PHONY: build test demo chaos format docs bench-proxy bench-analyzer clean tools
 
 ## tools: JDK, Maven and redis-server (apt-get install redis-server when missing and root)
 tools:
@@ -15,6 +15,13 @@ build:
 ## test: unit tests (*Test), integration tests (*IT) against real redis-server and Kafka, format check
 test: tools
 	$(MVN) $(MVN_FLAGS) verify
+
+## chaos: the fault suite's long run: FaultSuiteIT with 300k keys and longer steps (make test runs its short run)
+chaos: tools
+	$(MVN) $(MVN_FLAGS) -q install -DskipTests -Dspotless.check.skip=true
+	$(MVN) $(MVN_FLAGS) verify -pl app -Dtest=none -Dit.test=FaultSuiteIT -Dchaos.long=true \
+	  -Dsurefire.failIfNoSpecifiedTests=false -Dfailsafe.failIfNoSpecifiedTests=false -Dspotless.check.skip=true
+	@grep -h "fault suite" app/target/failsafe-reports/io.ferry.app.FaultSuiteIT-output.txt
 
 ## format: apply the project's Java format and import order
 format:

@@ -12,6 +12,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
+import org.apache.kafka.common.config.ConfigDef.Range;
 import org.apache.kafka.common.config.ConfigDef.Type;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,6 +34,7 @@ final class MoverService implements Service {
 
     static final String KAFKA = "kafka";
     static final String RECONCILE = "reconcile";
+    static final String SESSION_TIMEOUT_MS = "group.session-timeout-ms";
 
     static final SettingsSpec SPEC = new SettingsSpec(
             "mover",
@@ -56,7 +58,16 @@ final class MoverService implements Service {
                             Importance.HIGH,
                             "Also run the reconciler: once the run's historical copy is complete, copy again every "
                                     + "key written through the proxy since it started and every write the target "
-                                    + "may hold wrong, and keep doing so for new writes."),
+                                    + "may hold wrong, and keep doing so for new writes.")
+                    .define(
+                            SESSION_TIMEOUT_MS,
+                            Type.INT,
+                            45_000,
+                            Range.between(6_000, 1_800_000),
+                            Importance.LOW,
+                            "How long the run's group waits for a mover that stopped answering (killed, cut off) "
+                                    + "before its move tasks and writes-log partitions go to the other movers, in ms "
+                                    + "(Kafka's session.timeout.ms; the broker accepts 6000 to 300000 by default)."),
             MoverSettings.RULES);
 
     @Override
@@ -79,7 +90,11 @@ final class MoverService implements Service {
                     settings.getString(MoverSettings.RUN_ID),
                     MoverSettings.source(settings),
                     MoverSettings.target(settings),
-                    Map.of(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, settings.getString(KAFKA)),
+                    Map.of(
+                            CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG,
+                            settings.getString(KAFKA),
+                            CommonClientConfigs.SESSION_TIMEOUT_MS_CONFIG,
+                            settings.getInt(SESSION_TIMEOUT_MS)),
                     settings.getString(MoverSettings.TOPIC_PREFIX),
                     MoverSettings.copyOptions(settings),
                     settings.getInt(MoverSettings.WORKERS),

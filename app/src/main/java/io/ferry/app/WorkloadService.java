@@ -15,10 +15,13 @@ import org.apache.kafka.common.config.ConfigException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 
 /**
  * {@code ferry workload --target H:P|URI --history FILE}: an application writing and reading every data type at a
@@ -48,7 +51,9 @@ final class WorkloadService implements Service {
                             WorkloadService::validTarget,
                             Importance.HIGH,
                             "Where to connect: host:port, or redis://[user:password@]host:port[/db] (rediss:// "
-                                    + "for TLS): a Redis server or a Ferry listener.")
+                                    + "for TLS): a Redis server or a Ferry listener. Several, comma-separated (proxy "
+                                    + "nodes): connections are spread over them, and one whose commands go "
+                                    + "unanswered three times in a row moves to the next.")
                     .define(
                             CONNECTIONS,
                             Type.INT,
@@ -113,10 +118,22 @@ final class WorkloadService implements Service {
             return;
         }
         try {
-            target((String) value);
+            targets((String) value);
         } catch (IllegalArgumentException e) {
             throw new ConfigException(name, "(not shown)", e.getMessage());
         }
+    }
+
+    /** One or more targets, comma-separated. */
+    static List<RedisUri> targets(String text) {
+        List<RedisUri> targets = new ArrayList<>();
+        for (String one : text.split(",", -1)) {
+            if (one.isBlank()) {
+                throw new IllegalArgumentException("an empty target in the list");
+            }
+            targets.add(target(one));
+        }
+        return targets;
     }
 
     /** host:port or a Redis URI. */
@@ -145,7 +162,7 @@ final class WorkloadService implements Service {
         WorkloadOptions options;
         try {
             options = new WorkloadOptions(
-                    target(settings.getString(TARGET)),
+                    targets(settings.getString(TARGET)),
                     settings.getInt(CONNECTIONS),
                     settings.getInt(RATE),
                     Duration.ofSeconds(settings.getLong(DURATION_SECONDS)),
@@ -175,7 +192,7 @@ final class WorkloadService implements Service {
         err.printf(
                 "ferry workload: %d connections to %s, %,d ops/s for %d s, %,d keys '%s:*'; history in %s%n",
                 options.connections(),
-                options.target(),
+                options.targets().stream().map(RedisUri::toString).collect(Collectors.joining(", ")),
                 options.rate(),
                 options.duration().toSeconds(),
                 options.keys(),

@@ -148,7 +148,8 @@ public final class Reconciler implements WorkerPool.Loop {
                 .register(meters);
     }
 
-    static String groupId(String runId) {
+    /** The consumer group of run {@code runId}'s reconcilers on the writes log. */
+    public static String groupId(String runId) {
         return "ferry-reconciler." + runId;
     }
 

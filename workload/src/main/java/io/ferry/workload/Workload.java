@@ -1,5 +1,6 @@
 package io.ferry.workload;
 
+import io.ferry.settings.RedisUri;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.RedisException;
@@ -44,6 +45,9 @@ public final class Workload {
     private final AtomicLong reads = new AtomicLong();
     private final AtomicLong readFailures = new AtomicLong();
     private final AtomicLong staleReads = new AtomicLong();
+    /** Commands without a reply in a row after which a connection moves to the next target. */
+    private static final int FAILOVER_AFTER = 3;
+
     private final AtomicLong connectionFailures = new AtomicLong();
 
     public Workload(WorkloadOptions options) {
@@ -124,6 +128,10 @@ public final class Workload {
         private final ExpectedState model = new ExpectedState(0);
         private final int keys;
         private StatefulRedisConnection<String, String> connection;
+        /** Which of the targets this connection uses, and commands that failed in a row there. */
+        private int target;
+
+        private int failuresInARow;
         private long seq;
 
         Connection(int id, RedisClient client, HistoryWriter history, long deadline) {
@@ -133,6 +141,7 @@ public final class Workload {
             this.deadline = deadline;
             this.random = new Random(31L * id + System.nanoTime());
             this.keys = options.keys() / options.connections();
+            this.target = id % options.targets().size();
         }
 
         @Override
@@ -162,19 +171,37 @@ public final class Workload {
             }
         }
 
+        /** A command got no reply: after a few in a row, the node seems gone; go to the next, as clients do. */
+        private void noReply() {
+            if (++failuresInARow >= FAILOVER_AFTER && options.targets().size() > 1 && connection != null) {
+                connection.close();
+                connection = null;
+                nextTarget();
+            }
+        }
+
+        private void nextTarget() {
+            failuresInARow = 0;
+            if (options.targets().size() > 1) {
+                target = (target + 1) % options.targets().size();
+                log.info("connection {} moves to {}", id, options.targets().get(target));
+            }
+        }
+
         private RedisCommands<String, String> connect() {
             if (connection != null) {
                 return connection.sync();
             }
+            RedisUri uri = options.targets().get(target);
             try {
-                connection = client.connect(
-                        RedisConnections.CODEC, RedisConnections.lettuce(options.target(), options.timeout()));
+                connection = client.connect(RedisConnections.CODEC, RedisConnections.lettuce(uri, options.timeout()));
                 return connection.sync();
             } catch (RedisException e) {
                 long failures = connectionFailures.incrementAndGet();
                 if (failures <= 5 || failures % 100 == 0) {
-                    log.warn("connection {} to {}: {} ({} failures)", id, options.target(), e.getMessage(), failures);
+                    log.warn("connection {} to {}: {} ({} failures)", id, uri, e.getMessage(), failures);
                 }
+                nextTarget();
                 LockSupport.parkNanos(200_000_000L); // not faster than five attempts a second
                 return null;
             }
@@ -258,6 +285,11 @@ public final class Workload {
                 reply = "-" + e.getClass().getSimpleName() + ": " + e.getMessage();
                 outcome = HistoryRecord.Outcome.NO_REPLY;
             }
+            if (outcome == HistoryRecord.Outcome.NO_REPLY) {
+                noReply();
+            } else {
+                failuresInARow = 0;
+            }
             HistoryRecord record =
                     new HistoryRecord(id, seq++, sent, System.currentTimeMillis(), outcome, reply, command);
             if (outcome == HistoryRecord.Outcome.ACK) {
@@ -324,8 +356,12 @@ public final class Workload {
                     case STREAM -> redis.xlen(key);
                 }
                 reads.incrementAndGet();
+                failuresInARow = 0;
+            } catch (RedisCommandExecutionException e) {
+                readFailures.incrementAndGet();
             } catch (RedisException e) {
                 readFailures.incrementAndGet();
+                noReply();
             }
         }
     }

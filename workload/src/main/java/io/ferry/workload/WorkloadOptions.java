@@ -4,12 +4,14 @@ import io.ferry.settings.RedisUri;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 
 /**
  * What a {@link Workload} does. Validated when built.
  *
- * @param target where it connects (a Redis server or a Ferry listener)
+ * @param targets where it connects (a Redis server or a Ferry listener); with several (proxy nodes), a connection
+ *     that keeps failing moves to the next, as a client with a list of nodes does
  * @param connections connections, each a thread owning its own keys
  * @param rate operations per second over all connections (writes and reads)
  * @param duration how long it runs
@@ -20,7 +22,7 @@ import java.util.Objects;
  * @param readShare the share of operations that are reads, 0 to 1
  */
 public record WorkloadOptions(
-        RedisUri target,
+        List<RedisUri> targets,
         int connections,
         int rate,
         Duration duration,
@@ -30,7 +32,10 @@ public record WorkloadOptions(
         Duration timeout,
         double readShare) {
     public WorkloadOptions {
-        Objects.requireNonNull(target, "target");
+        targets = List.copyOf(targets);
+        if (targets.isEmpty()) {
+            throw new IllegalArgumentException("targets: none (expected: at least one)");
+        }
         Objects.requireNonNull(duration, "duration");
         Objects.requireNonNull(history, "history");
         Objects.requireNonNull(timeout, "timeout");
@@ -51,5 +56,10 @@ public record WorkloadOptions(
         if (readShare < 0 || readShare > 1) {
             throw new IllegalArgumentException("read share: " + readShare + " (expected: 0..1)");
         }
+    }
+
+    /** The first target (the only one, usually). */
+    public RedisUri target() {
+        return targets.get(0);
     }
 }

@@ -15,6 +15,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -36,7 +37,7 @@ class WorkloadIT {
         source.command("RPUSH other:list a b c");
         Path history = dir.resolve("history");
         WorkloadOptions options = new WorkloadOptions(
-                RedisUri.parse(source.uri()),
+                List.of(RedisUri.parse(source.uri())),
                 4,
                 2000,
                 Duration.ofSeconds(4),

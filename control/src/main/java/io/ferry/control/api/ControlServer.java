@@ -586,6 +586,7 @@ public final class ControlServer implements AutoCloseable {
                     workflow, store.migration(workflow.getRunId()).orElse(null));
             view.put("copy", workflows.copy(workflow.getRunId()).orElse(null));
             view.put("mirrors", workflows.mirrors(workflow));
+            view.put("reconciler", workflows.reconcilerBacklog(workflow));
             return view;
         }
 

@@ -55,6 +55,7 @@ final class Copies implements AutoCloseable {
     private final Duration statsInterval;
     private final Map<String, Status> runs = new ConcurrentHashMap<>();
     private final MirrorLegs mirrors;
+    private final ReconcilerBacklog backlog;
     private final ExecutorService threads = Executors.newCachedThreadPool(r -> {
         Thread thread = new Thread(r, "ferry-control-copy");
         thread.setDaemon(true);
@@ -72,6 +73,9 @@ final class Copies implements AutoCloseable {
         this.topicPrefix = topicPrefix;
         this.endpoints = endpoints;
         this.events = events;
+        this.backlog = new ReconcilerBacklog(
+                kafka,
+                io.ferry.schemas.TopicRegistry.builder().prefix(topicPrefix).build());
         this.mirrors = new MirrorLegs(kafka, topicPrefix, endpoints, events);
     }
 
@@ -150,6 +154,11 @@ final class Copies implements AutoCloseable {
         return mirrors.view(run);
     }
 
+    /** How far the run's reconcilers are behind the writes log. */
+    Map<String, Object> reconcilerBacklog(String runId) {
+        return backlog.view(runId);
+    }
+
     /** True while a mirror target of the run is in its historical copy. */
     boolean mirrorCopying(String runId) {
         return mirrors.copying(runId);
@@ -210,6 +219,7 @@ final class Copies implements AutoCloseable {
     @Override
     public void close() {
         mirrors.close();
+        backlog.close();
         for (Status status : runs.values()) {
             if (status.state() == State.RUNNING) {
                 status.run().stop();

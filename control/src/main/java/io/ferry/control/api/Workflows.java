@@ -107,6 +107,11 @@ final class Workflows {
         return copies.view(id);
     }
 
+    /** How far the run's reconcilers are behind the writes log (null when this control plane copies nothing). */
+    Map<String, Object> reconcilerBacklog(Workflow run) {
+        return copies == null || run.getApprovedMicros() == null ? null : copies.reconcilerBacklog(run.getRunId());
+    }
+
     /** The legs of the run's mirror targets. */
     List<Map<String, Object>> mirrors(Workflow run) {
         return copies == null ? List.of() : copies.mirrors(run);

@@ -1,0 +1,461 @@
+package io.ferry.app;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.ferry.settings.RedisUri;
+import io.ferry.testkit.FreePorts;
+import io.ferry.testkit.RedisServer;
+import io.ferry.testkit.RedisServers;
+import io.ferry.workload.CheckReport;
+import io.ferry.workload.Checker;
+import io.ferry.workload.Workload;
+import io.ferry.workload.WorkloadOptions;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.api.StatefulRedisConnection;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * A whole migration with faults injected, every Ferry service its own {@code ferry} process next to its own broker
+ * process: the control plane, two proxy nodes following the run, two movers (workers and reconciler), the comparator.
+ * An application ({@code Workload}, records every acknowledged write) writes and reads every data type through both
+ * proxy nodes the whole time. Faults: a mover killed with SIGKILL during the copy, the target paused (SIGSTOP) for
+ * seconds, a proxy node killed (its clients move to the other), the comparator restarted, the Kafka broker stopped
+ * and started again. The canary walks to 100 %, the keyspace verify (error keys replayed if it is not clean) and
+ * complete. Then the independent checker ({@code Checker}, not Ferry's code) must find every key equal on both sides
+ * and no acknowledged write lost. {@code -Dchaos.long=true} (make chaos) runs a bigger dataset and longer steps.
+ */
+class FaultSuiteIT {
+    private static final boolean LONG = Boolean.getBoolean("chaos.long");
+    private static final int KEYS = LONG ? 300_000 : 20_000;
+    private static final Duration STEP = Duration.ofSeconds(LONG ? 20 : 2);
+    private static final String RUN = "chaos";
+    private static final String TOKEN = "chaos-token-of-some-length";
+
+    @RegisterExtension
+    static final RedisServers redis = new RedisServers();
+
+    private final List<FerryProcess> processes = new ArrayList<>();
+
+    @Test
+    void aMigrationUnderFaultsEndsWithEveryKeyEqualAndNoAcknowledgedWriteLost(@TempDir Path dir) throws Exception {
+        long started = System.nanoTime();
+        RedisServer source = redis.start("chaos-source");
+        RedisServer target = redis.start("chaos-target");
+        load(source);
+        String kafka = "127.0.0.1:" + FreePorts.next();
+        Workload workload = null;
+        Thread application = null;
+        try {
+            FerryProcess broker = start(
+                    dir,
+                    "kafka",
+                    "--listen",
+                    kafka,
+                    "--data-dir",
+                    dir.resolve("kafka").toString());
+            broker.awaitLine("kafka ready", Duration.ofSeconds(90));
+
+            Path tokenFile = Files.writeString(dir.resolve("token"), TOKEN + "\n");
+            int controlPort = FreePorts.next();
+            start(
+                    dir,
+                    "control",
+                    "--listen",
+                    "127.0.0.1:" + controlPort,
+                    "--kafka",
+                    kafka,
+                    "--token-file",
+                    tokenFile.toString(),
+                    "--key-file",
+                    dir.resolve("control.key").toString());
+            ControlClient api = new ControlClient("http://127.0.0.1:" + controlPort, TOKEN);
+            await().atMost(Duration.ofSeconds(90)).ignoreExceptions().until(() -> api.get("/api/v1/endpoints") != null);
+
+            api.post("/api/v1/endpoints", endpoint("source", source));
+            api.post("/api/v1/endpoints", endpoint("target", target));
+            // The applications' listeners here are two `ferry proxy` nodes following the run (an interlay node binds
+            // one port per host); the interlay record says what stands in for the source, as prepare checks.
+            api.post(
+                    "/api/v1/interlays",
+                    Map.of("id", "app", "endpoint", "source", "listen_host", "127.0.0.1", "port", FreePorts.next()));
+            api.post("/api/v1/interlays/app/start", null);
+            api.post("/api/v1/migrations", Map.of("id", RUN));
+            api.put(
+                    "/api/v1/migrations/" + RUN + "/setup",
+                    Map.of("source", "source", "target", "target", "strategy", "CANARY"));
+
+            int[] proxyPorts = {FreePorts.next(), FreePorts.next()};
+            FerryProcess[] proxies = new FerryProcess[2];
+            for (int i = 0; i < 2; i++) {
+                proxies[i] = proxy(dir, i, proxyPorts[i], source, target, kafka);
+            }
+            FerryProcess[] movers = new FerryProcess[2];
+            for (int i = 0; i < 2; i++) {
+                movers[i] = start(
+                        dir,
+                        "mover",
+                        "--source",
+                        source.uri(),
+                        "--target",
+                        target.uri(),
+                        "--kafka",
+                        kafka,
+                        "--run-id",
+                        RUN,
+                        "--workers",
+                        "1",
+                        "--reconcile",
+                        "true",
+                        // A killed mover's tasks and partitions go to the other after 6 s, not Kafka's default 45.
+                        "--group.session-timeout-ms",
+                        "6000");
+            }
+            FerryProcess comparator = comparator(dir, source, target, kafka);
+            for (int port : proxyPorts) {
+                await().atMost(Duration.ofSeconds(90)).until(() -> listening(port));
+            }
+
+            workload = new Workload(new WorkloadOptions(
+                    List.of(uri(proxyPorts[0]), uri(proxyPorts[1])),
+                    4,
+                    LONG ? 1000 : 300,
+                    Duration.ofMinutes(30),
+                    dir.resolve("history.tsv"),
+                    2_000,
+                    "wl",
+                    Duration.ofSeconds(3),
+                    0.25));
+            Workload running = workload;
+            AtomicReference<Throwable> applicationFailure = new AtomicReference<>();
+            AtomicReference<Workload.Summary> summary = new AtomicReference<>();
+            application = new Thread(
+                    () -> {
+                        try {
+                            summary.set(running.run());
+                        } catch (Throwable e) {
+                            applicationFailure.set(e);
+                        }
+                    },
+                    "chaos-application");
+            application.start();
+
+            JsonNode prepared = api.post("/api/v1/migrations/" + RUN + "/prepare", null);
+            for (JsonNode finding : prepared.get("findings")) {
+                assertThat(finding.get("blocking").asBoolean())
+                        .as(finding.toString())
+                        .isFalse();
+                if (!finding.get("severity").asText().equals("INFO")) {
+                    api.post(
+                            "/api/v1/migrations/" + RUN + "/findings/"
+                                    + finding.get("index").asInt() + "/acknowledge",
+                            Map.of("note", "fault suite"));
+                }
+            }
+            api.post("/api/v1/migrations/" + RUN + "/approve", null);
+            log("approved: dual-write and the historical copy");
+
+            // During the copy: a mover dies without a word (in the short run, after the copy: its copy tasks would
+            // wait out the consumer group's 45 s session timeout before the other mover takes them), the target stops
+            // answering for a while.
+            TimeUnit.MILLISECONDS.sleep(500);
+            if (LONG) {
+                movers[0].kill();
+                log("fault: mover-0 killed (SIGKILL) during the copy");
+            }
+            target.pause();
+            TimeUnit.SECONDS.sleep(LONG ? 8 : 3);
+            target.resume();
+            log("fault: target paused (SIGSTOP) then resumed");
+            await().atMost(Duration.ofMinutes(LONG ? 20 : 3))
+                    .until(() ->
+                            copyState(api).equals("COMPLETE") || copyState(api).equals("FAILED"));
+            assertThat(copyState(api)).as("the historical copy").isEqualTo("COMPLETE");
+            log("copy complete: " + api.get("/api/v1/migrations/" + RUN).get("copy"));
+            if (!LONG) {
+                movers[0].kill();
+                log("fault: mover-0 killed (SIGKILL): mover-1's reconciler takes its writes-log partitions");
+            }
+
+            step(api, 5);
+            proxies[0].kill();
+            log("fault: proxy-0 killed (SIGKILL); its clients move to proxy-1");
+            TimeUnit.MILLISECONDS.sleep(STEP.toMillis());
+            step(api, 20);
+            comparator.stop();
+            comparator = comparator(dir, source, target, kafka);
+            log("fault: comparator restarted");
+            TimeUnit.MILLISECONDS.sleep(STEP.toMillis());
+            step(api, 40);
+            broker.stop();
+            log("fault: Kafka broker stopped");
+            TimeUnit.SECONDS.sleep(LONG ? 15 : 5);
+            broker = start(
+                    dir,
+                    "kafka",
+                    "--listen",
+                    kafka,
+                    "--data-dir",
+                    dir.resolve("kafka").toString());
+            broker.awaitLine("kafka ready", Duration.ofSeconds(90));
+            log("fault: Kafka broker started again");
+            TimeUnit.MILLISECONDS.sleep(STEP.toMillis());
+            step(api, 80);
+            step(api, 100);
+
+            // As an operator would: the reconcilers have handled every write logged (the killed mover's partitions
+            // went to the other), then the verify, while the application writes; keys that failed go to the error
+            // keys, replayed once.
+            await().atMost(Duration.ofMinutes(2)).untilAsserted(() -> {
+                JsonNode backlog = api.get("/api/v1/migrations/" + RUN).get("reconciler");
+                assertThat(backlog.path("lag").asLong(-1)).as("%s", backlog).isLessThan(100);
+                assertThat(backlog.path("uncommitted_partitions").asInt(-1))
+                        .as("%s", backlog)
+                        .isZero();
+            });
+            log("reconcilers caught up: " + api.get("/api/v1/migrations/" + RUN).get("reconciler"));
+            JsonNode verified = verify(api);
+            if (verified.at("/verify/exit_status").asInt() != 0) {
+                log("verify not clean (" + verified.get("verify") + "): replaying the error keys");
+                api.post("/api/v1/migrations/" + RUN + "/errors/replay", null);
+                verified = verify(api);
+            }
+            assertThat(verified.at("/verify/exit_status").asInt())
+                    .as("the keyspace verify: %s", verified.get("verify"))
+                    .isZero();
+            api.post("/api/v1/migrations/" + RUN + "/complete", Map.of("accept_target", true));
+            log("complete: the target is authoritative");
+            TimeUnit.MILLISECONDS.sleep(STEP.toMillis());
+            workload.stop();
+            application.join(60_000);
+            assertThat(applicationFailure.get()).isNull();
+
+            // The independent check: its own reads of both sides, and the history replayed against the target.
+            CheckReport report = null;
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (System.nanoTime() < deadline) {
+                try (Checker checker = new Checker(
+                        RedisUri.parse(source.uri()), RedisUri.parse(target.uri()), Checker.Options.DEFAULTS)) {
+                    report = checker.run(dir.resolve("history.tsv"));
+                }
+                if (report.clean()) {
+                    break;
+                }
+                log("check not clean yet (the reconciler may still be repairing): " + report.summary());
+                TimeUnit.SECONDS.sleep(3);
+            }
+            System.out.printf(
+                    "fault suite%s: %d keys loaded; application: %s; check: %d keys compared, %d divergent, %d"
+                            + " acknowledged writes checked, %d lost, %d anomalies; %.0f s%n",
+                    LONG ? " (long)" : "",
+                    KEYS,
+                    summary.get() == null ? "(none)" : summary.get().describe(),
+                    report.keysCompared(),
+                    report.divergent(),
+                    report.historyAcknowledged(),
+                    report.lostWrites(),
+                    report.anomalies(),
+                    (System.nanoTime() - started) / 1e9);
+            assertThat(report.divergent())
+                    .as("divergent keys: %s", report.divergentSamples())
+                    .isZero();
+            assertThat(report.lostWrites())
+                    .as("lost acknowledged writes: %s", report.lostSamples())
+                    .isZero();
+            assertThat(report.anomalies())
+                    .as("anomalies: %s", report.anomalySamples())
+                    .isZero();
+            assertThat(report.historyAcknowledged())
+                    .as("acknowledged writes in the history")
+                    .isGreaterThan(500);
+        } finally {
+            if (workload != null) {
+                workload.stop();
+            }
+            if (application != null) {
+                application.join(30_000);
+            }
+            for (int i = processes.size() - 1; i >= 0; i--) {
+                processes.get(i).stop();
+            }
+        }
+    }
+
+    private void step(ControlClient api, int percent) throws Exception {
+        api.post("/api/v1/migrations/" + RUN + "/traffic", Map.of("ratio_percent", percent));
+        log("canary step: " + percent + " % of keys read from the target");
+        TimeUnit.MILLISECONDS.sleep(STEP.toMillis());
+    }
+
+    private static String copyState(ControlClient api) throws Exception {
+        return api.get("/api/v1/migrations/" + RUN).at("/copy/state").asText();
+    }
+
+    private static JsonNode verify(ControlClient api) throws Exception {
+        String before =
+                api.get("/api/v1/migrations/" + RUN).at("/verify/finished_at").asText();
+        api.post("/api/v1/migrations/" + RUN + "/verify", null);
+        await().atMost(Duration.ofMinutes(LONG ? 20 : 3)).until(() -> !api.get("/api/v1/migrations/" + RUN)
+                .at("/verify/finished_at")
+                .asText()
+                .equals(before));
+        return api.get("/api/v1/migrations/" + RUN);
+    }
+
+    private FerryProcess proxy(Path dir, int i, int port, RedisServer source, RedisServer target, String kafka)
+            throws IOException {
+        return start(
+                dir,
+                "proxy",
+                "--listen",
+                "127.0.0.1:" + port,
+                "--source",
+                source.uri(),
+                "--target",
+                target.uri(),
+                "--kafka",
+                kafka,
+                "--control.run-id",
+                RUN,
+                "--node-id",
+                "proxy-" + i);
+    }
+
+    private FerryProcess comparator(Path dir, RedisServer source, RedisServer target, String kafka) throws IOException {
+        return start(
+                dir,
+                "comparator",
+                "--source",
+                source.uri(),
+                "--target",
+                target.uri(),
+                "--kafka",
+                kafka,
+                "--run-id",
+                RUN,
+                "--repair",
+                "true");
+    }
+
+    private FerryProcess start(Path dir, String... args) throws IOException {
+        FerryProcess process = FerryProcess.start(dir, args);
+        processes.add(process);
+        return process;
+    }
+
+    /** The dataset: strings, hashes, lists, sets and sorted sets, a tenth with a TTL, loaded by a script. */
+    private static void load(RedisServer source) {
+        RedisClient client = RedisClient.create(source.uri());
+        try (StatefulRedisConnection<String, String> connection = client.connect()) {
+            for (int from = 0; from < KEYS; from += 10_000) {
+                connection
+                        .sync()
+                        .eval(
+                                """
+                        for i = tonumber(ARGV[1]), tonumber(ARGV[2]) do
+                          local kind = i % 5
+                          if kind == 0 then redis.call('SET', 'k:' .. i, 'value ' .. i)
+                          elseif kind == 1 then redis.call('HSET', 'h:' .. i, 'a', i, 'b', 'x' .. i)
+                          elseif kind == 2 then redis.call('RPUSH', 'l:' .. i, 'a', 'b', i)
+                          elseif kind == 3 then redis.call('SADD', 's:' .. i, 'a', i)
+                          else redis.call('ZADD', 'z:' .. i, i, 'm' .. i) end
+                          if i % 10 == 0 then redis.call('SET', 't:' .. i, i, 'EX', 3600) end
+                        end
+                        return 0""",
+                                ScriptOutputType.INTEGER,
+                                new String[0],
+                                String.valueOf(from),
+                                String.valueOf(Math.min(from + 9_999, KEYS - 1)));
+            }
+        } finally {
+            client.shutdown();
+        }
+    }
+
+    private static Map<String, Object> endpoint(String id, RedisServer server) {
+        return Map.of("id", id, "config", Map.of("target", Map.of("host", server.host(), "port", server.port())));
+    }
+
+    private static RedisUri uri(int port) {
+        return RedisUri.parse("redis://127.0.0.1:" + port);
+    }
+
+    private static boolean listening(int port) {
+        try (Socket socket = new Socket()) {
+            socket.connect(new InetSocketAddress("127.0.0.1", port), 500);
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private static void log(String what) {
+        System.out.printf("%tT.%<tL fault suite: %s%n", System.currentTimeMillis(), what);
+    }
+
+    /** A {@code ferry} subcommand in a JVM of its own (the packaged jar), its output in a log file. */
+    static final class FerryProcess {
+        private final Process process;
+        private final Path log;
+
+        private FerryProcess(Process process, Path log) {
+            this.process = process;
+            this.log = log;
+        }
+
+        static FerryProcess start(Path dir, String... args) throws IOException {
+            List<String> command = new ArrayList<>(List.of(
+                    ProcessHandle.current().info().command().orElse("java"),
+                    "-Xmx256m",
+                    "-jar",
+                    Path.of("target", "ferry.jar").toAbsolutePath().toString()));
+            command.addAll(List.of(args));
+            Path log = Path.of("target", "chaos-" + args[0] + "-" + System.nanoTime() + ".log");
+            Process process = new ProcessBuilder(command)
+                    .redirectErrorStream(true)
+                    .redirectOutput(log.toFile())
+                    .start();
+            return new FerryProcess(process, log);
+        }
+
+        void awaitLine(String text, Duration timeout) {
+            await().atMost(timeout).until(() -> {
+                if (!process.isAlive()) {
+                    throw new IllegalStateException("ferry exited " + process.exitValue() + "; its log: " + log);
+                }
+                return Files.readString(log).contains(text);
+            });
+        }
+
+        /** SIGKILL: no shutdown, no goodbye. */
+        void kill() throws InterruptedException {
+            process.destroyForcibly();
+            process.waitFor(30, TimeUnit.SECONDS);
+        }
+
+        /** SIGTERM, then SIGKILL after 30 s. */
+        void stop() throws InterruptedException {
+            process.destroy();
+            if (!process.waitFor(30, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+                process.waitFor(10, TimeUnit.SECONDS);
+            }
+        }
+    }
+}
