@@ -265,7 +265,9 @@ class FaultSuiteIT {
                             + " acknowledged writes checked, %d lost, %d anomalies; %.0f s%n",
                     LONG ? " (long)" : "",
                     KEYS,
-                    summary.get() == null ? "(none)" : summary.get().describe(),
+                    summary.get() == null
+                            ? "(none)"
+                            : summary.get().describe().strip().replace("\n", " "),
                     report.keysCompared(),
                     report.divergent(),
                     report.historyAcknowledged(),
