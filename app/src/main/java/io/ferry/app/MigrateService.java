@@ -187,7 +187,14 @@ final class MigrateService implements Service {
                                     Type.BOOLEAN,
                                     true,
                                     Importance.MEDIUM,
-                                    "Wait for the result and exit with it."),
+                                    "Wait for the result and exit with it.")
+                            .define(
+                                    "repair",
+                                    Type.BOOLEAN,
+                                    false,
+                                    Importance.MEDIUM,
+                                    "Send each key found different to the run's reconciler, which copies it again from "
+                                            + "the authoritative side; verify again afterwards."),
                     MigrateService::verify),
             new MigrateService(
                     "complete",
@@ -381,7 +388,7 @@ final class MigrateService implements Service {
         String previous = before.get("verify").isNull()
                 ? ""
                 : before.at("/verify/finished_at").asText();
-        c.post(runPath(s, "/verify"), null);
+        c.post(runPath(s, "/verify"), Map.of("repair", s.getBoolean("repair")));
         if (!s.getBoolean("wait")) {
             out.println("verify started; ferry migrate status --run " + s.getString(RUN) + " shows its result");
             return OK;

@@ -146,7 +146,10 @@ class MoverCrashIT {
                         "--window-keys",
                         window,
                         "--reconcile",
-                        "false")
+                        "false",
+                        // The killed mover's tasks go to the next after 6 s, not Kafka's default 45 s.
+                        "--group.session-timeout-ms",
+                        "6000")
                 .redirectErrorStream(true)
                 .redirectOutput(log(name).toFile())
                 .start();

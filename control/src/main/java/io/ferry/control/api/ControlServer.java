@@ -1,6 +1,7 @@
 package io.ferry.control.api;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import io.ferry.comparator.verify.VerifyDivergences;
 import io.ferry.comparator.verify.VerifyOptions;
 import io.ferry.comparator.verify.VerifyReport;
 import io.ferry.comparator.verify.VerifyRun;
@@ -355,6 +356,8 @@ public final class ControlServer implements AutoCloseable {
         private final ErrorKeys errors;
         private final Copies copies;
         private final StatsWindow stats;
+        private final Map<String, Object> kafka;
+        private final String prefix;
 
         Api(
                 ControlStore store,
@@ -368,6 +371,8 @@ public final class ControlServer implements AutoCloseable {
                 StatsWindow stats,
                 Duration statsInterval) {
             String prefix = topics == null ? "" : topics.prefix();
+            this.kafka = kafka == null ? Map.of() : Map.copyOf(kafka);
+            this.prefix = prefix;
             this.store = store;
             this.stats = stats;
             this.events = events;
@@ -562,7 +567,12 @@ public final class ControlServer implements AutoCloseable {
                     throw ApiException.conflict("verify is not allowed in phase " + workflow.getPhase()
                             + " (allowed now: " + Workflows.allowedActions(workflow.getPhase()) + ")");
                 }
-                verifier.submit(() -> verify(workflow));
+                byte[] body = ctx.bodyAsBytes();
+                Workflows.VerifyRequest request = body.length == 0
+                        ? new Workflows.VerifyRequest(null)
+                        : Json.read(body, Workflows.VerifyRequest.class);
+                boolean repair = Boolean.TRUE.equals(request.repair());
+                verifier.submit(() -> verify(workflow, repair));
                 ctx.status(HttpStatus.ACCEPTED);
                 json(ctx, Map.of("status", "started", "migration", id));
             }));
@@ -594,7 +604,7 @@ public final class ControlServer implements AutoCloseable {
          * A keyspace verify of the run's source against its target and then each mirror target (with extra keys), its
          * result recorded in the run: keys and differences summed, the worst exit status; one event per endpoint.
          */
-        private void verify(Workflow workflow) {
+        private void verify(Workflow workflow, boolean repair) {
             String id = workflow.getRunId();
             MigrationSetup setup = workflow.getSetup();
             events.publish(id, "verify.started", EventLevel.INFO, "keyspace verify started", Map.of());
@@ -606,7 +616,11 @@ public final class ControlServer implements AutoCloseable {
             long confirmed = 0;
             for (String endpoint : compared) {
                 int status;
-                try {
+                boolean mirror = setup.getMirrorTargets().contains(endpoint);
+                // Each confirmed difference goes to the divergences topic; with repair, the reconciler of the run
+                // (of the mirror's leg) copies the key again.
+                String reconciled = mirror ? MirrorLegs.legId(id, endpoint) : id;
+                try (VerifyDivergences divergences = VerifyDivergences.open(reconciled, kafka, prefix, repair)) {
                     VerifyReport report = new VerifyRun(
                                     endpoints.open(endpoints.get(setup.getSourceEndpoint()), Endpoints.Role.READ),
                                     endpoints.open(endpoints.get(endpoint), Endpoints.Role.READ),
@@ -615,12 +629,25 @@ public final class ControlServer implements AutoCloseable {
                                     null,
                                     null,
                                     new SimpleMeterRegistry(),
-                                    null)
+                                    divergences)
                             .run();
                     status = report.exitStatus();
+                    if (repair && divergences.repairsRequested() > 0) {
+                        events.publish(
+                                id,
+                                "verify.repairs",
+                                EventLevel.INFO,
+                                endpoint + ": " + divergences.repairsRequested()
+                                        + " keys found different sent to the reconciler to be copied again",
+                                Map.of(
+                                        "endpoint",
+                                        endpoint,
+                                        "repairs",
+                                        String.valueOf(divergences.repairsRequested())));
+                    }
                     checked += report.checked();
                     confirmed += report.confirmedTotal();
-                    if (setup.getMirrorTargets().contains(endpoint)) {
+                    if (mirror) {
                         events.publish(
                                 id,
                                 "verify.mirror",

@@ -80,6 +80,8 @@ final class Workflows {
 
     record CompleteRequest(@JsonProperty("accept_target") Boolean acceptTarget) {}
 
+    record VerifyRequest(Boolean repair) {}
+
     private final ControlStore store;
     private final EventLog events;
     private final Endpoints endpoints;
