@@ -358,6 +358,10 @@ public final class ControlServer implements AutoCloseable {
         private final StatsWindow stats;
         private final Map<String, Object> kafka;
         private final String prefix;
+        /** The verify running for a run, and against which endpoint: for its progress in the run's view. */
+        private final Map<String, RunningVerify> verifying = new java.util.concurrent.ConcurrentHashMap<>();
+
+        private record RunningVerify(String endpoint, VerifyRun run) {}
 
         Api(
                 ControlStore store,
@@ -597,6 +601,22 @@ public final class ControlServer implements AutoCloseable {
             view.put("copy", workflows.copy(workflow.getRunId()).orElse(null));
             view.put("mirrors", workflows.mirrors(workflow));
             view.put("reconciler", workflows.reconcilerBacklog(workflow));
+            RunningVerify running = verifying.get(workflow.getRunId());
+            if (running != null) {
+                io.ferry.comparator.verify.VerifyProgress progress =
+                        running.run().progress();
+                view.put(
+                        "verify_progress",
+                        Map.of(
+                                "endpoint",
+                                running.endpoint(),
+                                "checked",
+                                progress.checked(),
+                                "total",
+                                progress.total()));
+            } else {
+                view.put("verify_progress", null);
+            }
             return view;
         }
 
@@ -621,16 +641,17 @@ public final class ControlServer implements AutoCloseable {
                 // (of the mirror's leg) copies the key again.
                 String reconciled = mirror ? MirrorLegs.legId(id, endpoint) : id;
                 try (VerifyDivergences divergences = VerifyDivergences.open(reconciled, kafka, prefix, repair)) {
-                    VerifyReport report = new VerifyRun(
-                                    endpoints.open(endpoints.get(setup.getSourceEndpoint()), Endpoints.Role.READ),
-                                    endpoints.open(endpoints.get(endpoint), Endpoints.Role.READ),
-                                    List.of(),
-                                    VerifyOptions.DEFAULTS.withFindExtra(true),
-                                    null,
-                                    null,
-                                    new SimpleMeterRegistry(),
-                                    divergences)
-                            .run();
+                    VerifyRun walk = new VerifyRun(
+                            endpoints.open(endpoints.get(setup.getSourceEndpoint()), Endpoints.Role.READ),
+                            endpoints.open(endpoints.get(endpoint), Endpoints.Role.READ),
+                            List.of(),
+                            VerifyOptions.DEFAULTS.withFindExtra(true),
+                            null,
+                            null,
+                            new SimpleMeterRegistry(),
+                            divergences);
+                    verifying.put(id, new RunningVerify(endpoint, walk));
+                    VerifyReport report = walk.run();
                     status = report.exitStatus();
                     if (repair && divergences.repairsRequested() > 0) {
                         events.publish(
@@ -666,6 +687,7 @@ public final class ControlServer implements AutoCloseable {
                 }
                 exitStatus = Math.max(exitStatus, status);
             }
+            verifying.remove(id);
             VerifyOutcome.Builder outcome = VerifyOutcome.newBuilder()
                     .setExitStatus(exitStatus)
                     .setKeysChecked(checked)

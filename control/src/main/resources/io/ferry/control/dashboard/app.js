@@ -107,10 +107,19 @@ function show(run) {
     $("copy").textContent = "not started";
   }
   const verify = run.verify;
-  $("verify").textContent = verify
-    ? (verify.exit_status === 0 ? "equal" : verify.exit_status === 1 ? "DIFFERENT" : "incomplete")
-      + ": " + verify.keys_checked + " keys checked, " + verify.confirmed + " confirmed different"
-    : "not run";
+  const walking = run.verify_progress;
+  if (walking) {
+    const done = walking.total > 0 ? Math.round(100 * walking.checked / walking.total) : 0;
+    $("verify-bar").style.width = Math.min(done, 100) + "%";
+    $("verify").textContent = "running against " + walking.endpoint + ": " + walking.checked + " of "
+      + walking.total + " keys checked";
+  } else {
+    $("verify-bar").style.width = verify ? "100%" : "0";
+    $("verify").textContent = verify
+      ? (verify.exit_status === 0 ? "equal" : verify.exit_status === 1 ? "DIFFERENT" : "incomplete")
+        + ": " + verify.keys_checked + " keys checked, " + verify.confirmed + " confirmed different"
+      : "not run";
+  }
   for (const button of $("actions").querySelectorAll("button")) {
     const action = button.dataset.action;
     const allowed = run.allowed_actions.includes(action === "next-step" ? "traffic" : action);

@@ -189,6 +189,17 @@ class DashboardIT {
                 button(browser, "complete").click();
                 wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("error"), "clean keyspace verify"));
 
+                // Verify from the page: its bar and its result (the target may differ: only the outcome shown).
+                button(browser, "verify").click();
+                wait.until(driver -> {
+                    String shown = driver.findElement(By.id("verify")).getText();
+                    return shown.contains("keys checked") && !shown.startsWith("running");
+                });
+                assertThat(browser.findElement(By.id("verify-bar")).getAttribute("style"))
+                        .contains("width: 100%");
+                assertThat(browser.findElement(By.id("verify")).getText())
+                        .matches("(equal|DIFFERENT): \\d+ keys checked, \\d+ confirmed different");
+
                 // The run's events arrived by Server-Sent Events.
                 wait.until(
                         ExpectedConditions.textToBePresentInElementLocated(By.id("events"), "migration.rolled-back"));
