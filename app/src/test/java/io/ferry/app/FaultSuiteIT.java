@@ -374,7 +374,7 @@ class FaultSuiteIT {
     }
 
     private FerryProcess start(Path dir, String... args) throws IOException {
-        FerryProcess process = FerryProcess.start(dir, args);
+        FerryProcess process = FerryProcess.start(List.of("-Xmx256m"), args);
         processes.add(process);
         return process;
     }
@@ -427,55 +427,5 @@ class FaultSuiteIT {
 
     private static void log(String what) {
         System.out.printf("%tT.%<tL fault suite: %s%n", System.currentTimeMillis(), what);
-    }
-
-    /** A {@code ferry} subcommand in a JVM of its own (the packaged jar), its output in a log file. */
-    static final class FerryProcess {
-        private final Process process;
-        private final Path log;
-
-        private FerryProcess(Process process, Path log) {
-            this.process = process;
-            this.log = log;
-        }
-
-        static FerryProcess start(Path dir, String... args) throws IOException {
-            List<String> command = new ArrayList<>(List.of(
-                    ProcessHandle.current().info().command().orElse("java"),
-                    "-Xmx256m",
-                    "-jar",
-                    Path.of("target", "ferry.jar").toAbsolutePath().toString()));
-            command.addAll(List.of(args));
-            Path log = Path.of("target", "chaos-" + args[0] + "-" + System.nanoTime() + ".log");
-            Process process = new ProcessBuilder(command)
-                    .redirectErrorStream(true)
-                    .redirectOutput(log.toFile())
-                    .start();
-            return new FerryProcess(process, log);
-        }
-
-        void awaitLine(String text, Duration timeout) {
-            await().atMost(timeout).until(() -> {
-                if (!process.isAlive()) {
-                    throw new IllegalStateException("ferry exited " + process.exitValue() + "; its log: " + log);
-                }
-                return Files.readString(log).contains(text);
-            });
-        }
-
-        /** SIGKILL: no shutdown, no goodbye. */
-        void kill() throws InterruptedException {
-            process.destroyForcibly();
-            process.waitFor(30, TimeUnit.SECONDS);
-        }
-
-        /** SIGTERM, then SIGKILL after 30 s. */
-        void stop() throws InterruptedException {
-            process.destroy();
-            if (!process.waitFor(30, TimeUnit.SECONDS)) {
-                process.destroyForcibly();
-                process.waitFor(10, TimeUnit.SECONDS);
-            }
-        }
     }
 }

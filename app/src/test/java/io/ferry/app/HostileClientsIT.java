@@ -66,14 +66,7 @@ class HostileClientsIT {
         RedisServer target = redis.start("hostile-target");
         Arrays.fill(BIG_VALUE, (byte) 'x');
         int port = FreePorts.next();
-        Path log = Path.of("target", "hostile-proxy.log");
-        List<String> command = new ArrayList<>(List.of(
-                ProcessHandle.current().info().command().orElse("java"),
-                "-Xmx" + HEAP,
-                "-XX:MaxDirectMemorySize=" + DIRECT,
-                "-Xlog:gc:file=target/hostile-proxy-gc.log",
-                "-jar",
-                Path.of("target", "ferry.jar").toString(),
+        List<String> args = new ArrayList<>(List.of(
                 "proxy",
                 "--listen",
                 "127.0.0.1:" + port,
@@ -93,12 +86,15 @@ class HostileClientsIT {
                 String.valueOf(4 * 1024 * 1024)));
         String extra = System.getProperty("hostile.proxy-args", "");
         if (!extra.isBlank()) {
-            command.addAll(List.of(extra.split(" ")));
+            args.addAll(List.of(extra.split(" ")));
         }
-        Process proxy = new ProcessBuilder(command)
-                .redirectErrorStream(true)
-                .redirectOutput(log.toFile())
-                .start();
+        FerryProcess proxy = FerryProcess.start(
+                List.of(
+                        "-Xmx" + HEAP,
+                        "-XX:MaxDirectMemorySize=" + DIRECT,
+                        "-Xlog:gc:file=target/hostile-proxy-gc.log"),
+                args.toArray(String[]::new));
+        Path log = proxy.log();
         List<SocketChannel> idle = new ArrayList<>();
         ExecutorService attackers = Executors.newFixedThreadPool(12);
         RedisClient client = RedisClient.create();
@@ -221,10 +217,7 @@ class HostileClientsIT {
                 channel.close();
             }
             client.shutdown();
-            proxy.destroy();
-            if (!proxy.waitFor(20, TimeUnit.SECONDS)) {
-                proxy.destroyForcibly();
-            }
+            proxy.stop();
         }
     }
 

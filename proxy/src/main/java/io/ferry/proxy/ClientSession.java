@@ -632,10 +632,10 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
         exchange.served = served;
         exchange.plan = plan;
         exchange.sentNanos = System.nanoTime();
-        exchange.latency = context.latency.of(commands.lookup(command));
+        CommandInfo info = commands.lookup(command);
+        exchange.latency = context.latency.of(info);
         if (context.traffic.sample()) {
             // Copied now: the command is released once written.
-            CommandInfo info = commands.lookup(command);
             info.findKeys(command, keys);
             exchange.traffic = new TrafficTrace(
                     command, info, keys, context.nodeId, connectionId, sequence, conn.db, conn.protocol);
