@@ -31,6 +31,7 @@ final class MoverSettings {
     static final String CHUNK_ELEMENTS = "chunk-elements";
     static final String CLOCK_SKEW_MS = "clock-skew-ms";
     static final String RESYNC = "resync";
+    static final String OUTAGE_LIMIT_SECONDS = "outage-limit-seconds";
     static final String THROTTLE = "throttle";
     static final String LATENCY_BUDGET_MS = "throttle.latency-budget-ms";
     static final String MAX_SOURCE_CPU = "throttle.max-source-cpu-percent";
@@ -126,7 +127,16 @@ final class MoverSettings {
                         "Which keys written through the proxy the reconciler copies again from the source: "
                                 + "SUSPECT_WRITES (the run's target, which the proxy dual-writes: the keys its write "
                                 + "may have left wrong) or EVERY_WRITE (a mirror target the proxy never writes: "
-                                + "every key written, so it follows the source).");
+                                + "every key written, so it follows the source).")
+                .define(
+                        OUTAGE_LIMIT_SECONDS,
+                        Type.INT,
+                        (int) CopyOptions.DEFAULTS.outageLimit().toSeconds(),
+                        Range.between(0, 86_400),
+                        Importance.MEDIUM,
+                        "How long a worker waits for a side that stopped answering (a target restarting, paused "
+                                + "or failing over) before it stops, in seconds: the keys the outage caught are "
+                                + "copied again once both sides answer a PING, not reported as failed.");
         return defineThrottle(definition);
     }
 
@@ -180,7 +190,8 @@ final class MoverSettings {
                 .withWindowBytes(settings.getLong(WINDOW_BYTES))
                 .withBigKeyBytes(settings.getLong(BIG_KEY_BYTES))
                 .withChunks(settings.getInt(CHUNK_ELEMENTS), CopyOptions.DEFAULTS.chunkBytes())
-                .withResync(CopyOptions.Resync.valueOf(settings.getString(RESYNC)));
+                .withResync(CopyOptions.Resync.valueOf(settings.getString(RESYNC)))
+                .withOutageLimit(Duration.ofSeconds(settings.getInt(OUTAGE_LIMIT_SECONDS)));
     }
 
     /** The throttle's settings, or null when throttling is off. */

@@ -23,8 +23,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -35,29 +38,108 @@ import static org.awaitility.Awaitility.await;
  * A whole migration with faults injected, every Ferry service its own {@code ferry} process next to its own broker
  * process: the control plane, two proxy nodes following the run, two movers (workers and reconciler), the comparator.
  * An application ({@code Workload}, records every acknowledged write) writes and reads every data type through both
- * proxy nodes the whole time. Faults: a mover killed with SIGKILL during the copy, the target paused (SIGSTOP) for
- * seconds, the target restarted empty in the middle of the copy, a proxy node killed (its clients move to the
- * other), the comparator restarted, the Kafka broker stopped and started again. The canary walks to 100 %, the keyspace verify (if it is not clean: the error keys replayed
- * and the keys still different sent to the reconciler, then verified again) and complete. Then the independent checker ({@code Checker}, not Ferry's code) must find every key equal on both sides
- * and no acknowledged write lost. {@code -Dchaos.long=true} (make chaos) runs a bigger dataset and longer steps.
+ * proxy nodes the whole time. Faults ({@link Fault}): a mover killed with SIGKILL, the target paused (SIGSTOP) for
+ * seconds, the target restarted empty in the middle of the copy, a proxy node killed (its clients move to the other),
+ * the comparator restarted, the Kafka broker stopped and started again. The canary walks to 100 %, the keyspace verify
+ * (if it is not clean: the error keys replayed and the keys still different sent to the reconciler, then verified
+ * again) and complete. Then the independent checker ({@code Checker}, not Ferry's code) must find every key equal on
+ * both sides and no acknowledged write lost.
+ *
+ * <p>{@code make test} runs every fault in one migration. {@code -Dchaos.scenarios=each} (make chaos) runs each fault
+ * alone, a migration of its own with its own figures, then all of them together; {@code -Dchaos.long=true} makes the
+ * dataset bigger and the steps longer. Each scenario's figures are printed and written to
+ * {@code target/fault-suite.txt}.
  */
 class FaultSuiteIT {
     private static final boolean LONG = Boolean.getBoolean("chaos.long");
-    private static final int KEYS = LONG ? 300_000 : 10_000;
-    private static final Duration STEP = Duration.ofSeconds(LONG ? 20 : 1);
+    private static final boolean EACH = "each".equals(System.getProperty("chaos.scenarios", "all"));
     private static final String RUN = "chaos";
     private static final String TOKEN = "chaos-token-of-some-length";
+
+    /** What goes wrong during a scenario. */
+    enum Fault {
+        MOVER_KILLED,
+        TARGET_PAUSED,
+        TARGET_RESTARTED_EMPTY,
+        PROXY_KILLED,
+        COMPARATOR_RESTARTED,
+        KAFKA_RESTARTED
+    }
+
+    /** One migration's figures, as the suite prints them. */
+    record Figures(
+            String scenario,
+            int keys,
+            long acknowledged,
+            long unanswered,
+            long staleReads,
+            long targetRestarts,
+            long compared,
+            long divergent,
+            long checked,
+            long lost,
+            long anomalies,
+            double seconds) {
+        String line() {
+            return String.format(
+                    "%-24s keys %,9d | writes acknowledged %,9d, unanswered %,4d | stale reads %,4d | target "
+                            + "restarts seen %d | check: %,9d keys compared, %d divergent, %,9d acknowledged writes "
+                            + "checked, %d lost, %d anomalies | %4.0f s",
+                    scenario,
+                    keys,
+                    acknowledged,
+                    unanswered,
+                    staleReads,
+                    targetRestarts,
+                    compared,
+                    divergent,
+                    checked,
+                    lost,
+                    anomalies,
+                    seconds);
+        }
+    }
 
     @RegisterExtension
     static final RedisServers redis = new RedisServers();
 
     private final List<FerryProcess> processes = new ArrayList<>();
+    /** The scenario running: long (a bigger dataset, longer steps) or short. */
+    private boolean longRun;
+
+    private int keys() {
+        return longRun ? 300_000 : 10_000;
+    }
+
+    private Duration step() {
+        return Duration.ofSeconds(longRun ? 20 : 1);
+    }
 
     @Test
     void aMigrationUnderFaultsEndsWithEveryKeyEqualAndNoAcknowledgedWriteLost(@TempDir Path dir) throws Exception {
+        List<Figures> figures = new ArrayList<>();
+        if (EACH) {
+            // Each fault alone at the short size: what it does on its own, quickly.
+            longRun = false;
+            for (Fault fault : Fault.values()) {
+                figures.add(scenario(dir, fault.name().toLowerCase(Locale.ROOT), EnumSet.of(fault)));
+            }
+        }
+        longRun = LONG;
+        figures.add(scenario(dir, "all-faults" + (longRun ? "-long" : ""), EnumSet.allOf(Fault.class)));
+        StringBuilder table = new StringBuilder();
+        figures.forEach(f -> table.append(f.line()).append('\n'));
+        System.out.print("fault suite figures:\n" + table);
+        Files.writeString(Path.of("target", "fault-suite.txt"), table.toString());
+    }
+
+    /** One migration with {@code faults}, in a directory and with servers of its own; its figures once checked. */
+    private Figures scenario(Path root, String name, Set<Fault> faults) throws Exception {
+        log("scenario " + name + ": " + faults);
         long started = System.nanoTime();
-        RedisServer source = redis.start("chaos-source");
-        RedisServer target = redis.start("chaos-target");
+        Path dir = Files.createDirectories(root.resolve(name));
+        RedisServer source = redis.start(name + "-source");
+        RedisServer target = redis.start(name + "-target");
         load(source);
         String kafka = "127.0.0.1:" + FreePorts.next();
         Workload workload = null;
@@ -135,7 +217,7 @@ class FaultSuiteIT {
             workload = new Workload(new WorkloadOptions(
                     List.of(uri(proxyPorts[0]), uri(proxyPorts[1])),
                     4,
-                    LONG ? 1000 : 300,
+                    longRun ? 1000 : 300,
                     Duration.ofMinutes(30),
                     dir.resolve("history.tsv"),
                     2_000,
@@ -171,59 +253,76 @@ class FaultSuiteIT {
             api.post("/api/v1/migrations/" + RUN + "/approve", null);
             log("approved: dual-write and the historical copy");
 
-            // During the copy: a mover dies without a word (in the short run, after the copy: its copy tasks would
-            // wait out the consumer group's 45 s session timeout before the other mover takes them), the target stops
-            // answering for a while.
-            TimeUnit.MILLISECONDS.sleep(500);
-            if (LONG) {
+            // During the copy: the target restarts empty (what it was sent so far is gone: the control plane and
+            // the proxies see its new run_id, the copy starts over), a mover dies without a word (in the short run,
+            // after the copy: its copy tasks would wait out the consumer group's session timeout before the other
+            // mover takes them), the target stops answering for a while.
+            TimeUnit.MILLISECONDS.sleep(300);
+            if (faults.contains(Fault.TARGET_RESTARTED_EMPTY)) {
+                if (longRun) {
+                    TimeUnit.SECONDS.sleep(10);
+                }
+                target.restartEmpty();
+                log("fault: target restarted empty mid-copy "
+                        + api.get("/api/v1/migrations/" + RUN).get("copy"));
+            }
+            if (longRun && faults.contains(Fault.MOVER_KILLED)) {
                 movers[0].kill();
                 log("fault: mover-0 killed (SIGKILL) during the copy");
             }
-            target.pause();
-            TimeUnit.SECONDS.sleep(LONG ? 8 : 3);
-            target.resume();
-            log("fault: target paused (SIGSTOP) then resumed");
-            if (LONG) {
-                // Long run only: a copy worker that finds the target refusing connections while it restarts
-                // fails the copy (no reconnect with backoff yet: docs/reliability.md), so a restart can fail the
-                // run depending on its timing.
-                TimeUnit.SECONDS.sleep(10);
-                target.restartEmpty();
-                log("fault: target restarted empty mid-copy (what it had been sent so far is gone)");
+            if (faults.contains(Fault.TARGET_PAUSED)) {
+                target.pause();
+                TimeUnit.SECONDS.sleep(longRun ? 8 : 3);
+                target.resume();
+                log("fault: target paused (SIGSTOP) then resumed");
             }
-            await().atMost(Duration.ofMinutes(LONG ? 20 : 3))
+            if (faults.contains(Fault.TARGET_RESTARTED_EMPTY)) {
+                await().atMost(Duration.ofSeconds(30))
+                        .until(() -> api.get("/api/v1/migrations/" + RUN)
+                                        .get("target_restarts")
+                                        .asInt()
+                                >= 1);
+                log("the control plane saw the restart: reads held on the source, the copy started over");
+            }
+            await().atMost(Duration.ofMinutes(longRun ? 20 : 3))
                     .until(() ->
                             copyState(api).equals("COMPLETE") || copyState(api).equals("FAILED"));
             assertThat(copyState(api)).as("the historical copy").isEqualTo("COMPLETE");
             log("copy complete: " + api.get("/api/v1/migrations/" + RUN).get("copy"));
-            if (!LONG) {
+            if (!longRun && faults.contains(Fault.MOVER_KILLED)) {
                 movers[0].kill();
                 log("fault: mover-0 killed (SIGKILL): mover-1's reconciler takes its writes-log partitions");
             }
 
             step(api, 5);
-            proxies[0].kill();
-            log("fault: proxy-0 killed (SIGKILL); its clients move to proxy-1");
-            TimeUnit.MILLISECONDS.sleep(STEP.toMillis());
+            if (faults.contains(Fault.PROXY_KILLED)) {
+                proxies[0].kill();
+                log("fault: proxy-0 killed (SIGKILL); its clients move to proxy-1");
+                TimeUnit.MILLISECONDS.sleep(step().toMillis());
+            }
             step(api, 20);
-            comparator.stop();
-            comparator = comparator(dir, source, target, kafka);
-            log("fault: comparator restarted");
-            TimeUnit.MILLISECONDS.sleep(STEP.toMillis());
+            if (faults.contains(Fault.COMPARATOR_RESTARTED)) {
+                comparator.stop();
+                comparator = comparator(dir, source, target, kafka);
+                log("fault: comparator restarted");
+                TimeUnit.MILLISECONDS.sleep(step().toMillis());
+            }
             step(api, 40);
-            broker.stop();
-            log("fault: Kafka broker stopped");
-            TimeUnit.SECONDS.sleep(LONG ? 15 : 3);
-            broker = start(
-                    dir,
-                    "kafka",
-                    "--listen",
-                    kafka,
-                    "--data-dir",
-                    dir.resolve("kafka").toString());
-            broker.awaitLine("kafka ready", Duration.ofSeconds(90));
-            log("fault: Kafka broker started again");
-            TimeUnit.MILLISECONDS.sleep(STEP.toMillis());
+            if (faults.contains(Fault.KAFKA_RESTARTED)) {
+                broker.stop();
+                log("fault: Kafka broker stopped");
+                TimeUnit.SECONDS.sleep(longRun ? 15 : 3);
+                broker = start(
+                        dir,
+                        "kafka",
+                        "--listen",
+                        kafka,
+                        "--data-dir",
+                        dir.resolve("kafka").toString());
+                broker.awaitLine("kafka ready", Duration.ofSeconds(90));
+                log("fault: Kafka broker started again");
+                TimeUnit.MILLISECONDS.sleep(step().toMillis());
+            }
             step(api, 80);
             step(api, 100);
 
@@ -246,7 +345,7 @@ class FaultSuiteIT {
                     .isZero();
             api.post("/api/v1/migrations/" + RUN + "/complete", Map.of("accept_target", true));
             log("complete: the target is authoritative");
-            TimeUnit.MILLISECONDS.sleep(STEP.toMillis());
+            TimeUnit.MILLISECONDS.sleep(step().toMillis());
             workload.stop();
             application.join(60_000);
             assertThat(applicationFailure.get()).isNull();
@@ -265,20 +364,23 @@ class FaultSuiteIT {
                 log("check not clean yet (the reconciler may still be repairing): " + report.summary());
                 TimeUnit.SECONDS.sleep(3);
             }
-            System.out.printf(
-                    "fault suite%s: %d keys loaded; application: %s; check: %d keys compared, %d divergent, %d"
-                            + " acknowledged writes checked, %d lost, %d anomalies; %.0f s%n",
-                    LONG ? " (long)" : "",
-                    KEYS,
-                    summary.get() == null
-                            ? "(none)"
-                            : summary.get().describe().strip().replace("\n", " "),
+            Workload.Summary app = summary.get();
+            Figures figures = new Figures(
+                    name,
+                    keys(),
+                    app == null ? 0 : app.acknowledged(),
+                    app == null ? 0 : app.failed(),
+                    app == null ? 0 : app.staleReads(),
+                    api.get("/api/v1/migrations/" + RUN).get("target_restarts").asLong(),
                     report.keysCompared(),
                     report.divergent(),
                     report.historyAcknowledged(),
                     report.lostWrites(),
                     report.anomalies(),
                     (System.nanoTime() - started) / 1e9);
+            System.out.printf(
+                    "fault suite, scenario %s: application: %s%n%s%n",
+                    name, app == null ? "(none)" : app.describe().strip().replace("\n", " "), figures.line());
             assertThat(report.divergent())
                     .as("divergent keys: %s", report.divergentSamples())
                     .isZero();
@@ -291,6 +393,10 @@ class FaultSuiteIT {
             assertThat(report.historyAcknowledged())
                     .as("acknowledged writes in the history")
                     .isGreaterThan(500);
+            if (faults.contains(Fault.TARGET_RESTARTED_EMPTY)) {
+                assertThat(figures.targetRestarts()).as("target restarts seen").isPositive();
+            }
+            return figures;
         } finally {
             if (workload != null) {
                 workload.stop();
@@ -303,13 +409,14 @@ class FaultSuiteIT {
             for (int i = processes.size() - 1; i >= 0; i--) {
                 processes.get(i).kill();
             }
+            processes.clear();
         }
     }
 
     private void step(ControlClient api, int percent) throws Exception {
         api.post("/api/v1/migrations/" + RUN + "/traffic", Map.of("ratio_percent", percent));
         log("canary step: " + percent + " % of keys read from the target");
-        TimeUnit.MILLISECONDS.sleep(STEP.toMillis());
+        TimeUnit.MILLISECONDS.sleep(step().toMillis());
     }
 
     private static String copyState(ControlClient api) throws Exception {
@@ -332,11 +439,11 @@ class FaultSuiteIT {
         }
     }
 
-    private static JsonNode verify(ControlClient api, boolean repair) throws Exception {
+    private JsonNode verify(ControlClient api, boolean repair) throws Exception {
         String before =
                 api.get("/api/v1/migrations/" + RUN).at("/verify/finished_at").asText();
         api.post("/api/v1/migrations/" + RUN + "/verify", Map.of("repair", repair));
-        await().atMost(Duration.ofMinutes(LONG ? 20 : 3)).until(() -> !api.get("/api/v1/migrations/" + RUN)
+        await().atMost(Duration.ofMinutes(longRun ? 20 : 3)).until(() -> !api.get("/api/v1/migrations/" + RUN)
                 .at("/verify/finished_at")
                 .asText()
                 .equals(before));
@@ -385,10 +492,10 @@ class FaultSuiteIT {
     }
 
     /** The dataset: strings, hashes, lists, sets and sorted sets, a tenth with a TTL, loaded by a script. */
-    private static void load(RedisServer source) {
+    private void load(RedisServer source) {
         RedisClient client = RedisClient.create(source.uri());
         try (StatefulRedisConnection<String, String> connection = client.connect()) {
-            for (int from = 0; from < KEYS; from += 10_000) {
+            for (int from = 0; from < keys(); from += 10_000) {
                 connection
                         .sync()
                         .eval(
@@ -406,7 +513,7 @@ class FaultSuiteIT {
                                 ScriptOutputType.INTEGER,
                                 new String[0],
                                 String.valueOf(from),
-                                String.valueOf(Math.min(from + 9_999, KEYS - 1)));
+                                String.valueOf(Math.min(from + 9_999, keys() - 1)));
             }
         } finally {
             client.shutdown();

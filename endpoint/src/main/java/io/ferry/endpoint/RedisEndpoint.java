@@ -13,6 +13,7 @@ import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.cluster.ClusterClientOptions;
 import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
+import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
 import io.lettuce.core.codec.ByteArrayCodec;
 import io.lettuce.core.protocol.ProtocolVersion;
 import io.lettuce.core.resource.ClientResources;
@@ -134,7 +135,8 @@ public record RedisEndpoint(String role, RedisUri uri, TlsOptions tls, Duration 
 
         /**
          * A new connection to the Redis Cluster this endpoint is a node of: each command goes to the
-         * node serving its first key, following MOVED and ASK.
+         * node serving its first key, following MOVED and ASK. Its connections to every master are open when
+         * it is returned.
          *
          * @throws EndpointException naming the endpoint when it cannot connect or log in
          */
@@ -151,7 +153,21 @@ public record RedisEndpoint(String role, RedisUri uri, TlsOptions tls, Duration 
                             .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
                             .build());
                 }
-                return cluster.connect(ByteArrayCodec.INSTANCE);
+                StatefulRedisClusterConnection<byte[], byte[]> connection = cluster.connect(ByteArrayCodec.INSTANCE);
+                try {
+                    // Open the connection to every master now: a node connection still opening rejects commands
+                    // (REJECT_COMMANDS), so the first command to each node would fail.
+                    for (RedisClusterNode node : connection.getPartitions()) {
+                        if (node.is(RedisClusterNode.NodeFlag.UPSTREAM)) {
+                            connection.getConnection(
+                                    node.getUri().getHost(), node.getUri().getPort());
+                        }
+                    }
+                } catch (RuntimeException e) {
+                    connection.close();
+                    throw e;
+                }
+                return connection;
             } catch (RuntimeException e) {
                 throw new EndpointException(
                         "cannot connect to the cluster of the " + endpoint + ": " + rootMessage(e), e);

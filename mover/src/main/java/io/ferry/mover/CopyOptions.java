@@ -24,6 +24,8 @@ import java.util.Objects;
  * @param maxAttempts tries per key before it goes to the errors topic
  * @param retryBackoff wait before the second try, doubled for each further one
  * @param resync which keys written through the proxy the reconciler copies again (see {@link Resync})
+ * @param outageLimit how long a worker waits for a side that stopped answering (restarting, failing over) before it
+ *     stops: keys caught by the outage are copied again once the side is back, not reported as failed
  */
 public record CopyOptions(
         ConflictPolicy conflictPolicy,
@@ -34,7 +36,8 @@ public record CopyOptions(
         int chunkBytes,
         int maxAttempts,
         Duration retryBackoff,
-        Resync resync) {
+        Resync resync,
+        Duration outageLimit) {
     public static final CopyOptions DEFAULTS = new CopyOptions(
             ConflictPolicy.REPLACE,
             200,
@@ -44,7 +47,8 @@ public record CopyOptions(
             1 << 20,
             3,
             Duration.ofMillis(200),
-            Resync.SUSPECT_WRITES);
+            Resync.SUSPECT_WRITES,
+            Duration.ofSeconds(120));
 
     /** Which written keys the reconciler copies again from the source. */
     public enum Resync {
@@ -64,6 +68,7 @@ public record CopyOptions(
         Objects.requireNonNull(conflictPolicy, "conflictPolicy");
         Objects.requireNonNull(retryBackoff, "retryBackoff");
         Objects.requireNonNull(resync, "resync");
+        Objects.requireNonNull(outageLimit, "outageLimit");
         if (windowKeys < 1 || windowKeys > 100_000) {
             throw new IllegalArgumentException("windowKeys: " + windowKeys + " (expected: 1 to 100000)");
         }
@@ -82,6 +87,9 @@ public record CopyOptions(
         if (maxAttempts < 1) {
             throw new IllegalArgumentException("maxAttempts: " + maxAttempts + " (expected: >= 1)");
         }
+        if (outageLimit.isNegative()) {
+            throw new IllegalArgumentException("outageLimit: " + outageLimit + " (expected: >= 0)");
+        }
         if (retryBackoff.isNegative()) {
             throw new IllegalArgumentException("retryBackoff: " + retryBackoff + " (expected: >= 0)");
         }
@@ -97,7 +105,8 @@ public record CopyOptions(
                 chunkBytes,
                 maxAttempts,
                 retryBackoff,
-                resync);
+                resync,
+                outageLimit);
     }
 
     public CopyOptions withWindowKeys(int keys) {
@@ -110,7 +119,8 @@ public record CopyOptions(
                 chunkBytes,
                 maxAttempts,
                 retryBackoff,
-                resync);
+                resync,
+                outageLimit);
     }
 
     public CopyOptions withWindowBytes(long bytes) {
@@ -123,7 +133,8 @@ public record CopyOptions(
                 chunkBytes,
                 maxAttempts,
                 retryBackoff,
-                resync);
+                resync,
+                outageLimit);
     }
 
     public CopyOptions withBigKeyBytes(long bytes) {
@@ -136,7 +147,8 @@ public record CopyOptions(
                 chunkBytes,
                 maxAttempts,
                 retryBackoff,
-                resync);
+                resync,
+                outageLimit);
     }
 
     public CopyOptions withChunks(int elements, int bytes) {
@@ -149,7 +161,8 @@ public record CopyOptions(
                 bytes,
                 maxAttempts,
                 retryBackoff,
-                resync);
+                resync,
+                outageLimit);
     }
 
     public CopyOptions withRetries(int attempts, Duration backoff) {
@@ -162,7 +175,8 @@ public record CopyOptions(
                 chunkBytes,
                 attempts,
                 backoff,
-                resync);
+                resync,
+                outageLimit);
     }
 
     public CopyOptions withResync(Resync which) {
@@ -175,6 +189,21 @@ public record CopyOptions(
                 chunkBytes,
                 maxAttempts,
                 retryBackoff,
-                which);
+                which,
+                outageLimit);
+    }
+
+    public CopyOptions withOutageLimit(Duration limit) {
+        return new CopyOptions(
+                conflictPolicy,
+                windowKeys,
+                windowBytes,
+                bigKeyBytes,
+                chunkElements,
+                chunkBytes,
+                maxAttempts,
+                retryBackoff,
+                resync,
+                limit);
     }
 }

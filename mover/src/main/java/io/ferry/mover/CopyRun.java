@@ -111,6 +111,7 @@ public final class CopyRun {
     private volatile boolean stopping;
     private volatile Duration statsInterval = Duration.ofSeconds(5);
     private volatile Reconciler reconciler;
+    private volatile boolean startOver;
 
     public CopyRun(Options options, MeterRegistry meters) {
         this.options = options;
@@ -124,6 +125,16 @@ public final class CopyRun {
             throw new IllegalArgumentException("stats interval: " + interval + " (expected: >= 0)");
         }
         this.statsInterval = interval;
+        return this;
+    }
+
+    /**
+     * Copies everything again, ignoring the run's checkpoints: for a target that lost what it held (restarted empty).
+     * The run's window starts anew, so the reconcilers handle again every write from now on once this copy is done;
+     * before {@link #run}.
+     */
+    public CopyRun startOver() {
+        this.startOver = true;
         return this;
     }
 
@@ -192,7 +203,12 @@ public final class CopyRun {
         try (Checkpoints checkpoints = new Checkpoints(options.kafka(), topics);
                 ProgressEvents events = new ProgressEvents(options.runId(), "copy", options.kafka(), topics)) {
             Reconciler.RunWindow window = checkpoints.runWindow(options.runId()).orElse(null);
-            if (window == null) {
+            if (window == null || startOver) {
+                if (window != null) {
+                    log.warn(
+                            "run {}: the historical copy starts over; what earlier copies scanned does not count",
+                            options.runId());
+                }
                 window = new Reconciler.RunWindow(System.currentTimeMillis(), Reconciler.RunWindow.NOT_COMPLETE);
                 checkpoints.saveRunWindow(options.runId(), window);
             }
@@ -222,7 +238,8 @@ public final class CopyRun {
                                 topics,
                                 checkpoints,
                                 progress,
-                                true);
+                                true,
+                                window.startedMs());
                         scanned &= scanner.scan(0, stop);
                     }
                     if (!scanned) {
@@ -231,7 +248,15 @@ public final class CopyRun {
                 }
             } else {
                 Scanner scanner = new Scanner(
-                        options.runId(), source, options.scan(), options.kafka(), topics, checkpoints, progress, false);
+                        options.runId(),
+                        source,
+                        options.scan(),
+                        options.kafka(),
+                        topics,
+                        checkpoints,
+                        progress,
+                        false,
+                        window.startedMs());
                 for (int db : dbs) {
                     scanned &= scanner.scan(db, stop);
                     if (!scanned) {

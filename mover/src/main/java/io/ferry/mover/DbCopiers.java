@@ -96,13 +96,55 @@ final class DbCopiers implements AutoCloseable {
         return new KeyCopier(from, to, sourceFacts, targetFacts, options, throttle);
     }
 
+    String sourceName() {
+        return source.endpoint().toString();
+    }
+
+    String targetName() {
+        return target.endpoint().toString();
+    }
+
+    /**
+     * Why a side does not answer a PING on a new connection (the source, or each node of it this copier reads from,
+     * and the target), or null when every one does.
+     */
+    String unreachable() {
+        List<RedisEndpoint.Client> sides = new ArrayList<>(nodes.values());
+        sides.add(source);
+        sides.add(target);
+        for (RedisEndpoint.Client side : sides) {
+            try (StatefulRedisConnection<byte[], byte[]> probe = side.connect()) {
+                probe.sync().ping();
+            } catch (RuntimeException e) {
+                return side.endpoint() + ": " + e.getMessage();
+            }
+        }
+        return null;
+    }
+
+    /** Drops every copier and connection: the next {@link #copier} opens new ones. */
+    void reset() {
+        closeConnections();
+        connections.clear();
+        copiers.clear();
+        targets.clear();
+    }
+
     @Override
     public void close() {
-        for (StatefulConnection<byte[], byte[]> connection : connections) {
-            connection.close();
-        }
+        closeConnections();
         for (RedisEndpoint.Client node : nodes.values()) {
             node.close();
+        }
+    }
+
+    private void closeConnections() {
+        for (StatefulConnection<byte[], byte[]> connection : connections) {
+            try {
+                connection.close();
+            } catch (RuntimeException e) {
+                // closing a connection to a side that is gone: nothing to keep
+            }
         }
     }
 }

@@ -24,7 +24,9 @@ import java.util.Map;
  * this process or others, and the partitions spread over them). It copies each task's keys with a
  * {@link KeyCopier}, retries the keys that failed with a doubling backoff, reports the ones that still
  * fail to the errors topic with their context, and commits the task's offset only then: a worker
- * killed mid-task leaves the task to be copied again by the next owner of its partition.
+ * killed mid-task leaves the task to be copied again by the next owner of its partition. A side that stops
+ * answering (a target restarting or failing over) is waited out for the options' outage limit (see {@link Outage});
+ * past it the worker stops, its task uncommitted.
  *
  * <p>{@link #run} is the worker's loop, on a thread of the caller's; {@link #stop} may be called from
  * any thread.
@@ -40,6 +42,7 @@ final class MoveWorker implements WorkerPool.Loop {
     private final TopicRegistry topics;
     private final MoveProgress progress;
     private final DbCopiers copiers;
+    private final Outage outage;
     private volatile boolean running = true;
     private volatile KafkaConsumer<String, MoveTask> consumer;
     private volatile Throwable failure;
@@ -56,6 +59,7 @@ final class MoveWorker implements WorkerPool.Loop {
             MoveProgress progress,
             Throttle throttle) {
         this.copiers = new DbCopiers(source, target, sourceFacts, targetFacts, options, throttle);
+        this.outage = new Outage(copiers, options.outageLimit());
         this.runId = runId;
         this.options = options;
         this.kafka = kafka;
@@ -130,15 +134,20 @@ final class MoveWorker implements WorkerPool.Loop {
     }
 
     private void copy(MoveTask task, ErrorReporter errors) throws InterruptedException {
-        KeyCopier copier = copiers.copier(task.getSourceNode(), task.getDb());
         List<byte[]> keys = DbCopiers.bytes(task.getKeys());
         Map<String, String> context =
                 Map.of("taskId", task.getTaskId(), "reason", task.getReason().name());
-        RetryingCopy.copy(copier, keys, options, "task " + task.getTaskId(), (result, attempts, firstFailure) -> {
-            if (result.outcome() == KeyOutcome.FAILED) {
-                errors.report(result, task.getDb(), attempts, firstFailure, task.getSourceNode(), context);
-            }
-            progress.add(result);
-        });
+        RetryingCopy.copy(
+                () -> copiers.copier(task.getSourceNode(), task.getDb()),
+                keys,
+                options,
+                "task " + task.getTaskId(),
+                outage,
+                (result, attempts, firstFailure) -> {
+                    if (result.outcome() == KeyOutcome.FAILED) {
+                        errors.report(result, task.getDb(), attempts, firstFailure, task.getSourceNode(), context);
+                    }
+                    progress.add(result);
+                });
     }
 }

@@ -26,6 +26,7 @@ public final class MoverNode {
     private static final Logger log = LoggerFactory.getLogger(MoverNode.class);
     private static final Duration KAFKA_TIMEOUT = Duration.ofSeconds(30);
     private static final Duration WINDOW_REFRESH = Duration.ofSeconds(2);
+    private static final Duration COMPLETE_WINDOW_REFRESH = Duration.ofSeconds(10);
 
     /** What a mover process needs. */
     public record Options(
@@ -182,8 +183,10 @@ public final class MoverNode {
 
         @Override
         public synchronized Reconciler.RunWindow get() {
-            boolean stale = System.nanoTime() - readAt > WINDOW_REFRESH.toNanos();
-            if (last == null || (!last.complete() && stale)) {
+            // A complete window is read again too, less often: a run that starts over (its target restarted)
+            // saves a new one, which the reconciler must follow.
+            Duration refresh = last != null && last.complete() ? COMPLETE_WINDOW_REFRESH : WINDOW_REFRESH;
+            if (last == null || System.nanoTime() - readAt > refresh.toNanos()) {
                 try (Checkpoints checkpoints = new Checkpoints(kafka, topics)) {
                     last = checkpoints
                             .runWindow(runId)

@@ -60,7 +60,8 @@ import java.util.function.Supplier;
  *
  * <p>Until the run's marker says the historical copy is complete, the reconciler holds its partitions
  * paused. A new consumer group starts at the writes of the run's start time (less the clock skew). Keys
- * that still fail after the retries go to the errors topic (stage RECONCILE). Its lag (seconds between
+ * that still fail after the retries go to the errors topic (stage RECONCILE); a side that stops answering is waited
+ * out for the outage limit ({@link Outage}), its keys copied again once it is back. Its lag (seconds between
  * a write and its handling) is a metric. {@link #run} is the loop, on a caller's thread; {@link #stop}
  * may be called from any thread.
  */
@@ -90,6 +91,9 @@ public final class Reconciler implements WorkerPool.Loop {
     private final DbCopiers copiers;
     /** From the target to the source: for writes made while the target was authoritative (after commit). */
     private final DbCopiers reverseCopiers;
+
+    private final Outage outage;
+    private final Outage reverseOutage;
 
     private final Map<ByteBuffer, Long> recentCopies = new LinkedHashMap<>(1024, 0.75f, true) {
         @Override
@@ -128,6 +132,8 @@ public final class Reconciler implements WorkerPool.Loop {
         this.options = options.withConflictPolicy(ConflictPolicy.REPLACE);
         this.copiers = new DbCopiers(source, target, sourceFacts, targetFacts, this.options, Throttle.NONE);
         this.reverseCopiers = new DbCopiers(target, source, targetFacts, sourceFacts, this.options, Throttle.NONE);
+        this.outage = new Outage(copiers, options.outageLimit());
+        this.reverseOutage = new Outage(reverseCopiers, options.outageLimit());
         this.skewMs = clockSkew.toMillis();
         this.kafka = Map.copyOf(kafka);
         this.topics = topics;
@@ -202,9 +208,22 @@ public final class Reconciler implements WorkerPool.Loop {
             writes.subscribe(List.of(topic), new StartAtRun(writes, () -> current[0]));
             long refreshed = System.nanoTime();
             while (running) {
-                if (!current[0].complete() && System.nanoTime() - refreshed > POLL.toNanos() * 5) {
-                    current[0] = window.get();
+                if (System.nanoTime() - refreshed > POLL.toNanos() * 5) {
+                    RunWindow latest = window.get();
                     refreshed = System.nanoTime();
+                    if (latest.startedMs() != current[0].startedMs()) {
+                        // The run started over (its target restarted and may have lost what it held): a new
+                        // historical copy runs, and every write from its start is handled again once it is done.
+                        log.warn(
+                                "the historical copy of run {} started over: handling the writes since {} again "
+                                        + "once it is complete",
+                                runId,
+                                java.time.Instant.ofEpochMilli(latest.startedMs()));
+                        rewindTo(writes, latest.startedMs() - skewMs);
+                        mark = null;
+                        caughtUp = false;
+                    }
+                    current[0] = latest;
                 }
                 if (current[0].complete()) {
                     writes.resume(writes.paused());
@@ -296,8 +315,8 @@ public final class Reconciler implements WorkerPool.Loop {
             List<ByteBuffer> forward = new ArrayList<>();
             List<ByteBuffer> reverse = new ArrayList<>();
             db.getValue().forEach((key, fromTarget) -> (fromTarget ? reverse : forward).add(key));
-            recopy(db.getKey(), forward, copiers, errors);
-            recopy(db.getKey(), reverse, reverseCopiers, errors);
+            recopy(db.getKey(), forward, copiers, outage, errors);
+            recopy(db.getKey(), reverse, reverseCopiers, reverseOutage, errors);
         }
         lagMs.set(Math.max(0, System.currentTimeMillis() - newest));
     }
@@ -325,6 +344,24 @@ public final class Reconciler implements WorkerPool.Loop {
         return true;
     }
 
+    /** Moves every assigned partition back to its first write at or after {@code atMs} (or its end), if past it. */
+    private static void rewindTo(KafkaConsumer<byte[], WriteRecord> writes, long atMs) {
+        Map<TopicPartition, Long> times = new HashMap<>();
+        for (TopicPartition partition : writes.assignment()) {
+            times.put(partition, atMs);
+        }
+        if (times.isEmpty()) {
+            return;
+        }
+        Map<TopicPartition, OffsetAndTimestamp> offsets = writes.offsetsForTimes(times);
+        for (TopicPartition partition : times.keySet()) {
+            OffsetAndTimestamp offset = offsets.get(partition);
+            if (offset != null && offset.offset() < writes.position(partition)) {
+                writes.seek(partition, offset.offset());
+            }
+        }
+    }
+
     /** Puts back records a poll returned before the gate opened (partitions are paused, so it should not). */
     private static void rewind(KafkaConsumer<byte[], WriteRecord> writes, ConsumerRecords<byte[], WriteRecord> batch) {
         for (TopicPartition partition : batch.partitions()) {
@@ -340,31 +377,38 @@ public final class Reconciler implements WorkerPool.Loop {
     }
 
     /** Copies {@code keySet} again with {@code copiers} (source to target, or target to source after commit). */
-    private void recopy(int db, Collection<ByteBuffer> keySet, DbCopiers copiers, ErrorReporter errors)
+    private void recopy(int db, Collection<ByteBuffer> keySet, DbCopiers copiers, Outage outage, ErrorReporter errors)
             throws InterruptedException {
         if (keySet.isEmpty()) {
             return;
         }
-        KeyCopier copier = copiers.copier(db);
         List<byte[]> keys = DbCopiers.bytes(keySet);
         List<byte[]> gone = new ArrayList<>();
-        RetryingCopy.copy(copier, keys, options, "the writes log", (result, attempts, firstFailure) -> {
-            switch (result.outcome()) {
-                case FAILED -> {
-                    failed.incrementAndGet();
-                    KeyCopier.Result reconcile = KeyCopier.Result.failed(result.key(), Stage.RECONCILE, result.error());
-                    errors.report(reconcile, db, attempts, firstFailure, null, Map.of("reason", "writes log"));
+        RetryingCopy.copy(
+                () -> copiers.copier(db), keys, options, "the writes log", outage, (result, attempts, firstFailure) -> {
+                    switch (result.outcome()) {
+                        case FAILED -> {
+                            failed.incrementAndGet();
+                            KeyCopier.Result reconcile =
+                                    KeyCopier.Result.failed(result.key(), Stage.RECONCILE, result.error());
+                            errors.report(reconcile, db, attempts, firstFailure, null, Map.of("reason", "writes log"));
+                        }
+                        case VANISHED -> gone.add(result.key());
+                        default -> recopied.incrementAndGet();
+                    }
+                    recentCopies.put(ref(db, ByteBuffer.wrap(result.key())), System.currentTimeMillis());
+                });
+        // Gone from the side copied from (deleted or expired): the other must not keep it.
+        while (!gone.isEmpty()) {
+            try {
+                Side to = copiers.target(db);
+                deleted.addAndGet(to.sync().del(gone.get(gone.size() - 1)));
+                gone.remove(gone.size() - 1);
+            } catch (RuntimeException e) {
+                if (!Outage.sign(e)) {
+                    throw e;
                 }
-                case VANISHED -> gone.add(result.key());
-                default -> recopied.incrementAndGet();
-            }
-            recentCopies.put(ref(db, ByteBuffer.wrap(result.key())), System.currentTimeMillis());
-        });
-        if (!gone.isEmpty()) {
-            // Gone from the side copied from (deleted or expired): the other must not keep it.
-            Side to = copiers.target(db);
-            for (byte[] key : gone) {
-                deleted.addAndGet(to.sync().del(key));
+                outage.waitOut("the writes log's deletes", e.getMessage());
             }
         }
     }

@@ -7,10 +7,13 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /**
  * Copies keys with a {@link KeyCopier}, trying the keys that failed again after a doubling backoff, up to
- * the options' attempts; every key's last result goes to the sink exactly once.
+ * the options' attempts; every key's last result goes to the sink exactly once. Keys that failed because a side
+ * stopped answering (restarting, paused, failing over) do not use up their attempts: the {@link Outage} is waited
+ * out and they are copied again on new connections, and a copier that cannot even connect is waited out the same way.
  */
 final class RetryingCopy {
     private static final Logger log = LoggerFactory.getLogger(RetryingCopy.class);
@@ -22,42 +25,75 @@ final class RetryingCopy {
 
     private RetryingCopy() {}
 
-    static void copy(KeyCopier copier, List<byte[]> keys, CopyOptions options, String what, Sink sink)
+    /**
+     * @param copier the copier to use, asked again after an outage (which drops the connections it had)
+     * @throws io.ferry.endpoint.EndpointException when a side stays unreachable past the outage limit
+     */
+    static void copy(
+            Supplier<KeyCopier> copier, List<byte[]> keys, CopyOptions options, String what, Outage outage, Sink sink)
             throws InterruptedException {
         Instant firstFailure = null;
         long backoff = options.retryBackoff().toMillis();
         List<byte[]> pending = keys;
-        for (int attempt = 1; ; attempt++) {
+        int attempt = 1;
+        while (true) {
+            List<KeyCopier.Result> results;
+            try {
+                results = copier.get().copy(pending);
+            } catch (RuntimeException e) {
+                if (!Outage.sign(e)) {
+                    throw e;
+                }
+                outage.waitOut(what, e.getMessage());
+                continue;
+            }
+            List<byte[]> caught = new ArrayList<>();
             List<KeyCopier.Result> failed = new ArrayList<>();
-            for (KeyCopier.Result result : copier.copy(pending)) {
-                if (result.outcome() == KeyOutcome.FAILED && attempt < options.maxAttempts()) {
+            for (KeyCopier.Result result : results) {
+                boolean failure = result.outcome() == KeyOutcome.FAILED;
+                if (failure && Outage.sign(result.error())) {
+                    caught.add(result.key());
+                } else if (failure && attempt < options.maxAttempts()) {
                     failed.add(result);
                 } else {
-                    sink.accept(
-                            result,
-                            attempt,
-                            result.outcome() == KeyOutcome.FAILED && firstFailure == null
-                                    ? Instant.now()
-                                    : firstFailure);
+                    sink.accept(result, attempt, failure && firstFailure == null ? Instant.now() : firstFailure);
                 }
             }
-            if (failed.isEmpty()) {
-                return;
+            if (caught.isEmpty()) {
+                outage.over();
+                if (failed.isEmpty()) {
+                    return;
+                }
             }
-            if (firstFailure == null) {
-                firstFailure = Instant.now();
+            List<byte[]> again = new ArrayList<>(caught);
+            if (!failed.isEmpty()) {
+                if (firstFailure == null) {
+                    firstFailure = Instant.now();
+                }
+                log.warn(
+                        "{} keys of {} failed (attempt {} of {}), e.g. {}; retrying in {} ms",
+                        failed.size(),
+                        what,
+                        attempt,
+                        options.maxAttempts(),
+                        failed.get(0).error(),
+                        backoff);
+                attempt++;
+                failed.forEach(result -> again.add(result.key()));
             }
-            log.warn(
-                    "{} keys of {} failed (attempt {} of {}), e.g. {}; retrying in {} ms",
-                    failed.size(),
-                    what,
-                    attempt,
-                    options.maxAttempts(),
-                    failed.get(0).error(),
-                    backoff);
-            TimeUnit.MILLISECONDS.sleep(backoff);
-            backoff *= 2;
-            pending = failed.stream().map(KeyCopier.Result::key).toList();
+            pending = again;
+            if (caught.isEmpty()) {
+                TimeUnit.MILLISECONDS.sleep(backoff);
+                backoff *= 2;
+            } else {
+                outage.waitOut(
+                        what,
+                        results.stream()
+                                .filter(result -> result.outcome() == KeyOutcome.FAILED && Outage.sign(result.error()))
+                                .findFirst()
+                                .map(KeyCopier.Result::error)
+                                .orElse("keys failed"));
+            }
         }
     }
 }

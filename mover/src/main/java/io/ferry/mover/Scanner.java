@@ -47,6 +47,8 @@ final class Scanner {
     private final MoveProgress progress;
     /** Scanning one node of a cluster: tasks name it, so workers read their keys from it. */
     private final boolean clusterNode;
+    /** Checkpoints saved before this (epoch ms: the run's start, or its start over) belong to an earlier copy. */
+    private final long notBeforeMs;
     /** The first task Kafka refused, set by the producer's thread; the checkpoint then does not move. */
     private volatile Exception sendFailure;
 
@@ -58,8 +60,10 @@ final class Scanner {
             TopicRegistry topics,
             Checkpoints checkpoints,
             MoveProgress progress,
-            boolean clusterNode) {
+            boolean clusterNode,
+            long notBeforeMs) {
         this.clusterNode = clusterNode;
+        this.notBeforeMs = notBeforeMs;
         this.runId = runId;
         this.source = source;
         this.options = options;
@@ -83,6 +87,10 @@ final class Scanner {
                 source.endpoint().uri().host() + ":" + source.endpoint().uri().port();
         String id = checkpointId(runId, node, db);
         Optional<io.ferry.schemas.Checkpoint> saved = checkpoints.load(id);
+        if (saved.isPresent() && saved.get().getUpdatedMicros().toEpochMilli() < notBeforeMs) {
+            log.info("db {} of the {}: the copy started over, its earlier scan does not count", db, source.endpoint());
+            saved = Optional.empty();
+        }
         long tasks = 0;
         long keys = 0;
         ScanCursor cursor = ScanCursor.INITIAL;

@@ -1,6 +1,7 @@
 package io.ferry.mover;
 
 import io.ferry.endpoint.RedisEndpoint;
+import io.ferry.endpoint.Throttle;
 import io.ferry.schemas.Checkpoint;
 import io.ferry.schemas.Event;
 import io.ferry.schemas.TopicRegistry;
@@ -29,6 +30,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -115,6 +117,59 @@ class CopyRunIT {
         // The scan went on from the checkpoint: what the first run published is not scanned again.
         assertThat(resumed.totals().scanned()).isLessThan(20_000L + scannedBefore);
         assertSameData(source, target, 0);
+    }
+
+    @Test
+    void aTargetRestartingMidCopyIsWaitedOutAndEveryKeyArrives() throws Exception {
+        RedisServer source = redis.start("outage-source");
+        RedisServer target = redis.start("outage-target");
+        fill(source, 0, 20_000);
+        String prefix = kafka.uniqueName("outage");
+        CopyRun.Options plain = options("outage", prefix, source, target);
+        // Slow enough that the target goes away mid-copy: about 5 s at 4,000 keys/s.
+        CopyRun.Options slow = new CopyRun.Options(
+                plain.runId(),
+                plain.source(),
+                plain.target(),
+                plain.kafka(),
+                plain.topicPrefix(),
+                plain.scan(),
+                plain.copy(),
+                plain.workers(),
+                false,
+                Duration.ofSeconds(1),
+                new Throttle.Options(Duration.ofSeconds(1), 10_000, 4_000, 100));
+        AtomicBoolean restarted = new AtomicBoolean();
+        AtomicLong copiedBefore = new AtomicLong();
+        Thread restart = new Thread(() -> {
+            // A clean stop (saving what it holds), 3 s with the port closed, then up again: every worker's
+            // connections break and new ones are refused for far longer than a key's retries last.
+            target.stop();
+            sleep(3_000);
+            target.restart();
+        });
+        CopyRun.Outcome outcome = new CopyRun(slow, new SimpleMeterRegistry()).run(Duration.ofMillis(100), totals -> {
+            if (totals.copied() >= 4_000 && restarted.compareAndSet(false, true)) {
+                copiedBefore.set(totals.copied());
+                restart.start();
+            }
+        });
+        restart.join(30_000);
+
+        assertThat(restarted).isTrue();
+        assertThat(copiedBefore.get()).isLessThan(20_000L);
+        assertThat(outcome.complete()).isTrue();
+        assertThat(outcome.totals().copied()).isEqualTo(20_000);
+        assertThat(outcome.totals().failed()).isZero();
+        assertSameData(source, target, 0);
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /** Every event published under {@code prefix}, in order (the run's events share a partition). */

@@ -298,7 +298,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
 
     /** A command any connection may carry, with a target in use: as {@link CommandRouter} decides. */
     private boolean sendRouted(CommandMessage command, CommandInfo info, MigrationRoute route) {
-        CommandRouter.decide(route, info, command, keys, decision);
+        CommandRouter.decide(route, context.targetReadsHeld(), info, command, keys, decision);
         Lane served = lane(decision.served);
         WriteTrace trace = decision.plan == Exchange.COMPARED
                 ? trace(command, info, route)
@@ -1147,6 +1147,11 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
             client.close();
             return;
         }
+        if (lane.side == Side.TARGET) {
+            // The target dropped it (restarting, failing over) or did not answer in time: its reads go to the
+            // source until it answers again as the same server.
+            context.targetConnectionLost();
+        }
         boolean owesClient = lane == conn.pinned || lane == source && target == null;
         for (Exchange exchange : lane.ownOwed) {
             owesClient |= exchange.visible && !exchange.ready && exchange.served == lane.side;
@@ -1414,7 +1419,8 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
     }
 
     private boolean sharedWritable(Lane lane) {
-        if (lane.own == null && lane.link != null && !lane.link.isWritable()) {
+        // A link to a connection that is gone holds nothing back: the next command opens another.
+        if (lane.own == null && lane.link != null && lane.link.isOpen() && !lane.link.isWritable()) {
             lane.link.awaitWritable(this);
             return false;
         }

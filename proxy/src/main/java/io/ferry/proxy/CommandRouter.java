@@ -41,6 +41,21 @@ final class CommandRouter {
      */
     static void decide(
             MigrationRoute route, CommandInfo info, CommandMessage command, KeyPositions keys, Decision out) {
+        decide(route, false, info, command, keys, out);
+    }
+
+    /**
+     * As {@link #decide(MigrationRoute, CommandInfo, CommandMessage, KeyPositions, Decision)}; with {@code targetHeld}
+     * (the target may have lost data or does not answer: {@link TargetSentinel}) a read the route sends to the target
+     * is served by the source while the source is authoritative.
+     */
+    static void decide(
+            MigrationRoute route,
+            boolean targetHeld,
+            CommandInfo info,
+            CommandMessage command,
+            KeyPositions keys,
+            Decision out) {
         CommandKind kind = info.kindOf(command);
         Side authoritative = route.authoritative();
         out.write = info.isWrite();
@@ -71,6 +86,9 @@ final class CommandRouter {
         if (kind == CommandKind.READ) {
             info.findKeys(command, keys);
             Side side = route.readSide(command, keys);
+            if (side == Side.TARGET && targetHeld && authoritative == Side.SOURCE) {
+                side = Side.SOURCE;
+            }
             if (route.comparesReads()) {
                 both(out, side, Exchange.COMPARED);
                 out.traced = true;

@@ -46,6 +46,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class ProxyServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ProxyServer.class);
     private static final Duration COMMAND_TABLE_TIMEOUT = Duration.ofSeconds(5);
+    /** How often the target's run_id is read (see {@link TargetSentinel}). */
+    private static final Duration SENTINEL_INTERVAL = Duration.ofMillis(250);
 
     private final ProxyConfig config;
     private final Transport transport;
@@ -61,6 +63,9 @@ public final class ProxyServer implements AutoCloseable {
 
     private final TrafficLog trafficLog;
     private final ControlFollower follower;
+    /** Null without a target. */
+    private final TargetSentinel sentinel;
+
     private final SourceCommandTable commands;
     private final Map<EventLoop, SharedSource> sharedSources = new ConcurrentHashMap<>();
     private final Map<EventLoop, SharedSource> sharedTargets = new ConcurrentHashMap<>();
@@ -159,6 +164,11 @@ public final class ProxyServer implements AutoCloseable {
                 config.sourceConnections());
         if (target != null) {
             log.info("proxy {} target {}; route {}", config.nodeId(), config.target(), config.route());
+            this.sentinel = new TargetSentinel(target, group.next(), context, SENTINEL_INTERVAL, meters);
+            context.sentinel(sentinel);
+            sentinel.start();
+        } else {
+            this.sentinel = null;
         }
         if (config.kafka() != null) {
             ProxyKafka kafka = config.kafka();
@@ -329,6 +339,9 @@ public final class ProxyServer implements AutoCloseable {
                     "proxy {} closing {} connections still owed replies after the drain timeout",
                     config.nodeId(),
                     sessions.size());
+        }
+        if (sentinel != null) {
+            sentinel.close();
         }
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
         if (follower != null) {

@@ -96,6 +96,27 @@ final class SessionContext {
         return route.get();
     }
 
+    /** The node's watch on its target, or null without one. */
+    private volatile TargetSentinel sentinel;
+
+    void sentinel(TargetSentinel watch) {
+        this.sentinel = watch;
+    }
+
+    /** True when reads the route sends to the target are served by the source for now (see {@link TargetSentinel}). */
+    boolean targetReadsHeld() {
+        TargetSentinel watch = sentinel;
+        return watch != null && watch.readsHeld();
+    }
+
+    /** One of the node's connections to the target dropped. */
+    void targetConnectionLost() {
+        TargetSentinel watch = sentinel;
+        if (watch != null) {
+            watch.connectionLost();
+        }
+    }
+
     /** Takes {@code next} when it is newer than the route in force (a higher epoch); true when taken. */
     boolean offer(MigrationRoute next) {
         while (true) {

@@ -206,10 +206,8 @@ final class SharedConnection implements Backend.Listener {
 
     @Override
     public void onWritabilityChanged(boolean writable) {
-        if (writable && !awaitingWritable.isEmpty()) {
-            List<ClientSession> waiting = new ArrayList<>(awaitingWritable);
-            awaitingWritable.clear();
-            waiting.forEach(ClientSession::onSourceWritable);
+        if (writable) {
+            resumeAwaitingWritable();
         }
     }
 
@@ -224,6 +222,8 @@ final class SharedConnection implements Backend.Listener {
         }
         pool.onLost(this);
         if (owners.isEmpty()) {
+            // Clients that stopped reading until this connection drained: it never will, they go on.
+            resumeAwaitingWritable();
             return;
         }
         if (!retired || refusal != null) {
@@ -241,7 +241,16 @@ final class SharedConnection implements Backend.Listener {
         while ((owner = owners.poll()) != null) {
             owner.session.onSharedLost(owner, pool.side(), error, timedOut);
         }
+        resumeAwaitingWritable();
+    }
+
+    private void resumeAwaitingWritable() {
+        if (awaitingWritable.isEmpty()) {
+            return;
+        }
+        List<ClientSession> waiting = new ArrayList<>(awaitingWritable);
         awaitingWritable.clear();
+        waiting.forEach(ClientSession::onSourceWritable);
     }
 
     @Override

@@ -684,6 +684,107 @@ class ProxyDualWriteIT {
         }
     }
 
+    @Test
+    void readsOfATargetThatStopsAnsweringOrRestartsAreServedByTheSource() throws Exception {
+        RedisServer own = redis.start("sentinel-target");
+        try (ProxyServer proxy = ProxyServer.start(ProxyHarness.config(redis.source()).toBuilder()
+                        .target(RedisUri.parse(own.uri()), WritePolicy.SOURCE_AUTHORITATIVE, ReadMode.TARGET, 0)
+                        .mirrorTimeout(Duration.ofMillis(500))
+                        .build());
+                StatefulRedisConnection<String, String> client = connect(proxy)) {
+            client.sync().set("k", "written");
+            // Only the target has this value: a read that returns it was served by the target.
+            own.command("SET k on-target");
+            await().atMost(Duration.ofSeconds(5))
+                    .until(() -> "on-target".equals(client.sync().get("k")));
+
+            // Paused: no answer to the sentinel within a second, and reads go to the source instead of hanging.
+            own.pause();
+            try {
+                await().atMost(Duration.ofSeconds(5))
+                        .pollInterval(Duration.ofMillis(50))
+                        .until(() -> proxy.meters()
+                                        .get("ferry.proxy.target.reads.held")
+                                        .gauge()
+                                        .value()
+                                == 1.0);
+                long started = System.nanoTime();
+                assertThat(client.sync().get("k")).isEqualTo("written");
+                assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofMillis(400));
+            } finally {
+                own.resume();
+            }
+            // The same server again: reads go back to it.
+            await().atMost(Duration.ofSeconds(5))
+                    .until(() -> "on-target".equals(client.sync().get("k")));
+
+            // Restarted empty: from the moment its connections drop, not one read is served by the empty target,
+            // and none until the control plane routes again (a newer epoch).
+            AtomicBoolean reading = new AtomicBoolean(true);
+            List<String> wrong = java.util.Collections.synchronizedList(new ArrayList<>());
+            AtomicLong reads = new AtomicLong();
+            Thread reader = new Thread(() -> {
+                try (StatefulRedisConnection<String, String> other = connect(proxy)) {
+                    while (reading.get()) {
+                        try {
+                            String value = other.sync().get("k");
+                            reads.incrementAndGet();
+                            if (!"on-target".equals(value) && !"written".equals(value)) {
+                                wrong.add(String.valueOf(value));
+                            }
+                        } catch (RedisCommandExecutionException e) {
+                            // a read in flight on the connection that dropped: an error, never a wrong value
+                        }
+                    }
+                }
+            });
+            reader.start();
+            TimeUnit.MILLISECONDS.sleep(200);
+            own.restartEmpty();
+            TimeUnit.SECONDS.sleep(3);
+            reading.set(false);
+            reader.join(10_000);
+            assertThat(wrong).as("reads answered by the emptied target").isEmpty();
+            assertThat(reads.get()).isGreaterThan(100);
+            assertThat(client.sync().get("k")).isEqualTo("written");
+            assertThat(own.command("EXISTS k")).as("the target is empty").isEqualTo(":0");
+
+            // The control plane routes again (it has seen the restart, the copy is done): reads follow the route.
+            own.command("SET k copied-again");
+            MigrationState next = MigrationState.newBuilder()
+                    .setRunId("run")
+                    .setPhase(Phase.MIGRATE)
+                    .setStrategy(Strategy.BIG_BANG)
+                    .setReadMode(ReadMode.TARGET)
+                    .setWritePolicy(WritePolicy.SOURCE_AUTHORITATIVE)
+                    .setRatioPercent(0)
+                    .setEpoch(1)
+                    .build();
+            assertThat(proxy.applyState(next)).isTrue();
+            assertThat(client.sync().get("k")).isEqualTo("copied-again");
+        }
+    }
+
+    @Test
+    void aClientWhoseLastMirroredWriteWentToATargetConnectionThatDiedIsStillServed() throws Exception {
+        RedisServer own = redis.start("dead-link-target");
+        try (ProxyServer proxy = ProxyServer.start(ProxyHarness.config(redis.source()).toBuilder()
+                        .target(RedisUri.parse(own.uri()), WritePolicy.SOURCE_AUTHORITATIVE, ReadMode.SOURCE, 0)
+                        .build());
+                StatefulRedisConnection<String, String> client = connect(proxy)) {
+            // The write is mirrored on the loop's shared target connection, which then dies with the target.
+            client.sync().set("k", "written");
+            own.kill();
+            TimeUnit.MILLISECONDS.sleep(500);
+            // A read served by the source: the client must not stay unread, waiting for the dead connection
+            // to drain (it never will).
+            long started = System.nanoTime();
+            assertThat(client.sync().get("k")).isEqualTo("written");
+            assertThat(client.sync().get("k")).isEqualTo("written");
+            assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(2));
+        }
+    }
+
     private static MigrationState state(long epoch, int ratio) {
         return MigrationState.newBuilder()
                 .setRunId("run")

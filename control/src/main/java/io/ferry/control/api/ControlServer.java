@@ -102,6 +102,9 @@ public final class ControlServer implements AutoCloseable {
         }
     }
 
+    /** How often the targets of runs past approval are checked for a restart. */
+    private static final Duration TARGET_WATCH_INTERVAL = Duration.ofSeconds(2);
+
     private final Javalin app;
     private final ControlStore store;
     private final EventLog events;
@@ -109,6 +112,7 @@ public final class ControlServer implements AutoCloseable {
     private final ExecutorService verifier;
 
     private final Copies copies;
+    private final TargetWatch targetWatch;
     private final LiveStats stats;
 
     private ControlServer(
@@ -118,8 +122,10 @@ public final class ControlServer implements AutoCloseable {
             ClientResources resources,
             ExecutorService verifier,
             Copies copies,
+            TargetWatch targetWatch,
             LiveStats stats) {
         this.app = app;
+        this.targetWatch = targetWatch;
         this.stats = stats;
         this.copies = copies;
         this.store = store;
@@ -221,7 +227,8 @@ public final class ControlServer implements AutoCloseable {
         log.info("control plane listening on {}:{}", options.listenHost(), app.port());
         // A restarted control plane resumes the copies of the runs still migrating.
         api.copies.resume(store.workflows());
-        return new ControlServer(app, store, events, resources, verifier, api.copies, stats);
+        api.targetWatch.start(TARGET_WATCH_INTERVAL);
+        return new ControlServer(app, store, events, resources, verifier, api.copies, api.targetWatch, stats);
     }
 
     public InetSocketAddress address() {
@@ -332,6 +339,7 @@ public final class ControlServer implements AutoCloseable {
     public void close() {
         app.stop();
         stats.close();
+        targetWatch.close();
         copies.close();
         verifier.shutdownNow();
         try {
@@ -355,6 +363,7 @@ public final class ControlServer implements AutoCloseable {
         private final ExecutorService verifier;
         private final ErrorKeys errors;
         private final Copies copies;
+        private final TargetWatch targetWatch;
         private final StatsWindow stats;
         private final Map<String, Object> kafka;
         private final String prefix;
@@ -385,6 +394,8 @@ public final class ControlServer implements AutoCloseable {
             this.copies = errorLog == null ? null : new Copies(kafka, prefix, endpoints, events, statsInterval);
             this.workflows =
                     new Workflows(store, events, endpoints, resources, copies, new WorkloadAnalysis(kafka, topics));
+            this.targetWatch =
+                    copies == null ? null : new TargetWatch(store, endpoints, resources, workflows::targetRestarted);
             this.calls = new DirectCalls(endpoints, resources);
             this.verifier = verifier;
             this.errors = new ErrorKeys(errorLog, endpoints);
@@ -601,6 +612,7 @@ public final class ControlServer implements AutoCloseable {
             view.put("copy", workflows.copy(workflow.getRunId()).orElse(null));
             view.put("mirrors", workflows.mirrors(workflow));
             view.put("reconciler", workflows.reconcilerBacklog(workflow));
+            view.put("target_restarts", workflows.targetRestarts(workflow.getRunId()));
             RunningVerify running = verifying.get(workflow.getRunId());
             if (running != null) {
                 io.ferry.comparator.verify.VerifyProgress progress =
@@ -628,6 +640,7 @@ public final class ControlServer implements AutoCloseable {
             String id = workflow.getRunId();
             MigrationSetup setup = workflow.getSetup();
             events.publish(id, "verify.started", EventLevel.INFO, "keyspace verify started", Map.of());
+            long restarts = workflows.targetRestarts(id);
             List<String> compared = new ArrayList<>();
             compared.add(setup.getTargetEndpoint());
             compared.addAll(setup.getMirrorTargets());
@@ -693,7 +706,7 @@ public final class ControlServer implements AutoCloseable {
                     .setKeysChecked(checked)
                     .setConfirmed(confirmed);
             try {
-                workflows.verified(id, outcome.setFinishedMicros(Instant.now()).build());
+                workflows.verified(id, outcome.setFinishedMicros(Instant.now()).build(), restarts);
             } catch (RuntimeException e) {
                 log.warn("the verify result of {} could not be recorded: {}", id, e.getMessage());
             }

@@ -21,10 +21,13 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * The historical copy of runs whose data movement is COPY_AND_SYNC, run by the control plane from approval: the
@@ -46,7 +49,12 @@ final class Copies implements AutoCloseable {
         FAILED
     }
 
-    private record Status(State state, CopyRun run, String detail) {}
+    /** A copy's state; {@code ended} completes once its thread has returned. */
+    private record Status(State state, CopyRun run, String detail, CompletableFuture<Void> ended) {
+        Status with(State next, String why) {
+            return new Status(next, run, why, ended);
+        }
+    }
 
     private final Map<String, Object> kafka;
     private final String topicPrefix;
@@ -90,7 +98,53 @@ final class Copies implements AutoCloseable {
         if (current != null && (current.state() == State.RUNNING || current.state() == State.COMPLETE)) {
             return;
         }
-        CopyRun copy = new CopyRun(
+        CopyRun copy = newCopy(run, setup);
+        Status status = new Status(State.RUNNING, copy, "", new CompletableFuture<>());
+        runs.put(run.getRunId(), status);
+        events.publish(run.getRunId(), "copy.started", EventLevel.INFO, "historical copy started", Map.of());
+        threads.submit(() -> copy(run.getRunId(), status));
+    }
+
+    /**
+     * Copies everything again for a run whose target lost what it held (it restarted): stops the running copy, if any,
+     * and once it has stopped runs a new one that ignores the run's checkpoints ({@link CopyRun#startOver}).
+     */
+    synchronized void startOver(Workflow run) {
+        MigrationSetup setup = run.getSetup();
+        if (setup == null || setup.getDataMovement() != DataMovement.COPY_AND_SYNC) {
+            return;
+        }
+        Status previous = runs.get(run.getRunId());
+        if (previous != null && previous.state() == State.RUNNING) {
+            previous.run().stop();
+        }
+        CopyRun copy = newCopy(run, setup).startOver();
+        Status status =
+                new Status(State.RUNNING, copy, "started over: the target restarted", new CompletableFuture<>());
+        runs.put(run.getRunId(), status);
+        events.publish(
+                run.getRunId(),
+                "copy.started-over",
+                EventLevel.WARN,
+                "historical copy started over: the target restarted and may have lost what it held",
+                Map.of());
+        threads.submit(() -> {
+            if (previous != null) {
+                try {
+                    previous.ended().get(60, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                } catch (ExecutionException | TimeoutException e) {
+                    log.warn("the stopped copy of run {} did not end in 60 s; starting over anyway", run.getRunId());
+                }
+            }
+            copy(run.getRunId(), status);
+        });
+    }
+
+    private CopyRun newCopy(Workflow run, MigrationSetup setup) {
+        return new CopyRun(
                         new CopyRun.Options(
                                 run.getRunId(),
                                 endpoints.open(endpoints.get(setup.getSourceEndpoint()), Endpoints.Role.READ),
@@ -107,9 +161,6 @@ final class Copies implements AutoCloseable {
                         // Each copy its own registry: two runs' copies would share (and confuse) one set of meters.
                         new SimpleMeterRegistry())
                 .statsInterval(statsInterval);
-        runs.put(run.getRunId(), new Status(State.RUNNING, copy, ""));
-        events.publish(run.getRunId(), "copy.started", EventLevel.INFO, "historical copy started", Map.of());
-        threads.submit(() -> copy(run.getRunId(), copy));
     }
 
     /** Starts the copies a restarted control plane finds unfinished, and the mirrors of committed runs. */
@@ -178,38 +229,70 @@ final class Copies implements AutoCloseable {
         }
     }
 
-    private void copy(String runId, CopyRun copy) {
+    /** True once the run's historical copy has completed (and not started over since). */
+    boolean complete(String runId) {
+        Status status = runs.get(runId);
+        return status != null && status.state() == State.COMPLETE;
+    }
+
+    /** Runs {@code status}'s copy to its end; its outcome replaces the status unless a newer copy has. */
+    private void copy(String runId, Status status) {
+        CopyRun copy = status.run();
         try {
             CopyRun.Outcome outcome = copy.run(Duration.ofSeconds(5), totals -> {});
             MoveProgress.Snapshot totals = outcome.totals();
             String figures =
                     totals.copied() + " keys copied, " + totals.skipped() + " skipped, " + totals.failed() + " failed";
             if (outcome.complete()) {
-                runs.put(runId, new Status(State.COMPLETE, copy, figures));
-                events.publish(
-                        runId,
-                        "copy.finished",
-                        totals.failed() > 0 ? EventLevel.WARN : EventLevel.INFO,
-                        "historical copy complete: " + figures
-                                + (totals.failed() > 0 ? " (see the run's error keys)" : ""),
-                        Map.of("copied", String.valueOf(totals.copied()), "failed", String.valueOf(totals.failed())));
-            } else {
-                runs.put(runId, new Status(State.STOPPED, copy, figures));
+                if (settle(runId, status, State.COMPLETE, figures)) {
+                    events.publish(
+                            runId,
+                            "copy.finished",
+                            totals.failed() > 0 ? EventLevel.WARN : EventLevel.INFO,
+                            "historical copy complete: " + figures
+                                    + (totals.failed() > 0 ? " (see the run's error keys)" : ""),
+                            Map.of(
+                                    "copied",
+                                    String.valueOf(totals.copied()),
+                                    "failed",
+                                    String.valueOf(totals.failed())));
+                }
+            } else if (settle(runId, status, State.STOPPED, figures)) {
                 events.publish(runId, "copy.stopped", EventLevel.WARN, "historical copy stopped: " + figures, Map.of());
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            runs.put(runId, new Status(State.STOPPED, copy, "interrupted"));
+            settle(runId, status, State.STOPPED, "interrupted");
         } catch (RuntimeException e) {
             log.error("the copy of run {} failed: {}", runId, e.getMessage(), e);
-            runs.put(runId, new Status(State.FAILED, copy, String.valueOf(e.getMessage())));
-            try {
-                events.publish(
-                        runId, "copy.failed", EventLevel.ERROR, "historical copy failed: " + e.getMessage(), Map.of());
-            } catch (RuntimeException publish) {
-                log.error("the copy's failure could not be published: {}", publish.getMessage());
+            if (settle(runId, status, State.FAILED, String.valueOf(e.getMessage()))) {
+                try {
+                    events.publish(
+                            runId,
+                            "copy.failed",
+                            EventLevel.ERROR,
+                            "historical copy failed: " + e.getMessage(),
+                            Map.of());
+                } catch (RuntimeException publish) {
+                    log.error("the copy's failure could not be published: {}", publish.getMessage());
+                }
             }
+        } finally {
+            status.ended().complete(null);
         }
+    }
+
+    /** Records how {@code status}'s copy ended, unless a newer copy of the run replaced it; true when recorded. */
+    private boolean settle(String runId, Status status, State state, String detail) {
+        Status[] current = {null};
+        runs.computeIfPresent(runId, (id, now) -> {
+            if (now == status) {
+                current[0] = status.with(state, detail);
+                return current[0];
+            }
+            return now;
+        });
+        return current[0] != null;
     }
 
     private static List<KeyPattern> patterns(List<String> globs) {

@@ -41,6 +41,7 @@ import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The guided workflow of a migration run, phase by phase: create (PRE_TEST), setup (ANALYZE), prepare (TEST:
@@ -88,6 +89,10 @@ final class Workflows {
     private final ClientResources resources;
     private final Copies copies;
     private final WorkloadAnalysis analysis;
+    /** Runs whose reads are held on the source since their target restarted, until their copy is complete. */
+    private final Set<String> heldReads = ConcurrentHashMap.newKeySet();
+    /** Restarts of each run's target seen while it was before commit. */
+    private final Map<String, Long> restarts = new ConcurrentHashMap<>();
 
     Workflows(
             ControlStore store,
@@ -470,6 +475,12 @@ final class Workflows {
         Workflow current = get(id);
         allowed(current, "traffic", EnumSet.of(Phase.MIGRATE));
         Strategy strategy = current.getSetup().getStrategy();
+        boolean toSource = request.tenants() == null
+                ? request.ratioPercent() != null && request.ratioPercent() == 0
+                : request.tenants().stream().allMatch(t -> t.side() == io.ferry.schemas.Side.SOURCE);
+        if (!toSource) {
+            readsAllowed(id);
+        }
         if (strategy == Strategy.SHADOW) {
             throw ApiException.conflict("strategy SHADOW never serves the target: no traffic to move");
         }
@@ -519,6 +530,59 @@ final class Workflows {
         return current;
     }
 
+    /**
+     * The run's target restarted ({@link TargetWatch}) and may have lost what it held. Before commit: every read goes
+     * back to the source and traffic steps wait (the target is not to be read until it holds the data again), the last
+     * verify no longer counts, and the historical copy starts over. After commit the target is the authority: nothing
+     * is moved, the event says what to check.
+     */
+    synchronized void targetRestarted(String id, String before, String after) {
+        Workflow current = store.workflow(id).orElse(null);
+        if (current == null) {
+            return;
+        }
+        Map<String, String> attributes = Map.of("run_id_before", before, "run_id_after", after);
+        if (current.getPhase() == Phase.COMMIT) {
+            events.publish(
+                    id,
+                    "target.restarted",
+                    EventLevel.ERROR,
+                    "the target restarted after commit: the writes it acknowledged since its last save may be lost; "
+                            + "the source, kept as the fallback, still has what it got before commit (see the runbook)",
+                    attributes);
+            return;
+        }
+        if (current.getPhase() != Phase.MIGRATE && current.getPhase() != Phase.ROLLBACK) {
+            return;
+        }
+        route(id, state -> state.setReadMode(ReadMode.SOURCE).setRatioPercent(0).setTenants(List.of()));
+        Workflow next = Workflow.newBuilder(current).setVerify(null).build();
+        store.put(ControlStore.workflowKey(id), next);
+        heldReads.add(id);
+        restarts.merge(id, 1L, Long::sum);
+        events.publish(
+                id,
+                "target.restarted",
+                EventLevel.ERROR,
+                "the target restarted and may have lost what it held: every read is back on the source, traffic "
+                        + "steps wait until the historical copy, which starts over, is complete, and the last verify "
+                        + "no longer counts",
+                attributes);
+        copies.startOver(next);
+    }
+
+    /** Refuses moving reads to the target while it is held on the source after a restart (until the copy is complete). */
+    private void readsAllowed(String id) {
+        if (!heldReads.contains(id)) {
+            return;
+        }
+        if (copies != null && !copies.complete(id)) {
+            throw ApiException.conflict("reads of '" + id + "' are held on the source: its target restarted and its "
+                    + "historical copy started over; wait for copy.state COMPLETE");
+        }
+        heldReads.remove(id);
+    }
+
     synchronized Workflow rollback(String id) {
         Workflow current = get(id);
         allowed(current, "rollback", EnumSet.of(Phase.MIGRATE));
@@ -545,10 +609,30 @@ final class Workflows {
         return next;
     }
 
-    /** Records a keyspace verify's result (run by the caller). */
-    synchronized Workflow verified(String id, VerifyOutcome outcome) {
+    /** How many times the run's target restarted while this control plane watched it (see {@link #verified}). */
+    long targetRestarts(String id) {
+        return restarts.getOrDefault(id, 0L);
+    }
+
+    /**
+     * Records a keyspace verify's result (run by the caller), unless the target restarted while it ran: part of what it
+     * compared is then gone, and the result is discarded.
+     *
+     * @param restartsAtStart {@link #targetRestarts} when the verify started
+     */
+    synchronized Workflow verified(String id, VerifyOutcome outcome, long restartsAtStart) {
         Workflow current = get(id);
         allowed(current, "verify", EnumSet.of(Phase.MIGRATE, Phase.ROLLBACK));
+        if (targetRestarts(id) != restartsAtStart) {
+            events.publish(
+                    id,
+                    "verify.discarded",
+                    EventLevel.WARN,
+                    "keyspace verify discarded: the target restarted while it ran; verify again once the copy is "
+                            + "complete",
+                    Map.of("exit_status", String.valueOf(outcome.getExitStatus())));
+            return current;
+        }
         Workflow next = Workflow.newBuilder(current).setVerify(outcome).build();
         store.put(ControlStore.workflowKey(id), next);
         event(

@@ -11,6 +11,7 @@ import io.ferry.schemas.MigrationState;
 import io.ferry.schemas.TopicBootstrap;
 import io.ferry.schemas.TopicRegistry;
 import io.ferry.schemas.TypedTopic;
+import io.ferry.testkit.FreePorts;
 import io.ferry.testkit.RedisServer;
 import io.ferry.testkit.RedisServers;
 import io.ferry.testkit.TestKafka;
@@ -504,6 +505,74 @@ class ControlApiIT {
         for (byte[] value : raw(TypedTopic.EVENTS.topic())) {
             assertThat(new String(value, StandardCharsets.ISO_8859_1)).doesNotContain(SECRET);
         }
+    }
+
+    @Test
+    void aTargetThatRestartsEmptyIsReadNoMoreUntilItsCopyStartedOverIsComplete() throws Exception {
+        RedisServer source = secured("restart-source");
+        RedisServer target = secured("restart-target");
+        for (int i = 0; i < 2_000; i++) {
+            source.command("SET key:" + i + " v" + i);
+        }
+        ok("POST", "/api/v1/endpoints", endpoint("source", source, "ferry"));
+        ok("POST", "/api/v1/endpoints", endpoint("target", target, "ferry"));
+        ok("POST", "/api/v1/interlays", """
+                {"id": "restart-proxy", "endpoint": "source", "port": %d}""".formatted(FreePorts.next()));
+        ok("POST", "/api/v1/interlays/restart-proxy/start", null);
+        String run = "/api/v1/migrations/restarts";
+        ok("POST", "/api/v1/migrations", "{\"id\": \"restarts\"}");
+        ok("PUT", run + "/setup", """
+                {"source": "source", "target": "target", "strategy": "CANARY"}""");
+        JsonNode prepared = ok("POST", run + "/prepare", null);
+        assertThat(findings(prepared, true)).as(prepared.toString()).isEmpty();
+        for (JsonNode finding : prepared.get("findings")) {
+            if (!finding.get("severity").asText().equals("INFO")) {
+                ok("POST", run + "/findings/" + finding.get("index").asInt() + "/acknowledge", "{\"note\": \"seen\"}");
+            }
+        }
+        ok("POST", run + "/approve", null);
+        await().atMost(Duration.ofMinutes(1))
+                .until(() -> ok("GET", run, null).at("/copy/state").asText().equals("COMPLETE"));
+        assertThat(target.command("DBSIZE")).isEqualTo(":2000");
+        ok("POST", run + "/traffic", "{\"ratio_percent\": 20}");
+        assertThat(call("POST", run + "/verify", null, TOKEN).statusCode()).isEqualTo(202);
+        assertThat(awaitVerify(run).at("/verify/exit_status").asInt()).isZero();
+
+        // The target dies and comes back empty (its ACL user is configured again, as a config file would).
+        target.restartEmpty();
+        target.command("ACL SETUSER ferry on >" + SECRET + " ~* +@all");
+
+        // Noticed within seconds: reads back on the source, the clean verify forgotten, the copy started over.
+        JsonNode held = await().atMost(Duration.ofSeconds(30))
+                .until(
+                        () -> ok("GET", run, null),
+                        view -> view.at("/route/read_mode").asText().equals("SOURCE"));
+        assertThat(held.at("/route/ratio_percent").asInt()).isZero();
+        assertThat(held.get("target_restarts").asInt()).isEqualTo(1);
+        assertThat(held.get("verify").isNull()).isTrue();
+        assertThat(refused(409, "POST", run + "/complete", "{\"accept_target\": true}")
+                        .get("error")
+                        .asText())
+                .contains("none has run");
+        await().atMost(Duration.ofMinutes(1))
+                .until(() -> ok("GET", run, null).at("/copy/state").asText().equals("COMPLETE"));
+        assertThat(target.command("DBSIZE"))
+                .as("every key copied again into the emptied target")
+                .isEqualTo(":2000");
+        assertThat(target.command("EXISTS key:1999")).isEqualTo(":1");
+        ok("POST", run + "/traffic", "{\"ratio_percent\": 20}");
+        ok("POST", run + "/verify", null);
+        assertThat(awaitVerify(run).at("/verify/exit_status").asInt()).isZero();
+        List<String> types = new ArrayList<>();
+        for (byte[] value : raw(TypedTopic.EVENTS.topic())) {
+            String text = new String(value, StandardCharsets.ISO_8859_1);
+            for (String type : List.of("target.restarted", "copy.started-over")) {
+                if (text.contains(type)) {
+                    types.add(type);
+                }
+            }
+        }
+        assertThat(types).containsSubsequence("target.restarted", "copy.started-over");
     }
 
     private JsonNode awaitVerify(String run) {
