@@ -3,7 +3,7 @@ package io.ferry.mover;
 import io.ferry.endpoint.RedisEndpoint;
 import io.ferry.schemas.Checkpoint;
 import io.ferry.schemas.TopicRegistry;
-import io.ferry.testkit.FreePorts;
+import io.ferry.testkit.RedisCluster;
 import io.ferry.testkit.RedisServer;
 import io.ferry.testkit.RedisServers;
 import io.ferry.testkit.TestKafka;
@@ -25,13 +25,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 /**
- * Redis Cluster on both sides (real redis-servers joined with redis-cli --cluster create): a cluster
+ * Redis Cluster on both sides (real redis-servers joined by the testkit's RedisCluster): a cluster
  * source's masters are each scanned on their own, with their own checkpoint, into a single server; and
  * that server is copied into another cluster, each key (a big one in chunks) on the node of its slot.
  */
@@ -44,48 +42,9 @@ class ClusterCopyIT {
     @RegisterExtension
     static final TestKafka kafka = new TestKafka();
 
-    /** Three masters joined with redis-cli --cluster create, serving every slot. */
-    private static List<RedisServer> startCluster(String name) throws Exception {
-        List<RedisServer> nodes = new ArrayList<>();
-        for (int i = 0; i < 3; i++) {
-            // The bus port is given: the default, port + 10000, is out of range for a high free port.
-            nodes.add(redis.start(
-                    name + "-" + i,
-                    "--cluster-enabled",
-                    "yes",
-                    "--cluster-config-file",
-                    "nodes.conf",
-                    "--cluster-port",
-                    String.valueOf(FreePorts.next())));
-        }
-        List<String> create = new ArrayList<>(List.of("redis-cli", "--cluster", "create"));
-        nodes.forEach(node -> create.add("127.0.0.1:" + node.port()));
-        create.addAll(List.of("--cluster-replicas", "0", "--cluster-yes"));
-        Process created = new ProcessBuilder(create).redirectErrorStream(true).start();
-        String output = new String(created.getInputStream().readAllBytes());
-        assertThat(created.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        assertThat(created.exitValue())
-                .as("redis-cli --cluster create:%n%s", output)
-                .isZero();
-        await().atMost(Duration.ofSeconds(30))
-                .pollInterval(Duration.ofMillis(200))
-                .until(() -> clusterUp(nodes));
-        return nodes;
-    }
-
-    /** CLUSTER INFO says ok on every node (plain INFO does not carry the cluster's state). */
-    private static boolean clusterUp(List<RedisServer> nodes) {
-        for (RedisServer node : nodes) {
-            RedisClient client = RedisClient.create(node.uri());
-            try (StatefulRedisConnection<String, String> connection = client.connect()) {
-                if (!connection.sync().clusterInfo().contains("cluster_state:ok")) {
-                    return false;
-                }
-            } finally {
-                client.shutdown();
-            }
-        }
-        return true;
+    /** Three masters serving every slot, started by the testkit's cluster harness. */
+    private static List<RedisServer> startCluster(String name) {
+        return RedisCluster.start(redis, name, 3, 0).nodes();
     }
 
     @Test

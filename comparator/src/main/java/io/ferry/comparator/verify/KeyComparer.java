@@ -2,8 +2,7 @@ package io.ferry.comparator.verify;
 
 import io.lettuce.core.LettuceFutures;
 import io.lettuce.core.RedisFuture;
-import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -13,15 +12,16 @@ import java.util.function.LongSupplier;
 /**
  * Compares windows of keys of one database, source against target: both sides' {@link KeyState}s are
  * read with one call each, and the keys whose digests cannot settle the question (too big to DUMP,
- * or DUMPs that differ) are compared by value with a {@link ValueComparer}. Not thread-safe: one per
- * worker and database.
+ * or DUMPs that differ) are compared by value with a {@link ValueComparer}. Either side may be a Redis
+ * Cluster: its reads go to the node serving each key's slot. Not thread-safe: one per worker and
+ * database.
  */
 final class KeyComparer implements AutoCloseable {
     /** One key's verdict and what each side held. */
     record Result(byte[] key, Verdict verdict, KeyState source, KeyState target) {}
 
-    private final StatefulRedisConnection<byte[], byte[]> sourceConnection;
-    private final StatefulRedisConnection<byte[], byte[]> targetConnection;
+    private final SideConnection sourceConnection;
+    private final SideConnection targetConnection;
     private final KeyReader source;
     private final KeyReader target;
     private final ValueComparer values;
@@ -30,9 +30,9 @@ final class KeyComparer implements AutoCloseable {
     private final LongSupplier clock;
 
     KeyComparer(
-            StatefulRedisConnection<byte[], byte[]> source,
+            SideConnection source,
             boolean sourceHasExpireTime,
-            StatefulRedisConnection<byte[], byte[]> target,
+            SideConnection target,
             boolean targetHasExpireTime,
             VerifyOptions options,
             LongSupplier clock) {
@@ -44,7 +44,7 @@ final class KeyComparer implements AutoCloseable {
                 new KeyReader("target", target, options.bigKeyBytes(), options.chunkElements(), targetHasExpireTime);
         this.values = new ValueComparer(source.sync(), target.sync(), options.chunkElements(), options.chunkBytes());
         this.toleranceMs = options.ttlTolerance().toMillis();
-        this.timeoutMs = source.getTimeout().toMillis();
+        this.timeoutMs = source.connection().getTimeout().toMillis();
         this.clock = clock;
     }
 
@@ -62,7 +62,7 @@ final class KeyComparer implements AutoCloseable {
 
     /** The keys of {@code keys} the source does not hold (one pipelined EXISTS per key). */
     List<byte[]> missingOnSource(List<byte[]> keys) {
-        RedisAsyncCommands<byte[], byte[]> redis = sourceConnection.async();
+        RedisClusterAsyncCommands<byte[], byte[]> redis = sourceConnection.async();
         List<RedisFuture<Long>> exists = new ArrayList<>(keys.size());
         for (byte[] key : keys) {
             exists.add(redis.exists(key));
@@ -78,8 +78,8 @@ final class KeyComparer implements AutoCloseable {
 
     @Override
     public void close() {
-        sourceConnection.close();
-        targetConnection.close();
+        sourceConnection.connection().close();
+        targetConnection.connection().close();
     }
 
     private Verdict verdict(byte[] key, KeyState here, KeyState there, long now) {

@@ -4,7 +4,8 @@ import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.RedisFuture;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.lettuce.core.cluster.SlotHash;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -14,6 +15,7 @@ import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -36,7 +38,9 @@ import java.util.concurrent.TimeoutException;
  * digest may be too strict, never too lenient. A key above the big-key size is not read at all: its
  * digest is null and it is compared in chunks. One call reads about {@value #MAX_BYTES_PER_CALL} bytes
  * of values (by MEMORY USAGE) at most, so a script never holds the server long; the keys after that
- * are read by the next call. One reader per connection; not thread-safe.
+ * are read by the next call. On a Redis Cluster, where the keys of one script must share a slot, the
+ * window is split by slot and one call per slot is pipelined, each sent to the node serving it. One
+ * reader per connection; not thread-safe.
  */
 final class KeyReader {
     private static final Logger log = LoggerFactory.getLogger(KeyReader.class);
@@ -103,7 +107,7 @@ final class KeyReader {
             return out
             """;
 
-    private final StatefulRedisConnection<byte[], byte[]> connection;
+    private final SideConnection connection;
     private final long bigKeyBytes;
     private final int smallElements;
     private final boolean absolute;
@@ -111,18 +115,23 @@ final class KeyReader {
     private final String side;
     private boolean scripts = true;
 
+    KeyReader(String side, SideConnection connection, long bigKeyBytes, int smallElements, boolean absolute) {
+        this.smallElements = smallElements;
+        this.side = side;
+        this.connection = connection;
+        this.bigKeyBytes = bigKeyBytes;
+        this.absolute = absolute;
+        this.timeoutMs = connection.connection().getTimeout().toMillis();
+    }
+
+    /** A reader on a single server's connection. */
     KeyReader(
             String side,
             StatefulRedisConnection<byte[], byte[]> connection,
             long bigKeyBytes,
             int smallElements,
             boolean absolute) {
-        this.smallElements = smallElements;
-        this.side = side;
-        this.connection = connection;
-        this.bigKeyBytes = bigKeyBytes;
-        this.absolute = absolute;
-        this.timeoutMs = connection.getTimeout().toMillis();
+        this(side, SideConnection.of(connection), bigKeyBytes, smallElements, absolute);
     }
 
     /** Reads with pipelined commands from now on, as when the server refuses scripts. */
@@ -137,7 +146,7 @@ final class KeyReader {
             List<byte[]> rest = keys.subList(states.size(), keys.size());
             if (scripts) {
                 try {
-                    states.addAll(readByScript(rest));
+                    states.addAll(connection.cluster() ? readByScriptPerSlot(rest) : readByScript(rest));
                     continue;
                 } catch (RedisCommandExecutionException e) {
                     if (!refused(e.getMessage())) {
@@ -157,16 +166,57 @@ final class KeyReader {
 
     private List<KeyState> readByScript(List<byte[]> keys) {
         long now = System.currentTimeMillis();
-        List<Object> reply = connection
-                .sync()
-                .eval(
-                        SCRIPT,
-                        ScriptOutputType.MULTI,
-                        keys.toArray(new byte[0][]),
-                        arg(bigKeyBytes),
-                        absolute ? arg(1) : arg(0),
-                        arg(MAX_BYTES_PER_CALL),
-                        arg(smallElements));
+        return states(
+                connection.sync().eval(SCRIPT, ScriptOutputType.MULTI, keys.toArray(new byte[0][]), scriptArgs()),
+                keys.size(),
+                now);
+    }
+
+    /**
+     * The script once per slot of the window, pipelined (a cluster refuses a script whose keys span slots,
+     * and sends each call to the node of its slot); a slot whose call stopped at the byte budget is read
+     * on by the next calls.
+     */
+    private List<KeyState> readByScriptPerSlot(List<byte[]> keys) throws InterruptedException {
+        Map<Integer, List<Integer>> left = new LinkedHashMap<>();
+        for (int i = 0; i < keys.size(); i++) {
+            left.computeIfAbsent(SlotHash.getSlot(keys.get(i)), slot -> new ArrayList<>())
+                    .add(i);
+        }
+        KeyState[] states = new KeyState[keys.size()];
+        RedisClusterAsyncCommands<byte[], byte[]> redis = connection.async();
+        while (!left.isEmpty()) {
+            long now = System.currentTimeMillis();
+            Map<Integer, RedisFuture<List<Object>>> calls = new LinkedHashMap<>();
+            left.forEach((slot, indices) -> {
+                byte[][] slotKeys = new byte[indices.size()][];
+                for (int i = 0; i < slotKeys.length; i++) {
+                    slotKeys[i] = keys.get(indices.get(i));
+                }
+                calls.put(slot, redis.eval(SCRIPT, ScriptOutputType.MULTI, slotKeys, scriptArgs()));
+            });
+            Map<Integer, List<Integer>> next = new LinkedHashMap<>();
+            for (Map.Entry<Integer, RedisFuture<List<Object>>> call : calls.entrySet()) {
+                List<Integer> indices = left.get(call.getKey());
+                List<KeyState> read = states(get(call.getValue()), indices.size(), now);
+                for (int i = 0; i < read.size(); i++) {
+                    states[indices.get(i)] = read.get(i);
+                }
+                if (read.size() < indices.size()) {
+                    next.put(call.getKey(), indices.subList(read.size(), indices.size()));
+                }
+            }
+            left = next;
+        }
+        return Arrays.asList(states);
+    }
+
+    private byte[][] scriptArgs() {
+        return new byte[][] {arg(bigKeyBytes), absolute ? arg(1) : arg(0), arg(MAX_BYTES_PER_CALL), arg(smallElements)};
+    }
+
+    /** The key states of a script's reply (4 values per key read) for a call over {@code asked} keys. */
+    private List<KeyState> states(List<Object> reply, int asked, long now) {
         List<KeyState> states = new ArrayList<>(reply.size() / 4);
         for (int i = 0; i + 3 < reply.size(); i += 4) {
             String type = new String((byte[]) reply.get(i), StandardCharsets.US_ASCII);
@@ -183,7 +233,7 @@ final class KeyReader {
                                     size));
         }
         if (states.isEmpty()) {
-            throw new IllegalStateException("the " + side + "'s script read no key of " + keys.size());
+            throw new IllegalStateException("the " + side + "'s script read no key of " + asked);
         }
         return states;
     }
@@ -194,7 +244,7 @@ final class KeyReader {
      * them (sorted sets by their DUMP: the script's digest uses the server's own score text).
      */
     private List<KeyState> readByPipeline(List<byte[]> keys) throws InterruptedException {
-        RedisAsyncCommands<byte[], byte[]> redis = connection.async();
+        RedisClusterAsyncCommands<byte[], byte[]> redis = connection.async();
         long now = System.currentTimeMillis();
         List<RedisFuture<String>> types = new ArrayList<>(keys.size());
         List<RedisFuture<Long>> expiries = new ArrayList<>(keys.size());
@@ -255,7 +305,7 @@ final class KeyReader {
         };
     }
 
-    private static RedisFuture<?> content(RedisAsyncCommands<byte[], byte[]> redis, String type, byte[] key) {
+    private static RedisFuture<?> content(RedisClusterAsyncCommands<byte[], byte[]> redis, String type, byte[] key) {
         return switch (type) {
             case "string" -> redis.get(key);
             case "list" -> redis.lrange(key, 0, -1);
@@ -309,7 +359,7 @@ final class KeyReader {
         return out.toByteArray();
     }
 
-    private static RedisFuture<Long> sizeOf(RedisAsyncCommands<byte[], byte[]> redis, String type, byte[] key) {
+    private static RedisFuture<Long> sizeOf(RedisClusterAsyncCommands<byte[], byte[]> redis, String type, byte[] key) {
         return switch (type) {
             case "string" -> redis.strlen(key);
             case "list" -> redis.llen(key);

@@ -11,7 +11,7 @@ import io.lettuce.core.ScoredValue;
 import io.lettuce.core.ScoredValueScanCursor;
 import io.lettuce.core.StreamMessage;
 import io.lettuce.core.ValueScanCursor;
-import io.lettuce.core.api.sync.RedisCommands;
+import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -32,14 +32,14 @@ import java.util.Map;
  * and consumer groups. Not thread-safe: one per pair of connections.
  */
 final class ValueComparer {
-    private final RedisCommands<byte[], byte[]> source;
-    private final RedisCommands<byte[], byte[]> target;
+    private final RedisClusterCommands<byte[], byte[]> source;
+    private final RedisClusterCommands<byte[], byte[]> target;
     private final int chunkElements;
     private final int chunkBytes;
 
     ValueComparer(
-            RedisCommands<byte[], byte[]> source,
-            RedisCommands<byte[], byte[]> target,
+            RedisClusterCommands<byte[], byte[]> source,
+            RedisClusterCommands<byte[], byte[]> target,
             int chunkElements,
             int chunkBytes) {
         this.source = source;

@@ -25,6 +25,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -40,6 +41,12 @@ import java.util.function.Consumer;
  * a write in flight made differ for a moment is counted transient, not reported; what still differs
  * after {@link VerifyOptions#rounds} rounds is confirmed, handed to the {@code confirmed} consumer and
  * sampled in the {@link VerifyReport}.
+ *
+ * <p>Either side may be a Redis Cluster. A cluster side is walked master by master (SCAN on each node
+ * serving slots), and its keys are read through a cluster connection, from the node serving each key's
+ * slot. A cluster has database 0 only: a single server's databases are each compared against it (the
+ * keys of every source database against the cluster's one, as the copy puts them there), and a cluster
+ * source is compared against the single server's database 0.
  *
  * <p>With a state folder, the walk saves its position about once a second, and a run started again
  * with the same folder, endpoints and options resumes from there (keys after the last save are
@@ -62,7 +69,8 @@ public final class VerifyRun {
     private volatile boolean stopped;
 
     /**
-     * @param dbs the databases to compare, the same number on each side; empty: every one holding keys
+     * @param dbs the source databases to compare, each against the same number on a single-server target or
+     *     against database 0 of a cluster; empty: every one holding keys. A cluster source has database 0 only
      * @param throttleOptions how to throttle on the source's health; null: not throttled
      * @param stateFolder where the state and the mismatch files live; null: a temporary folder, no resume
      * @param confirmed receives each confirmed mismatch, on the run's thread
@@ -78,7 +86,7 @@ public final class VerifyRun {
             Consumer<Mismatch> confirmed) {
         this.source = Objects.requireNonNull(source, "source");
         this.target = Objects.requireNonNull(target, "target");
-        this.dbs = List.copyOf(new java.util.TreeSet<>(dbs));
+        this.dbs = List.copyOf(new TreeSet<>(dbs));
         this.options = Objects.requireNonNull(options, "options");
         this.throttleOptions = throttleOptions;
         this.stateFolder = stateFolder;
@@ -102,20 +110,23 @@ public final class VerifyRun {
         Path folder = temporary ? Files.createTempDirectory("ferry-verify") : stateFolder;
         Files.createDirectories(folder);
         ClientResources resources = DefaultClientResources.builder().build();
-        Map<Integer, RedisEndpoint.Client> sourceClients = new HashMap<>();
-        Map<Integer, RedisEndpoint.Client> targetClients = new HashMap<>();
-        try (RedisEndpoint.Client sourceAdmin = source.open(resources);
-                RedisEndpoint.Client targetAdmin = target.open(resources)) {
+        Sides sides = null;
+        // Database 0 for the admin clients: a cluster refuses SELECT, and INFO covers every database anyway.
+        try (RedisEndpoint.Client sourceAdmin = source.withDb(0).open(resources);
+                RedisEndpoint.Client targetAdmin = target.withDb(0).open(resources)) {
             ServerFacts sourceFacts = facts(sourceAdmin);
             ServerFacts targetFacts = facts(targetAdmin);
-            if (sourceFacts.cluster() || targetFacts.cluster()) {
-                throw new IllegalArgumentException("the " + (sourceFacts.cluster() ? "source" : "target")
-                        + " is a Redis Cluster: ferry verify compares standalone servers for now");
+            if (sourceFacts.cluster() && !dbs.isEmpty() && !dbs.equals(List.of(0))) {
+                throw new IllegalArgumentException("the source is a Redis Cluster, which has database 0 only: "
+                        + "database " + dbs.get(dbs.size() - 1) + " cannot be compared (leave the database out "
+                        + "of the source URI)");
             }
-            Sides sides = new Sides(resources, sourceFacts, targetFacts, sourceClients, targetClients);
+            sides = new Sides(resources, sourceFacts, targetFacts);
             String identity = source.uri().host() + ":" + source.uri().port() + "/"
-                    + source.uri().db() + " -> " + target.uri().host() + ":"
-                    + target.uri().port() + " " + options.withWorkers(1).withSampleSize(0);
+                    + source.uri().db() + layout(sourceFacts) + " -> "
+                    + target.uri().host() + ":"
+                    + target.uri().port() + layout(targetFacts) + " "
+                    + options.withWorkers(1).withSampleSize(0);
             VerifyState state = temporary
                     ? VerifyState.start(identity)
                     : VerifyState.load(folder, identity).orElse(VerifyState.start(identity));
@@ -126,12 +137,13 @@ public final class VerifyRun {
                         state.checked(),
                         state.round());
             }
-            progress.total(keysOf(sourceFacts) + (options.findExtra() ? keysOf(targetFacts) : 0));
+            progress.total(sides.keys(true, sides.sourceUnits())
+                    + (options.findExtra() ? sides.keys(false, sides.targetUnits()) : 0));
             try (Throttle throttle = throttleOptions == null
                     ? Throttle.NONE
                     : new Throttle(sourceAdmin, throttleOptions, meters, "ferry.verify")) {
                 if (state.round() == 0) {
-                    state = walk(state, folder, sides, throttle, sourceFacts, targetFacts);
+                    state = walk(state, folder, sides, throttle);
                     if (stopped) {
                         return report(started, state, List.of(), false, new Confirmed());
                     }
@@ -168,11 +180,8 @@ public final class VerifyRun {
                 return report;
             }
         } finally {
-            for (RedisEndpoint.Client client : sourceClients.values()) {
-                client.close();
-            }
-            for (RedisEndpoint.Client client : targetClients.values()) {
-                client.close();
+            if (sides != null) {
+                sides.close();
             }
             resources.shutdown(0, 2, TimeUnit.SECONDS);
             if (temporary) {
@@ -187,13 +196,12 @@ public final class VerifyRun {
         }
     }
 
-    private long keysOf(ServerFacts facts) {
-        return databases(facts).stream()
-                .mapToLong(db -> facts.keysPerDb().getOrDefault(db, 0L))
-                .sum();
+    /** What the identity of a saved state says of a cluster side: its masters, so another layout starts over. */
+    private static String layout(ServerFacts facts) {
+        return facts.cluster() ? " cluster " + new TreeSet<>(facts.clusterMasters()) : "";
     }
 
-    /** The databases to walk on a side: those asked for, or every one holding keys. */
+    /** The databases to walk on a single server: those asked for, or every one holding keys. */
     private List<Integer> databases(ServerFacts facts) {
         if (!dbs.isEmpty()) {
             return dbs;
@@ -201,25 +209,100 @@ public final class VerifyRun {
         return new ArrayList<>(new TreeMap<>(facts.keysPerDb()).keySet());
     }
 
-    /** Per-database clients of both sides, opened when a worker first needs them. */
-    private final class Sides {
+    /**
+     * A part of a side walked with one SCAN: a database of a single server ({@code node} null), or a master
+     * of a cluster ({@code host:port}, database 0).
+     */
+    private record Unit(String node, int db) {
+        boolean before(VerifyState position) {
+            if (node == null || position.node() == null) {
+                return db < position.db();
+            }
+            return node.compareTo(position.node()) < 0;
+        }
+
+        boolean at(VerifyState position) {
+            return Objects.equals(node, position.node()) && db == position.db();
+        }
+    }
+
+    /**
+     * How the two sides' keyspaces line up, and their clients: per database for a single server, one for a
+     * cluster (its connections follow slots) plus one per master for the walk; opened when first needed.
+     */
+    private final class Sides implements AutoCloseable {
         private final ClientResources resources;
         private final ServerFacts sourceFacts;
         private final ServerFacts targetFacts;
-        private final Map<Integer, RedisEndpoint.Client> sourceClients;
-        private final Map<Integer, RedisEndpoint.Client> targetClients;
+        private final List<Integer> sourceDbs;
+        private final Map<Integer, RedisEndpoint.Client> sourceClients = new HashMap<>();
+        private final Map<Integer, RedisEndpoint.Client> targetClients = new HashMap<>();
+        private final Map<String, RedisEndpoint.Client> nodeClients = new HashMap<>();
 
-        Sides(
-                ClientResources resources,
-                ServerFacts sourceFacts,
-                ServerFacts targetFacts,
-                Map<Integer, RedisEndpoint.Client> sourceClients,
-                Map<Integer, RedisEndpoint.Client> targetClients) {
+        Sides(ClientResources resources, ServerFacts sourceFacts, ServerFacts targetFacts) {
             this.resources = resources;
             this.sourceFacts = sourceFacts;
             this.targetFacts = targetFacts;
-            this.sourceClients = sourceClients;
-            this.targetClients = targetClients;
+            this.sourceDbs = sourceFacts.cluster() ? List.of(0) : databases(sourceFacts);
+        }
+
+        /** The source's walk: each master of a cluster, else each database. */
+        List<Unit> sourceUnits() {
+            return units(sourceFacts, sourceDbs);
+        }
+
+        /**
+         * The target's walk (extra keys): each master of a cluster; database 0 of a single server facing a
+         * cluster source (a cluster has no other); else each database.
+         */
+        List<Unit> targetUnits() {
+            return units(
+                    targetFacts, sourceFacts.cluster() || targetFacts.cluster() ? List.of(0) : databases(targetFacts));
+        }
+
+        private List<Unit> units(ServerFacts facts, List<Integer> databases) {
+            if (facts.cluster()) {
+                return new TreeSet<>(facts.clusterMasters())
+                        .stream().map(node -> new Unit(node, 0)).toList();
+            }
+            return databases.stream().map(db -> new Unit(null, db)).toList();
+        }
+
+        /** The target database the source's database {@code db} is compared against. */
+        int targetDb(int db) {
+            return targetFacts.cluster() ? 0 : db;
+        }
+
+        /** The source database a key found on the target's {@code unit} is compared in. */
+        int sourceDbOfTarget(Unit unit) {
+            if (targetFacts.cluster()) {
+                return sourceDbs.isEmpty() ? 0 : sourceDbs.get(0);
+            }
+            return sourceFacts.cluster() ? 0 : unit.db();
+        }
+
+        /**
+         * The source databases a target key of {@code db} must be missing from to be extra: every source
+         * database when they all land in a cluster's database 0, else {@code db} alone.
+         */
+        List<Integer> sourceDbsOfTarget(int db) {
+            return targetFacts.cluster() && sourceDbs.size() > 1 ? sourceDbs : List.of(db);
+        }
+
+        /** Keys the walk of {@code units} will see: INFO keyspace of a single server, DBSIZE of each master. */
+        long keys(boolean ofSource, List<Unit> units) {
+            ServerFacts facts = ofSource ? sourceFacts : targetFacts;
+            long keys = 0;
+            for (Unit unit : units) {
+                if (unit.node() == null) {
+                    keys += facts.keysPerDb().getOrDefault(unit.db(), 0L);
+                } else {
+                    try (StatefulRedisConnection<byte[], byte[]> node = scanConnection(ofSource, unit)) {
+                        keys += node.sync().dbsize();
+                    }
+                }
+            }
+            return keys;
         }
 
         synchronized RedisEndpoint.Client client(boolean ofSource, int db) {
@@ -228,18 +311,46 @@ public final class VerifyRun {
             return clients.computeIfAbsent(db, d -> endpoint.withDb(d).open(resources));
         }
 
+        /** A connection that walks {@code unit}: to its master on a cluster, else to its database. */
+        synchronized StatefulRedisConnection<byte[], byte[]> scanConnection(boolean ofSource, Unit unit) {
+            if (unit.node() == null) {
+                return client(ofSource, unit.db()).connect();
+            }
+            return nodeClients
+                    .computeIfAbsent((ofSource ? "source " : "target ") + unit.node(), k -> client(ofSource, 0)
+                            .node(unit.node()))
+                    .connect();
+        }
+
+        private SideConnection connect(boolean ofSource, int db) {
+            ServerFacts facts = ofSource ? sourceFacts : targetFacts;
+            return facts.cluster()
+                    ? SideConnection.of(client(ofSource, 0).connectCluster())
+                    : SideConnection.of(client(ofSource, db).connect());
+        }
+
         KeyComparer comparer(int db) {
             return new KeyComparer(
-                    client(true, db).connect(),
+                    connect(true, db),
                     sourceFacts.hasExpireTime(),
-                    client(false, db).connect(),
+                    connect(false, targetDb(db)),
                     targetFacts.hasExpireTime(),
                     options,
                     System::currentTimeMillis);
         }
+
+        @Override
+        public synchronized void close() {
+            nodeClients.values().forEach(RedisEndpoint.Client::close);
+            sourceClients.values().forEach(RedisEndpoint.Client::close);
+            targetClients.values().forEach(RedisEndpoint.Client::close);
+        }
     }
 
-    /** A page of keys to compare, numbered in the order the walk found them. */
+    /**
+     * A page of keys to compare, numbered in the order the walk found them; {@code db} is the source database
+     * they are compared in (and recorded under), {@code after} the walk's position once they are done.
+     */
     private record Window(long sequence, int db, List<byte[]> keys, boolean onTarget, VerifyState after) {}
 
     private static final Window END = new Window(-1, -1, List.of(), false, null);
@@ -248,13 +359,7 @@ public final class VerifyRun {
     private record Compared(Window window, List<KeyComparer.Result> results) {}
 
     /** Round 1: walks the source (and the target), compares, writes mismatches in walk order, saves. */
-    private VerifyState walk(
-            VerifyState start,
-            Path folder,
-            Sides sides,
-            Throttle throttle,
-            ServerFacts sourceFacts,
-            ServerFacts targetFacts)
+    private VerifyState walk(VerifyState start, Path folder, Sides sides, Throttle throttle)
             throws InterruptedException, IOException {
         progress.phase("comparing");
         progress.restore(start.checked(), start.counts());
@@ -273,11 +378,11 @@ public final class VerifyRun {
                 long sequence = 0;
                 VerifyState position = start;
                 if (VerifyState.SOURCE.equals(position.phase())) {
-                    sequence = scan(windows, sides, true, databases(sourceFacts), position, sequence, failure);
-                    position = position.at(VerifyState.TARGET, -1, "0", true, 0, Map.of(), 0);
+                    sequence = scan(windows, sides, true, sides.sourceUnits(), position, sequence, failure);
+                    position = position.at(VerifyState.TARGET, -1, null, "0", true, 0, Map.of(), 0);
                 }
                 if (options.findExtra() && !stopped && failure.get() == null) {
-                    scan(windows, sides, false, databases(targetFacts), position, sequence, failure);
+                    scan(windows, sides, false, sides.targetUnits(), position, sequence, failure);
                 }
             } finally {
                 for (int i = 0; i < workers.size(); i++) {
@@ -294,25 +399,25 @@ public final class VerifyRun {
         }
     }
 
-    /** Walks the databases of one side from {@code position}, queueing a window per SCAN page. */
+    /** Walks the units (databases or masters) of one side from {@code position}, queueing a window per SCAN page. */
     private long scan(
             BlockingQueue<Window> windows,
             Sides sides,
             boolean ofSource,
-            List<Integer> databases,
+            List<Unit> units,
             VerifyState position,
             long sequence,
             AtomicReference<Throwable> failure)
             throws InterruptedException {
         String phase = ofSource ? VerifyState.SOURCE : VerifyState.TARGET;
         boolean resuming = phase.equals(position.phase());
-        for (int db : databases) {
-            if (resuming && (db < position.db() || (db == position.db() && position.dbDone()))) {
+        for (Unit unit : units) {
+            if (resuming && (unit.before(position) || (unit.at(position) && position.dbDone()))) {
                 continue;
             }
-            ScanCursor cursor = resuming && db == position.db() ? ScanCursor.of(position.cursor()) : ScanCursor.INITIAL;
-            try (StatefulRedisConnection<byte[], byte[]> connection =
-                    sides.client(ofSource, db).connect()) {
+            ScanCursor cursor = resuming && unit.at(position) ? ScanCursor.of(position.cursor()) : ScanCursor.INITIAL;
+            int db = ofSource ? unit.db() : sides.sourceDbOfTarget(unit);
+            try (StatefulRedisConnection<byte[], byte[]> connection = sides.scanConnection(ofSource, unit)) {
                 ScanArgs args = ScanArgs.Builder.limit(options.windowKeys());
                 do {
                     if (stopped || failure.get() != null) {
@@ -325,7 +430,8 @@ public final class VerifyRun {
                             keys.add(key);
                         }
                     }
-                    VerifyState after = position.at(phase, db, page.getCursor(), page.isFinished(), 0, Map.of(), 0);
+                    VerifyState after = position.at(
+                            phase, unit.db(), unit.node(), page.getCursor(), page.isFinished(), 0, Map.of(), 0);
                     windows.put(new Window(sequence++, db, keys, !ofSource, after));
                     cursor = page;
                 } while (!cursor.isFinished());
@@ -355,7 +461,13 @@ public final class VerifyRun {
                     List<byte[]> keys = window.keys();
                     throttle.acquire(Math.max(1, keys.size()));
                     if (window.onTarget()) {
-                        keys = comparer.missingOnSource(keys);
+                        for (int db : sides.sourceDbsOfTarget(window.db())) {
+                            if (!keys.isEmpty()) {
+                                keys = comparers
+                                        .computeIfAbsent(db, sides::comparer)
+                                        .missingOnSource(keys);
+                            }
+                        }
                     }
                     List<KeyComparer.Result> results = keys.isEmpty() ? List.of() : comparer.compare(keys);
                     inOrder.done(new Compared(window, results));
@@ -413,7 +525,8 @@ public final class VerifyRun {
                 state = window.after()
                         .at(
                                 window.after().phase(),
-                                window.db(),
+                                window.after().db(),
+                                window.after().node(),
                                 window.after().cursor(),
                                 window.after().dbDone(),
                                 0,
@@ -434,7 +547,8 @@ public final class VerifyRun {
 
         private void saveState() throws IOException {
             long length = mismatches.flush();
-            state = state.at(state.phase(), state.db(), state.cursor(), state.dbDone(), length, counts, checked);
+            state = state.at(
+                    state.phase(), state.db(), state.node(), state.cursor(), state.dbDone(), length, counts, checked);
             if (stateFolder != null) {
                 state.save(folder);
             }

@@ -13,12 +13,14 @@ import java.util.Optional;
 /**
  * Where a verify stands, saved in its state folder about once a second so that a verify stopped (or
  * killed) and started again with the same folder and the same endpoints resumes instead of starting
- * over: the walk's position (phase, database, SCAN cursor), the counts of what it compared up to there,
+ * over: the walk's position (phase, database or cluster master, SCAN cursor), the counts of what it compared up to there,
  * the length of the mismatch file those counts cover, and the last round completed.
  *
  * @param identity the endpoints and options the state belongs to; another identity starts over
  * @param phase {@code source}, {@code target} (looking for extra keys) or {@code rounds}
  * @param db the database of the position
+ * @param node the cluster master ({@code host:port}) of the position on a Redis Cluster side; null on a
+ *     single server
  * @param cursor the SCAN cursor to continue from in {@code db}
  * @param dbDone true when {@code db} was walked to its end
  * @param mismatchBytes the length of the first round's mismatch file the counts cover
@@ -31,6 +33,7 @@ record VerifyState(
         String identity,
         String phase,
         int db,
+        String node,
         String cursor,
         boolean dbDone,
         long mismatchBytes,
@@ -49,7 +52,7 @@ record VerifyState(
     }
 
     static VerifyState start(String identity) {
-        return new VerifyState(identity, SOURCE, -1, "0", true, 0, new EnumMap<>(Verdict.class), 0, 0, false);
+        return new VerifyState(identity, SOURCE, -1, null, "0", true, 0, new EnumMap<>(Verdict.class), 0, 0, false);
     }
 
     /** The state saved in {@code folder} for {@code identity}, if any and not finished. */
@@ -79,21 +82,23 @@ record VerifyState(
     VerifyState at(
             String newPhase,
             int newDb,
+            String newNode,
             String newCursor,
             boolean newDbDone,
             long bytes,
             Map<Verdict, Long> newCounts,
             long newChecked) {
         return new VerifyState(
-                identity, newPhase, newDb, newCursor, newDbDone, bytes, newCounts, newChecked, round, false);
+                identity, newPhase, newDb, newNode, newCursor, newDbDone, bytes, newCounts, newChecked, round, false);
     }
 
     VerifyState roundDone(int completed) {
-        return new VerifyState(identity, ROUNDS, db, cursor, dbDone, mismatchBytes, counts, checked, completed, false);
+        return new VerifyState(
+                identity, ROUNDS, db, node, cursor, dbDone, mismatchBytes, counts, checked, completed, false);
     }
 
     VerifyState done() {
-        return new VerifyState(identity, ROUNDS, db, cursor, dbDone, mismatchBytes, counts, checked, round, true);
+        return new VerifyState(identity, ROUNDS, db, node, cursor, dbDone, mismatchBytes, counts, checked, round, true);
     }
 
     static Path mismatchFile(Path folder, int round) {

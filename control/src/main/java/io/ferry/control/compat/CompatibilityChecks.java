@@ -30,6 +30,7 @@ public final class CompatibilityChecks {
         return new CompatibilityChecks(List.of(
                 new SourceVersionCheck(),
                 new ClusterModeCheck(),
+                new ClusterLayoutCheck(),
                 new ModulesCheck(),
                 new AclCheck(),
                 new DumpPayloadCheck(),
@@ -48,17 +49,25 @@ public final class CompatibilityChecks {
                 .ioThreadPoolSize(1)
                 .computationThreadPoolSize(1)
                 .build();
+        List<RedisEndpoint.Client> nodeClients = new ArrayList<>();
         try (RedisEndpoint.Client sourceClient = source.open(resources);
                 RedisEndpoint.Client targetClient = target.open(resources)) {
             StatefulRedisConnection<byte[], byte[]> sourceConnection = sourceClient.connect();
             StatefulRedisConnection<byte[], byte[]> targetConnection = targetClient.connect();
+            CheckContext.SourceNodes nodes = hostPort -> {
+                RedisEndpoint.Client node = sourceClient.node(hostPort);
+                nodeClients.add(node);
+                return node.connect();
+            };
             return run(new CheckContext(
                     ServerSurvey.of(sourceConnection),
                     ServerSurvey.of(targetConnection),
                     sourceConnection,
                     targetConnection,
-                    plan));
+                    plan,
+                    nodes));
         } finally {
+            nodeClients.forEach(RedisEndpoint.Client::close);
             resources.shutdown();
         }
     }
