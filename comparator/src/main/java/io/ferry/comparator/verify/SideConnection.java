@@ -5,7 +5,6 @@ import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
-import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
 
 /**
  * A connection to one side of a verify, to a single server (one database selected) or to a Redis Cluster,
@@ -27,16 +26,10 @@ record SideConnection(
     }
 
     /**
-     * A cluster side, connected to every master before use: the endpoint's cluster connections reject a
-     * command sent while the connection to its node is still being made, which pipelined reads over many
-     * slots would otherwise meet on their first window.
+     * A cluster side ({@link io.ferry.endpoint.RedisEndpoint.Client#connectCluster} has opened its connections to
+     * every master: a command sent while its node's connection is still being made would be rejected).
      */
     static SideConnection of(StatefulRedisClusterConnection<byte[], byte[]> connection) {
-        for (RedisClusterNode node : connection.getPartitions()) {
-            if (node.is(RedisClusterNode.NodeFlag.UPSTREAM)) {
-                connection.getConnection(node.getUri().getHost(), node.getUri().getPort());
-            }
-        }
         return new SideConnection(connection, connection.sync(), connection.async(), true);
     }
 }

@@ -232,17 +232,25 @@ final class Workflows {
                 .filter(i -> i.getEndpoint().equals(setup.getSourceEndpoint()))
                 .count();
         List<Finding> found = new ArrayList<>();
+        List<RedisEndpoint.Client> nodeClients = new ArrayList<>();
         try (RedisEndpoint.Client sourceClient = source.open(resources);
                 RedisEndpoint.Client targetClient = target.open(resources)) {
             StatefulRedisConnection<byte[], byte[]> src = sourceClient.connect();
             StatefulRedisConnection<byte[], byte[]> dst = targetClient.connect();
+            // A clustered source's keys are sampled from every master, not the seed node alone.
+            CheckContext.SourceNodes nodes = hostPort -> {
+                RedisEndpoint.Client node = sourceClient.node(hostPort);
+                nodeClients.add(node);
+                return node.connect();
+            };
             CompatibilityReport report = CompatibilityChecks.standard()
                     .run(new CheckContext(
                             io.ferry.control.compat.ServerSurvey.of(src),
                             io.ferry.control.compat.ServerSurvey.of(dst),
                             src,
                             dst,
-                            new CheckContext.Plan(OptionalInt.of(interlays), setup.getConflictPolicy(), 1.25)));
+                            new CheckContext.Plan(OptionalInt.of(interlays), setup.getConflictPolicy(), 1.25),
+                            nodes));
             found.addAll(report.findings());
             found.addAll(analysis.findings(
                     id, setup, endpoints.get(setup.getTargetEndpoint()).getKind(), src));
@@ -254,6 +262,8 @@ final class Workflows {
                     true,
                     "an endpoint could not be reached or refused the checks: " + e.getMessage(),
                     "check the endpoint's address and credentials, then prepare again"));
+        } finally {
+            nodeClients.forEach(RedisEndpoint.Client::close);
         }
         List<CompatibilityFinding> findings = new ArrayList<>();
         for (Finding finding : found) {
