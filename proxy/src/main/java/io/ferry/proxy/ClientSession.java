@@ -149,13 +149,15 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
             SharedSource sourceShared,
             Backend targetBackend,
             SharedSource targetShared,
+            ClusterConnections targetCluster,
             SourceCommandTable commands,
             boolean requiresAuth,
             long outputBufferLimit,
             long mirrorTimeoutNanos) {
         this.context = context;
-        this.source = new Lane(Side.SOURCE, sourceBackend, sourceShared, this);
-        this.target = targetBackend == null ? null : new Lane(Side.TARGET, targetBackend, targetShared, this);
+        this.source = new Lane(Side.SOURCE, sourceBackend, sourceShared, null, this);
+        this.target =
+                targetBackend == null ? null : new Lane(Side.TARGET, targetBackend, targetShared, targetCluster, this);
         this.commands = commands.table();
         this.commandsFromSource = commands.fromSource();
         this.requiresAuth = requiresAuth;
@@ -299,6 +301,12 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
     /** A command any connection may carry, with a target in use: as {@link CommandRouter} decides. */
     private boolean sendRouted(CommandMessage command, CommandInfo info, MigrationRoute route) {
         CommandRouter.decide(route, info, command, keys, decision);
+        if (target.cluster != null
+                && (decision.served == Side.TARGET || decision.plan != Exchange.SINGLE)
+                && route.writePolicy() != WritePolicy.TARGET_ONLY
+                && (conn.db != 0 || !target.cluster.splits(command, info))) {
+            return sendAcrossTargetSlots(command, info, route);
+        }
         Lane served = lane(decision.served);
         WriteTrace trace = decision.plan == Exchange.COMPARED
                 ? trace(command, info, route)
@@ -317,6 +325,31 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
             case Exchange.FALLBACK -> sendFallback(command);
             default -> sendBoth(command, served, decision.plan, trace, decision.write);
         };
+    }
+
+    /**
+     * A command whose keys lie in different slots of the target's cluster, which would refuse it
+     * (CROSSSLOT) and which cannot be split by slot, or of a client that selected a database a cluster
+     * does not have: the source serves it alone, and a write's keys are flagged for repair on the
+     * target (docs/proxy.md, "Redis Cluster").
+     */
+    private boolean sendAcrossTargetSlots(CommandMessage command, CommandInfo info, MigrationRoute route) {
+        WriteTrace trace = null;
+        if (info.isWrite() && route.dualWrites()) {
+            trace = traceIfJournaled(command, info, route);
+            if (trace == null) {
+                context.countUntracedRepair();
+            } else {
+                trace.flag(WriteFlag.REPAIR);
+                trace.failed(
+                        Side.TARGET,
+                        Outcome.NOT_SENT,
+                        conn.db != 0
+                                ? "the target cluster has database 0 only"
+                                : "keys in different slots of the target cluster");
+            }
+        }
+        return sendSingle(command, source, ReplyKind.FORWARD, trace, info.isWrite());
     }
 
     /**
@@ -524,6 +557,16 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
             if (write) {
                 other.lastWrite = otherHow == SHARED ? otherConnection : null;
             }
+            if (other.cluster != null || served.cluster != null) {
+                // A cluster side routes the command by its keys: both get the command itself.
+                command.retain();
+                transmit(other, otherHow, otherConnection, command, exchange);
+                if (write) {
+                    served.lastWrite = how == SHARED ? servedConnection : null;
+                }
+                transmit(served, how, servedConnection, command, exchange);
+                return true;
+            }
             // Encoded once for both sides: each connection gets its own view of the same bytes.
             ByteBuf encoded = RespEncoder.encode(client.alloc(), command);
             command.release();
@@ -583,6 +626,10 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
             }
             case Lane.OWN -> {
                 return OWN;
+            }
+            case Lane.CLUSTER -> {
+                picked = null;
+                return SHARED;
             }
             case Lane.SKIP -> {
                 return SKIP;
@@ -865,7 +912,11 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
         onExchangeReply(exchange, lane, reply);
         if (!flushQueued && state != State.CLOSED) {
             flushQueued = true;
-            lane.shared.replied(this);
+            if (lane.cluster != null) {
+                lane.cluster.replied(this);
+            } else {
+                lane.shared.replied(this);
+            }
         }
     }
 

@@ -64,6 +64,10 @@ public final class ProxyServer implements AutoCloseable {
     private final SourceCommandTable commands;
     private final Map<EventLoop, SharedSource> sharedSources = new ConcurrentHashMap<>();
     private final Map<EventLoop, SharedSource> sharedTargets = new ConcurrentHashMap<>();
+    /** The target's Redis Cluster; null without a target or when it is one server. */
+    private final ClusterView targetCluster;
+
+    private final Map<EventLoop, ClusterConnections> clusterTargets = new ConcurrentHashMap<>();
     private final Set<ClientSession> sessions = ConcurrentHashMap.newKeySet();
     private final AtomicInteger connections = new AtomicInteger();
     private final Channel serverChannel;
@@ -118,6 +122,16 @@ public final class ProxyServer implements AutoCloseable {
         this.group = transport.newGroup(config.ioThreads(), "ferry-proxy");
         try {
             this.commands = SourceCommandTable.load(source, group.next(), COMMAND_TABLE_TIMEOUT);
+            this.targetCluster = target == null ? null : discoverCluster(target, config.targetTls());
+            if (targetCluster != null && config.source().db() != 0) {
+                throw new IllegalArgumentException(
+                        "the source URI selects database " + config.source().db()
+                                + " but the target is a Redis Cluster, which has database 0 only (expected: a source "
+                                + "URI without a database, or /0)");
+            }
+            if (targetCluster != null) {
+                targetCluster.start(group);
+            }
             this.serverChannel = new ServerBootstrap()
                     .group(group)
                     .channel(transport.serverChannel())
@@ -160,6 +174,12 @@ public final class ProxyServer implements AutoCloseable {
         if (target != null) {
             log.info("proxy {} target {}; route {}", config.nodeId(), config.target(), config.route());
         }
+        if (targetCluster != null) {
+            log.info(
+                    "proxy {}: the target is a Redis Cluster, commands are routed by slot: {}",
+                    config.nodeId(),
+                    targetCluster.topology());
+        }
         if (config.kafka() != null) {
             ProxyKafka kafka = config.kafka();
             this.follower = new ControlFollower(
@@ -176,6 +196,20 @@ public final class ProxyServer implements AutoCloseable {
                     kafka.runId().isEmpty() ? "" : " for run " + kafka.runId());
         } else {
             this.follower = null;
+        }
+    }
+
+    /**
+     * The cluster {@code backend} belongs to, or null when it is one server. An endpoint that cannot
+     * be reached at start-up is taken for one server, with a warning: the proxy starts as it would
+     * without a cluster, and mirrored commands are skipped and flagged for repair until it answers.
+     */
+    private ClusterView discoverCluster(Backend backend, io.ferry.settings.TlsOptions tls) {
+        try {
+            return ClusterView.discover("target", backend, tls, transport, config.outputBufferLimit(), group.next());
+        } catch (IllegalStateException e) {
+            log.warn("{}; taking it for a single server", e.getMessage());
+            return null;
         }
     }
 
@@ -270,17 +304,28 @@ public final class ProxyServer implements AutoCloseable {
                         channel.eventLoop(),
                         loop -> new SharedSource(loop, source, Side.SOURCE, config.mirrorTimeout()))
                 : null;
-        SharedSource sharedTarget = sharing && target != null
+        SharedSource sharedTarget = sharing && target != null && targetCluster == null
                 ? sharedTargets.computeIfAbsent(
                         channel.eventLoop(),
                         loop -> new SharedSource(loop, target, Side.TARGET, config.mirrorTimeout()))
                 : null;
+        ClusterConnections clusterTarget = targetCluster == null
+                ? null
+                : clusterTargets.computeIfAbsent(
+                        channel.eventLoop(),
+                        loop -> new ClusterConnections(
+                                loop,
+                                targetCluster,
+                                Side.TARGET,
+                                commands.table(),
+                                config.mirrorTimeout().toNanos()));
         ClientSession session = new ClientSession(
                 context,
                 source,
                 sharedSource,
                 target,
                 sharedTarget,
+                clusterTarget,
                 commands,
                 config.sourceRequiresAuth(),
                 config.outputBufferLimit(),
@@ -329,6 +374,9 @@ public final class ProxyServer implements AutoCloseable {
                     "proxy {} closing {} connections still owed replies after the drain timeout",
                     config.nodeId(),
                     sessions.size());
+        }
+        if (targetCluster != null) {
+            targetCluster.close();
         }
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
         if (follower != null) {
