@@ -1,5 +1,6 @@
 package io.ferry.proxy;
 
+import io.ferry.proxy.cluster.ClusterNode;
 import io.ferry.resp.BulkErrorMessage;
 import io.ferry.resp.CommandMessage;
 import io.ferry.resp.ErrorMessage;
@@ -102,6 +103,12 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
     private final Lane target;
 
     private final CommandTable commands;
+    /** The source's Redis Cluster as shown to clients; null when the source is one server. */
+    private final ClusterListeners sourceListeners;
+    /** The source node behind the listener the client connected to; null when the source is one server. */
+    private final ClusterNode home;
+    /** The address the client reached the proxy at, for the addresses of CLUSTER SLOTS and MOVED. */
+    private String localHost;
     /** The table was read from the source itself, so what it lacks the source lacks. */
     private final boolean commandsFromSource;
 
@@ -147,6 +154,9 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
             SessionContext context,
             Backend sourceBackend,
             SharedSource sourceShared,
+            ClusterConnections sourceCluster,
+            ClusterListeners sourceListeners,
+            ClusterNode home,
             Backend targetBackend,
             SharedSource targetShared,
             ClusterConnections targetCluster,
@@ -155,7 +165,9 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
             long outputBufferLimit,
             long mirrorTimeoutNanos) {
         this.context = context;
-        this.source = new Lane(Side.SOURCE, sourceBackend, sourceShared, null, this);
+        this.source = new Lane(Side.SOURCE, sourceBackend, sourceShared, sourceCluster, this);
+        this.sourceListeners = sourceListeners;
+        this.home = home;
         this.target =
                 targetBackend == null ? null : new Lane(Side.TARGET, targetBackend, targetShared, targetCluster, this);
         this.commands = commands.table();
@@ -171,6 +183,16 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
     public void channelActive(ChannelHandlerContext ctx) {
         client = ctx.channel();
         clientOut = new CoalescedWrites(client);
+        if (source.cluster != null) {
+            // Node connections open as commands need them; a connection of the client's own opens
+            // when it first uses connection state.
+            localHost = client.localAddress() instanceof java.net.InetSocketAddress local
+                    ? local.getAddress().getHostAddress()
+                    : "127.0.0.1";
+            state = State.READY;
+            updateReading();
+            return;
+        }
         if (source.shared == null) {
             ownMode = true;
             openOwn(source);
@@ -259,6 +281,21 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
         MigrationRoute route = context.route();
         boolean withTarget = target != null && route.usesTarget();
         CommandInfo info = commands.lookup(command);
+        if (sourceListeners != null && conn.pinned == null) {
+            RespMessage local = sourceListeners.answer(command, localHost, home);
+            if (local != null) {
+                return answer(command, local);
+            }
+            if (ownMode) {
+                // The client's commands run on the node behind its listener, as with a direct
+                // connection: a key of another node's slot gets MOVED to that node's listener, before
+                // anything is sent (a write must not reach the target when the source refuses it).
+                int slot = sourceListeners.foreignSlot(command, info, keys, home);
+                if (slot >= 0) {
+                    return answer(command, sourceListeners.moved(slot, localHost));
+                }
+            }
+        }
         if (conn.pinned != null) {
             return sendPinned(command, info, route, withTarget);
         }
@@ -939,6 +976,18 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
                     System.nanoTime() - exchange.sentNanos,
                     reply instanceof ErrorMessage || reply instanceof BulkErrorMessage);
         }
+        if (sourceListeners != null
+                && lane == source
+                && exchange.plan != Exchange.SINGLE
+                && reply instanceof ErrorMessage error
+                && (error.text().startsWith("MOVED ") || error.text().startsWith("ASK "))) {
+            // The source node refused a command the other side ran: its keys may differ now.
+            if (exchange.trace != null) {
+                exchange.trace.flag(WriteFlag.REPAIR);
+            } else {
+                context.countUntracedRepair();
+            }
+        }
         if (lane.side == exchange.served) {
             servedReply(exchange, lane, reply);
         } else {
@@ -1140,6 +1189,9 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
             }
             case ReplyKind.RESET -> afterReset();
             default -> {}
+        }
+        if (sourceListeners != null && reply instanceof ErrorMessage error) {
+            reply = sourceListeners.rewrite(error, localHost);
         }
         writeToClient(reply);
         if (exchange.kind == ReplyKind.QUIT) {

@@ -53,6 +53,8 @@ final class ClusterView implements AutoCloseable {
     private final long maxReplySize;
     private final Map<String, Backend> backends = new ConcurrentHashMap<>();
     private final AtomicBoolean refreshing = new AtomicBoolean();
+    private final List<java.util.function.Consumer<ClusterTopology>> changeListeners =
+            new java.util.concurrent.CopyOnWriteArrayList<>();
 
     private volatile ClusterTopology topology;
     private volatile long lastRefreshNanos = System.nanoTime();
@@ -129,6 +131,11 @@ final class ClusterView implements AutoCloseable {
         });
     }
 
+    /** Calls {@code listener} with each new topology, on an event loop, after it is in force. */
+    void onChange(java.util.function.Consumer<ClusterTopology> listener) {
+        changeListeners.add(listener);
+    }
+
     /** Reads the topology again soon, unless a refresh is running or ran less than 100 ms ago. */
     void refresh() {
         refresh(false);
@@ -185,11 +192,14 @@ final class ClusterView implements AutoCloseable {
                 return;
             }
             ClusterTopology before = topology;
+            refreshing.set(false);
             if (!read.equals(before)) {
                 topology = read;
                 log.info("{} cluster topology changed: {}", name, read);
+                for (java.util.function.Consumer<ClusterTopology> listener : changeListeners) {
+                    listener.accept(read);
+                }
             }
-            refreshing.set(false);
         });
     }
 

@@ -86,9 +86,11 @@ final class Lane implements Backend.Listener {
      * cannot take more bytes.
      */
     int choose(boolean ownMode, boolean mirror, SharedConnection preferred) {
-        if (cluster != null) {
-            // A cluster side only ever gets commands any connection may carry (connection-bound ones
-            // run on the other side): the event loop's node connections, whatever the client's mode.
+        if (cluster != null && (side == Side.TARGET || !ownMode)) {
+            // A cluster target only ever gets commands any connection may carry (connection-bound
+            // ones run on the source): the event loop's node connections, whatever the client's
+            // mode. A cluster source: until the client uses connection state; then a connection of
+            // its own to the node behind its listener, as a cluster client connected to that node.
             return mirror && !cluster.isWritable() ? SKIP : CLUSTER;
         }
         if (ownMode || shared == null) {
@@ -145,7 +147,7 @@ final class Lane implements Backend.Listener {
     void send(SharedConnection connection, Object command, Exchange exchange) {
         inFlight++;
         exchange.owed++;
-        if (cluster != null) {
+        if (cluster != null && connection == null && (own == null || side == Side.TARGET)) {
             cluster.write((io.ferry.resp.CommandMessage) command, exchange);
         } else if (connection == null) {
             ownOwed.add(exchange);
@@ -202,7 +204,7 @@ final class Lane implements Backend.Listener {
 
     /** Whether this side can take more of the client's commands now without queueing without bound. */
     boolean isWritable() {
-        if (cluster != null) {
+        if (own == null && cluster != null) {
             return cluster.isWritable();
         }
         if (own != null) {

@@ -1,5 +1,7 @@
 package io.ferry.proxy;
 
+import io.ferry.proxy.cluster.ClusterNode;
+import io.ferry.proxy.cluster.ClusterTopology;
 import io.ferry.proxy.kafka.ControlFollower;
 import io.ferry.proxy.kafka.KafkaTopics;
 import io.ferry.proxy.kafka.TrafficLog;
@@ -17,6 +19,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
@@ -31,9 +34,12 @@ import org.slf4j.LoggerFactory;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -71,11 +77,21 @@ public final class ProxyServer implements AutoCloseable {
     private final Set<ClientSession> sessions = ConcurrentHashMap.newKeySet();
     private final AtomicInteger connections = new AtomicInteger();
     private final Channel serverChannel;
+    /** The source's Redis Cluster and its listeners; null when the source is one server. */
+    private final ClusterListeners sourceCluster;
+    /** The listeners of the source nodes after the first (the first is {@link #serverChannel}). */
+    private final List<Channel> nodeChannels = new CopyOnWriteArrayList<>();
+
+    private final Map<EventLoop, ClusterConnections> clusterSources = new ConcurrentHashMap<>();
     private final Gauge connectionsGauge;
     /** Null without Kafka or with stats.interval-seconds 0. */
     private final StatsPublisher stats;
 
     private volatile boolean draining;
+    /** Source nodes whose listener is being bound. */
+    private final Set<String> pendingListeners = ConcurrentHashMap.newKeySet();
+    /** Source-node listeners bound or being bound, for the next one's port. */
+    private final AtomicInteger listenerCount = new AtomicInteger();
 
     private ProxyServer(ProxyConfig config, MeterRegistry meters) throws InterruptedException {
         this.config = config;
@@ -122,7 +138,9 @@ public final class ProxyServer implements AutoCloseable {
         this.group = transport.newGroup(config.ioThreads(), "ferry-proxy");
         try {
             this.commands = SourceCommandTable.load(source, group.next(), COMMAND_TABLE_TIMEOUT);
-            this.targetCluster = target == null ? null : discoverCluster(target, config.targetTls());
+            ClusterView sourceView = discoverCluster("source", source, config.sourceTls());
+            this.sourceCluster = sourceView == null ? null : new ClusterListeners(sourceView);
+            this.targetCluster = target == null ? null : discoverCluster("target", target, config.targetTls());
             if (targetCluster != null && config.source().db() != 0) {
                 throw new IllegalArgumentException(
                         "the source URI selects database " + config.source().db()
@@ -132,26 +150,23 @@ public final class ProxyServer implements AutoCloseable {
             if (targetCluster != null) {
                 targetCluster.start(group);
             }
-            this.serverChannel = new ServerBootstrap()
-                    .group(group)
-                    .channel(transport.serverChannel())
-                    .option(ChannelOption.SO_BACKLOG, 1024)
-                    .option(ChannelOption.SO_REUSEADDR, true)
-                    .childOption(ChannelOption.TCP_NODELAY, true)
-                    .childOption(ChannelOption.SO_KEEPALIVE, true)
-                    // Nothing is read from a client until its backend connection is ready.
-                    .childOption(ChannelOption.AUTO_READ, false)
-                    .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, Backend.WATER_MARK)
-                    .childHandler(new ChannelInitializer<SocketChannel>() {
-                        @Override
-                        protected void initChannel(SocketChannel channel) {
-                            accept(channel);
-                        }
-                    })
-                    .bind(config.listen().host(), config.listen().port())
-                    .sync()
-                    .channel();
+            if (sourceCluster == null) {
+                this.serverChannel = bind(config.listen().port(), null).sync().channel();
+            } else {
+                List<ClusterNode> nodes = sourceNodes(sourceCluster.view().topology());
+                List<Channel> bound = new ArrayList<>();
+                for (ClusterNode node : nodes) {
+                    Channel listener = bindNode(node).sync().channel();
+                    sourceCluster.listening(node.address(), ((InetSocketAddress) listener.localAddress()).getPort());
+                    bound.add(listener);
+                }
+                this.serverChannel = bound.get(0);
+                nodeChannels.addAll(bound.subList(1, bound.size()));
+                sourceCluster.view().onChange(this::listenToNewNodes);
+                sourceCluster.view().start(group);
+            }
         } catch (InterruptedException | RuntimeException e) {
+            // The clusters' periodic refreshes stop with the threads.
             group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
             if (stats != null) {
                 stats.close();
@@ -173,6 +188,13 @@ public final class ProxyServer implements AutoCloseable {
                 config.sourceConnections());
         if (target != null) {
             log.info("proxy {} target {}; route {}", config.nodeId(), config.target(), config.route());
+        }
+        if (sourceCluster != null) {
+            log.info(
+                    "proxy {}: the source is a Redis Cluster of {} nodes, one listener each: {}",
+                    config.nodeId(),
+                    sourceCluster.ports().size(),
+                    sourceCluster.ports());
         }
         if (targetCluster != null) {
             log.info(
@@ -204,13 +226,108 @@ public final class ProxyServer implements AutoCloseable {
      * be reached at start-up is taken for one server, with a warning: the proxy starts as it would
      * without a cluster, and mirrored commands are skipped and flagged for repair until it answers.
      */
-    private ClusterView discoverCluster(Backend backend, io.ferry.settings.TlsOptions tls) {
+    private ClusterView discoverCluster(String side, Backend backend, io.ferry.settings.TlsOptions tls) {
         try {
-            return ClusterView.discover("target", backend, tls, transport, config.outputBufferLimit(), group.next());
+            return ClusterView.discover(side, backend, tls, transport, config.outputBufferLimit(), group.next());
         } catch (IllegalStateException e) {
             log.warn("{}; taking it for a single server", e.getMessage());
             return null;
         }
+    }
+
+    /**
+     * Binds a listener on {@code port} of the listen host whose clients are served in front of source
+     * node {@code home} (null: a standalone source).
+     */
+    private ChannelFuture bind(int port, ClusterNode home) {
+        return new ServerBootstrap()
+                .group(group)
+                .channel(transport.serverChannel())
+                .option(ChannelOption.SO_BACKLOG, 1024)
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childOption(ChannelOption.SO_KEEPALIVE, true)
+                // Nothing is read from a client until its backend connection is ready.
+                .childOption(ChannelOption.AUTO_READ, false)
+                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, Backend.WATER_MARK)
+                .childHandler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel channel) {
+                        accept(channel, home);
+                    }
+                })
+                .bind(config.listen().host(), port);
+    }
+
+    /**
+     * The listener of source node {@code node}: the listen port plus the node's number (the order the
+     * proxy first saw the nodes in), or an ephemeral port when the listen port is 0.
+     */
+    private ChannelFuture bindNode(ClusterNode node) {
+        int index = listenerCount.getAndIncrement();
+        int port = config.listen().port() == 0 ? 0 : config.listen().port() + index;
+        pendingListeners.add(node.address());
+        ChannelFuture bound = bind(port, node);
+        bound.addListener(done -> {
+            if (done.isSuccess()) {
+                InetSocketAddress local = (InetSocketAddress) bound.channel().localAddress();
+                sourceCluster.listening(node.address(), local.getPort());
+            } else {
+                log.error(
+                        "proxy {}: cannot listen on port {} for source node {}: {}",
+                        config.nodeId(),
+                        port,
+                        node.address(),
+                        ClientCommands.reason(done.cause()));
+            }
+            pendingListeners.remove(node.address());
+        });
+        return bound;
+    }
+
+    /** Every node of {@code topology}: each shard's primary, then its replicas, shard after shard. */
+    private static List<ClusterNode> sourceNodes(ClusterTopology topology) {
+        List<ClusterNode> nodes = new ArrayList<>();
+        for (ClusterTopology.Shard shard : topology.shards()) {
+            nodes.add(shard.master());
+            nodes.addAll(shard.replicas());
+        }
+        return nodes;
+    }
+
+    /** A listener for each node the source's topology gained (a shard added, a replica attached). */
+    private void listenToNewNodes(ClusterTopology topology) {
+        if (draining) {
+            return;
+        }
+        for (ClusterNode node : sourceNodes(topology)) {
+            if (!sourceCluster.hasListener(node.address()) && !pendingListeners.contains(node.address())) {
+                ChannelFuture bound = bindNode(node);
+                bound.addListener(done -> {
+                    if (done.isSuccess()) {
+                        nodeChannels.add(bound.channel());
+                        log.info(
+                                "proxy {}: source node {} is new; listening for it on {}",
+                                config.nodeId(),
+                                node.address(),
+                                bound.channel().localAddress());
+                    }
+                });
+            }
+        }
+    }
+
+    /** The listener of each source node, by the node's {@code host:port}; empty when the source is one server. */
+    public Map<String, InetSocketAddress> nodeAddresses() {
+        if (sourceCluster == null) {
+            return Map.of();
+        }
+        Map<String, InetSocketAddress> addresses = new java.util.TreeMap<>();
+        sourceCluster
+                .ports()
+                .forEach((node, port) ->
+                        addresses.put(node, new InetSocketAddress(address().getAddress(), port)));
+        return addresses;
     }
 
     /**
@@ -288,7 +405,7 @@ public final class ProxyServer implements AutoCloseable {
         return connections.get();
     }
 
-    private void accept(SocketChannel channel) {
+    private void accept(SocketChannel channel, ClusterNode home) {
         int open = connections.incrementAndGet();
         channel.closeFuture().addListener(closed -> connections.decrementAndGet());
         if (draining || open > config.maxConnections()) {
@@ -299,7 +416,7 @@ public final class ProxyServer implements AutoCloseable {
             return;
         }
         boolean sharing = config.sourceConnections() == SourceConnections.SHARED;
-        SharedSource sharedSource = sharing
+        SharedSource sharedSource = sharing && sourceCluster == null
                 ? sharedSources.computeIfAbsent(
                         channel.eventLoop(),
                         loop -> new SharedSource(loop, source, Side.SOURCE, config.mirrorTimeout()))
@@ -319,10 +436,23 @@ public final class ProxyServer implements AutoCloseable {
                                 Side.TARGET,
                                 commands.table(),
                                 config.mirrorTimeout().toNanos()));
+        ClusterConnections clusterSource = sourceCluster == null
+                ? null
+                : clusterSources.computeIfAbsent(
+                        channel.eventLoop(),
+                        loop -> new ClusterConnections(
+                                loop,
+                                sourceCluster.view(),
+                                Side.SOURCE,
+                                commands.table(),
+                                config.mirrorTimeout().toNanos()));
         ClientSession session = new ClientSession(
                 context,
-                source,
+                home == null ? source : sourceCluster.view().backend(home.host(), home.port()),
                 sharedSource,
+                clusterSource,
+                sourceCluster,
+                home,
                 target,
                 sharedTarget,
                 clusterTarget,
@@ -359,6 +489,7 @@ public final class ProxyServer implements AutoCloseable {
                 connections.get(),
                 timeout.toMillis());
         serverChannel.close().syncUninterruptibly();
+        nodeChannels.forEach(node -> node.close().syncUninterruptibly());
         sessions.forEach(ClientSession::drain);
         long deadline = System.nanoTime() + timeout.toNanos();
         while (!sessions.isEmpty() && System.nanoTime() < deadline) {
@@ -377,6 +508,9 @@ public final class ProxyServer implements AutoCloseable {
         }
         if (targetCluster != null) {
             targetCluster.close();
+        }
+        if (sourceCluster != null) {
+            sourceCluster.view().close();
         }
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
         if (follower != null) {

@@ -218,13 +218,16 @@ class ProxyClusterTargetIT {
             // Migrating: a key the old master no longer has is answered ASK; the proxy asks the new one.
             cluster.beginMove(slot, from, to);
             client.sync().set("{moving}:1", "asked");
-            assertThat(cluster.sync(to).clusterCountKeysInSlot(slot))
-                    .as("the new key went to the importing master after ASKING")
-                    .isEqualTo(1);
+            // The target's write completes after the client's reply (the source's): wait for it.
+            await().atMost(Duration.ofSeconds(5))
+                    .alias("the new key went to the importing master after ASKING")
+                    .until(() -> cluster.sync(to).clusterCountKeysInSlot(slot) == 1);
             cluster.finishMove(slot, from, to);
             // Moved: the proxy's slot map is behind; the old master answers MOVED.
             client.sync().set(key, "after");
             client.sync().set("{moving}:2", "new");
+            await().atMost(Duration.ofSeconds(5))
+                    .until(() -> "new".equals(cluster.sync(to).get("{moving}:2")));
             assertThat(cluster.sync(to).get(key)).isEqualTo("after");
             assertThat(cluster.sync(to).get("{moving}:1")).isEqualTo("asked");
             assertThat(cluster.sync(to).get("{moving}:2")).isEqualTo("new");

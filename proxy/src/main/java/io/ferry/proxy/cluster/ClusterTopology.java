@@ -8,6 +8,7 @@ import io.ferry.resp.SimpleStringMessage;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -81,8 +82,22 @@ public final class ClusterTopology {
         }
     }
 
-    /** A topology of the given shards; their slot ranges must lie within 0..16383. */
+    /**
+     * A topology of the given shards; their slot ranges must lie within 0..16383. The shards are put
+     * in the order of their first slot (those without slots last, by address), replicas by address:
+     * nodes list the cluster in orders of their own, and two reads of one cluster must be equal.
+     */
     public static ClusterTopology of(List<Shard> shards) {
+        List<Shard> sorted = new ArrayList<>(shards.size());
+        for (Shard shard : shards) {
+            List<ClusterNode> replicas = new ArrayList<>(shard.replicas());
+            replicas.sort(Comparator.comparing(ClusterNode::host).thenComparingInt(ClusterNode::port));
+            sorted.add(new Shard(shard.master(), replicas, shard.ranges));
+        }
+        sorted.sort(Comparator.comparingInt((Shard shard) -> shard.ranges.length == 0 ? KeySlot.SLOTS : shard.ranges[0])
+                .thenComparing(shard -> shard.master().host())
+                .thenComparingInt(shard -> shard.master().port()));
+        shards = sorted;
         for (Shard shard : shards) {
             int[] ranges = shard.ranges;
             if (ranges.length % 2 != 0) {
