@@ -1517,6 +1517,10 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
     }
 
     private boolean sharedWritable(Lane lane) {
+        if (lane.own == null && lane.cluster != null && !lane.cluster.isWritable()) {
+            lane.cluster.awaitWritable(this);
+            return false;
+        }
         if (lane.own == null && lane.link != null && !lane.link.isWritable()) {
             lane.link.awaitWritable(this);
             return false;

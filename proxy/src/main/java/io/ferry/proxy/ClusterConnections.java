@@ -69,6 +69,8 @@ final class ClusterConnections {
     static final int MAX_REDIRECTS = 5;
     static final int MAX_RETRIES = 40;
     static final long RETRY_DELAY_MS = 50;
+    /** Commands that may wait for one node's connection to open; more are failed at once. */
+    static final int MAX_WAITING = 10_000;
 
     // How the replies of a command's parts make the client's reply.
     private static final byte ONE = 0;
@@ -103,6 +105,8 @@ final class ClusterConnections {
     private final Map<Integer, Node> moved = new HashMap<>();
     /** Node connections that cannot take more bytes now. */
     private int unwritable;
+    /** Sessions that stopped reading their client until every node connection drains. */
+    private final List<ClientSession> awaitingWritable = new ArrayList<>();
 
     ClusterConnections(EventLoop loop, ClusterView view, Side side, CommandTable commands, long mirrorTimeoutNanos) {
         this.loop = loop;
@@ -116,6 +120,21 @@ final class ClusterConnections {
     /** Whether every node connection can take more bytes now. */
     boolean isWritable() {
         return unwritable == 0;
+    }
+
+    /** Calls {@link ClientSession#onSourceWritable()} for {@code session} once every node connection drains. */
+    void awaitWritable(ClientSession session) {
+        if (!awaitingWritable.contains(session)) {
+            awaitingWritable.add(session);
+        }
+    }
+
+    private void writableAgain() {
+        if (unwritable == 0 && !awaitingWritable.isEmpty()) {
+            List<ClientSession> waiting = new ArrayList<>(awaitingWritable);
+            awaitingWritable.clear();
+            waiting.forEach(ClientSession::onSourceWritable);
+        }
     }
 
     /**
@@ -356,7 +375,18 @@ final class ClusterConnections {
                 part.retries++;
                 ReferenceCountUtil.release(reply);
                 view.refresh();
-                loop.schedule(() -> route(part), RETRY_DELAY_MS, TimeUnit.MILLISECONDS);
+                // A keyless command (no slot) is retried on the node it was sent to.
+                Node to = part.node;
+                loop.schedule(
+                        () -> {
+                            if (part.slot >= 0 || to == null) {
+                                route(part);
+                            } else {
+                                to.send(part);
+                            }
+                        },
+                        RETRY_DELAY_MS,
+                        TimeUnit.MILLISECONDS);
                 return;
             }
         }
@@ -530,6 +560,8 @@ final class ClusterConnections {
         int redirects;
         int retries;
         long sentNanos;
+        /** The node it was last sent to. */
+        Node node;
 
         Part(Request request, CommandMessage command) {
             this.request = request;
@@ -559,7 +591,17 @@ final class ClusterConnections {
         }
 
         void send(Part part) {
+            part.node = this;
             if (channel == null) {
+                if (waiting.size() >= MAX_WAITING) {
+                    String error = "ERR Ferry: more than " + MAX_WAITING + " commands wait for the connection to the "
+                            + sideName + " node " + address;
+                    loop.execute(() -> {
+                        lose(part, error, false);
+                        flushClients();
+                    });
+                    return;
+                }
                 waiting.add(part);
                 if (!connecting) {
                     connect();
@@ -690,6 +732,7 @@ final class ClusterConnections {
             if (now != writable) {
                 writable = now;
                 unwritable += now ? -1 : 1;
+                writableAgain();
             }
         }
 
@@ -701,6 +744,7 @@ final class ClusterConnections {
             if (!writable) {
                 writable = true;
                 unwritable--;
+                writableAgain();
             }
             if (out != null) {
                 out.discard();

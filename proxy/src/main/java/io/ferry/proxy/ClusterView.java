@@ -205,7 +205,7 @@ final class ClusterView implements AutoCloseable {
 
     /**
      * Reads a cluster topology from {@code node}, completing on its event loop: null when the node
-     * has cluster support disabled; failed when it cannot be reached or says something unexpected.
+     * has cluster support disabled or does not know CLUSTER at all; failed when it cannot be reached or says something unexpected.
      */
     static CompletableFuture<ClusterTopology> readTopology(Backend node, EventLoop loop) {
         CompletableFuture<ClusterTopology> result = new CompletableFuture<>();
@@ -228,8 +228,15 @@ final class ClusterView implements AutoCloseable {
                         }
                         try {
                             if (slots instanceof ErrorMessage refused) {
-                                result.completeExceptionally(new IllegalStateException(
-                                        "CLUSTER SHARDS: " + error.text() + "; CLUSTER SLOTS: " + refused.text()));
+                                String text = refused.text();
+                                if (text.contains("cluster support disabled")
+                                        || text.startsWith("ERR unknown command")) {
+                                    // A server without cluster support, or one that hides CLUSTER.
+                                    result.complete(null);
+                                } else {
+                                    result.completeExceptionally(new IllegalStateException(
+                                            "CLUSTER SHARDS: " + error.text() + "; CLUSTER SLOTS: " + text));
+                                }
                             } else {
                                 result.complete(ClusterTopology.fromSlots(slots));
                             }
