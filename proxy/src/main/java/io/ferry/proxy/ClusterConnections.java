@@ -172,7 +172,11 @@ final class ClusterConnections {
                 answerLater(new Part(request, null), "CLUSTERDOWN Ferry: the " + sideName + " cluster serves no slots");
                 return;
             }
-            boolean everywhere = info.isWrite() || info.kindOf(command) == CommandKind.SCRIPTING;
+            // Only commands that never have keys reach every primary: a script or an unknown command
+            // without keys here may still touch keys, and must run once.
+            boolean everywhere = info.isKnown()
+                    && info.noKeys()
+                    && (info.isWrite() || info.kindOf(command) == CommandKind.SCRIPTING);
             if (!everywhere || masters.size() == 1) {
                 request.pending = 1;
                 send(new Part(request, command), masters.get(0));
@@ -354,7 +358,7 @@ final class ClusterConnections {
         if (reply instanceof ErrorMessage error && part.request != null) {
             String text = error.text();
             if ((text.startsWith("MOVED ") || text.startsWith("ASK ")) && part.redirects < MAX_REDIRECTS) {
-                Node to = redirectTarget(text);
+                Node to = redirectTarget(text, part.node);
                 if (to != null) {
                     part.redirects++;
                     ReferenceCountUtil.release(reply);
@@ -394,7 +398,7 @@ final class ClusterConnections {
     }
 
     /** The node a MOVED or ASK reply names ({@code MOVED <slot> <host>:<port>}); null when unreadable. */
-    private Node redirectTarget(String text) {
+    private Node redirectTarget(String text, Node from) {
         int space = text.lastIndexOf(' ');
         int colon = text.lastIndexOf(':');
         if (space < 0 || colon < space) {
@@ -404,8 +408,11 @@ final class ClusterConnections {
             String host = text.substring(space + 1, colon);
             int port = Integer.parseInt(text.substring(colon + 1).trim());
             if (host.isEmpty()) {
-                // "MOVED 3999 :6380": the node did not know its own address; the one we reached it at.
-                return null;
+                // "MOVED 3999 :6380": the node does not know its own address; the host it was reached at.
+                if (from == null) {
+                    return null;
+                }
+                host = from.address.substring(0, from.address.lastIndexOf(':'));
             }
             return node(host, port);
         } catch (NumberFormatException e) {

@@ -123,12 +123,25 @@ class ProxyClusterTargetIT {
                 assertThat(target.get("key:" + i)).isEqualTo("v" + i);
             }
             assertThat(target.get("counter")).isEqualTo("5");
-            for (int node = 0; node < 3; node++) {
+            for (int node : cluster.masters()) {
                 assertThat(cluster.sync(node).dbsize())
                         .as("master %d holds some of the keys", node)
                         .isPositive();
             }
             assertThat(proxy.repairsFlagged()).isZero();
+
+            // Keyless writes reach every master: a script loaded through the proxy runs on any of them.
+            String sha = client.sync().scriptLoad("return redis.call('set', KEYS[1], ARGV[1])");
+            await().atMost(Duration.ofSeconds(5)).until(() -> {
+                for (int node : cluster.masters()) {
+                    if (!cluster.sync(node).scriptExists(sha).get(0)) {
+                        return false;
+                    }
+                }
+                return true;
+            });
+            assertThat(client.sync().flushall()).isEqualTo("OK");
+            await().atMost(Duration.ofSeconds(5)).until(() -> cluster.dbSize() == 0);
         }
     }
 

@@ -175,6 +175,17 @@ final class TestCluster implements AutoCloseable {
         }
     }
 
+    /** The indexes of the nodes that are masters now. */
+    List<Integer> masters() {
+        List<Integer> masters = new ArrayList<>();
+        for (int i = 0; i < nodes.size(); i++) {
+            if (sync(i).info("replication").contains("role:master")) {
+                masters.add(i);
+            }
+        }
+        return masters;
+    }
+
     /** Deletes every key on every master. */
     void flushAll() {
         for (int i = 0; i < nodes.size(); i++) {
