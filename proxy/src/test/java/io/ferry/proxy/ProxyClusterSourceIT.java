@@ -252,6 +252,47 @@ class ProxyClusterSourceIT {
         }
     }
 
+    @Test
+    void aClusterTargetBehindAClusterSourceGetsEveryWrite() throws Exception {
+        try (TestCluster targetCluster = TestCluster.start(redis, "cluster-target", 3, 0);
+                ProxyServer proxy = ProxyServer.start(ProxyHarness.config(cluster.uri()).toBuilder()
+                        .target(
+                                RedisUri.parse(targetCluster.uri()),
+                                WritePolicy.SOURCE_AUTHORITATIVE,
+                                ReadMode.SOURCE,
+                                0)
+                        .ioThreads(2)
+                        .build())) {
+            RedisClusterClient client = clusterClient(proxy, ProtocolVersion.RESP3);
+            RedisClient standalone = ProxyHarness.client(ProtocolVersion.RESP2);
+            try (StatefulRedisClusterConnection<String, String> connection = client.connect();
+                    StatefulRedisConnection<String, String> plain = standalone.connect(
+                            RedisURI.create("127.0.0.1", proxy.address().getPort()))) {
+                for (int i = 0; i < 100; i++) {
+                    assertThat(connection.sync().set("both:" + i, "b" + i)).isEqualTo("OK");
+                }
+                // A standalone-mode client's MSET across slots: split on both sides.
+                assertThat(plain.sync().mset(java.util.Map.of("both:x", "x", "both:y", "y", "both:z", "z")))
+                        .isEqualTo("OK");
+            } finally {
+                client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+                standalone.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+            }
+            await().atMost(Duration.ofSeconds(5)).until(() -> targetCluster.dbSize() == 103);
+            RedisClusterClient targetClient = targetCluster.client();
+            try (StatefulRedisClusterConnection<String, String> check = targetClient.connect()) {
+                for (int i = 0; i < 100; i++) {
+                    assertThat(check.sync().get("both:" + i)).isEqualTo("b" + i);
+                    assertThat(source.get("both:" + i)).isEqualTo("b" + i);
+                }
+                assertThat(check.sync().get("both:y")).isEqualTo("y");
+                assertThat(source.get("both:z")).isEqualTo("z");
+            } finally {
+                targetClient.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+            }
+        }
+    }
+
     /** Runs last: it changes the source's topology for good (a failover, a node added). */
     @Test
     @Order(Integer.MAX_VALUE)
