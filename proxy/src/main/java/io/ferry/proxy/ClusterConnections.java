@@ -259,6 +259,7 @@ final class ClusterConnections {
             parts.add(part);
         }
         command.release();
+        view.splits.increment();
         request.merge = merge;
         request.pending = parts.size();
         if (merge == VALUES) {
@@ -361,6 +362,7 @@ final class ClusterConnections {
                 Node to = redirectTarget(text, part.node);
                 if (to != null) {
                     part.redirects++;
+                    view.redirects.increment();
                     ReferenceCountUtil.release(reply);
                     if (text.startsWith("MOVED ")) {
                         if (part.slot >= 0) {
@@ -377,6 +379,7 @@ final class ClusterConnections {
             if ((text.startsWith("TRYAGAIN") || text.startsWith("CLUSTERDOWN") || text.startsWith("LOADING"))
                     && part.retries < MAX_RETRIES) {
                 part.retries++;
+                view.retries.increment();
                 ReferenceCountUtil.release(reply);
                 view.refresh();
                 // A keyless command (no slot) is retried on the node it was sent to.

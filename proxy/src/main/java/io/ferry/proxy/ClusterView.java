@@ -57,6 +57,16 @@ final class ClusterView implements AutoCloseable {
             new java.util.concurrent.CopyOnWriteArrayList<>();
 
     private volatile ClusterTopology topology;
+
+    /** Commands sent again to the node a MOVED or ASK named. */
+    final java.util.concurrent.atomic.LongAdder redirects = new java.util.concurrent.atomic.LongAdder();
+    /** Commands sent again after TRYAGAIN, CLUSTERDOWN or LOADING. */
+    final java.util.concurrent.atomic.LongAdder retries = new java.util.concurrent.atomic.LongAdder();
+    /** Commands split by slot (MSET, DEL, MGET, ... across slots). */
+    final java.util.concurrent.atomic.LongAdder splits = new java.util.concurrent.atomic.LongAdder();
+    /** Topologies read that differed from the one in force. */
+    final java.util.concurrent.atomic.LongAdder changes = new java.util.concurrent.atomic.LongAdder();
+
     private volatile long lastRefreshNanos = System.nanoTime();
     private EventLoopGroup group;
     private ScheduledFuture<?> periodic;
@@ -101,6 +111,34 @@ final class ClusterView implements AutoCloseable {
                             + ClientCommands.reason(cause),
                     cause);
         }
+    }
+
+    /** Registers this cluster's counters in {@code meters}, tagged with its side. */
+    void register(io.micrometer.core.instrument.MeterRegistry meters) {
+        counter(meters, "ferry.proxy.cluster.redirects", redirects, "Commands sent again where a MOVED or ASK said");
+        counter(
+                meters,
+                "ferry.proxy.cluster.retries",
+                retries,
+                "Commands sent again after TRYAGAIN, CLUSTERDOWN or LOADING");
+        counter(meters, "ferry.proxy.cluster.splits", splits, "Commands across slots split into one per slot");
+        counter(
+                meters,
+                "ferry.proxy.cluster.topology.changes",
+                changes,
+                "Cluster topologies read that differed from the one in force");
+    }
+
+    private void counter(
+            io.micrometer.core.instrument.MeterRegistry meters,
+            String meter,
+            java.util.concurrent.atomic.LongAdder value,
+            String description) {
+        io.micrometer.core.instrument.FunctionCounter.builder(
+                        meter, value, java.util.concurrent.atomic.LongAdder::doubleValue)
+                .tag("side", name)
+                .description(description)
+                .register(meters);
     }
 
     /** Starts the periodic refresh on {@code group}. */
@@ -195,6 +233,7 @@ final class ClusterView implements AutoCloseable {
             refreshing.set(false);
             if (!read.equals(before)) {
                 topology = read;
+                changes.increment();
                 log.info("{} cluster topology changed: {}", name, read);
                 for (java.util.function.Consumer<ClusterTopology> listener : changeListeners) {
                     listener.accept(read);

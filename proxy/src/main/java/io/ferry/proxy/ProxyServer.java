@@ -148,6 +148,7 @@ public final class ProxyServer implements AutoCloseable {
                                 + "URI without a database, or /0)");
             }
             if (targetCluster != null) {
+                targetCluster.register(meters);
                 targetCluster.start(group);
             }
             if (sourceCluster == null) {
@@ -163,6 +164,7 @@ public final class ProxyServer implements AutoCloseable {
                 this.serverChannel = bound.get(0);
                 nodeChannels.addAll(bound.subList(1, bound.size()));
                 sourceCluster.view().onChange(this::listenToNewNodes);
+                sourceCluster.view().register(meters);
                 sourceCluster.view().start(group);
             }
         } catch (InterruptedException | RuntimeException e) {

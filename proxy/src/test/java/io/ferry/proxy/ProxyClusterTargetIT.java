@@ -182,6 +182,9 @@ class ProxyClusterTargetIT {
                     .extracting(WriteRecord::getCommand)
                     .as("one record per client write")
                     .containsExactlyInAnyOrder("MSET", "DEL", "SADD", "SADD", "SUNIONSTORE");
+            assertThat(clusterMeter(proxy, "ferry.proxy.cluster.splits"))
+                    .as("MSET and DEL split")
+                    .isEqualTo(2);
             WriteRecord mset = byCommand(writes, "MSET");
             assertThat(mset.getTarget().getOutcome()).isEqualTo(Outcome.OK);
             assertThat(mset.getFlags()).doesNotContain(WriteFlag.REPAIR);
@@ -245,6 +248,9 @@ class ProxyClusterTargetIT {
             assertThat(cluster.sync(to).get("{moving}:1")).isEqualTo("asked");
             assertThat(cluster.sync(to).get("{moving}:2")).isEqualTo("new");
             assertThat(proxy.repairsFlagged()).isZero();
+            assertThat(clusterMeter(proxy, "ferry.proxy.cluster.redirects"))
+                    .as("an ASK and a MOVED followed")
+                    .isGreaterThanOrEqualTo(2);
         }
     }
 
@@ -284,6 +290,10 @@ class ProxyClusterTargetIT {
             }
             assertThat(proxy.repairsFlagged()).as("no write needed a repair").isZero();
         }
+    }
+
+    private static double clusterMeter(ProxyServer proxy, String name) {
+        return proxy.meters().get(name).tag("side", "target").functionCounter().count();
     }
 
     private static boolean keysSpanSlots(Iterable<String> keys) {
