@@ -46,7 +46,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * A running proxy node: accepts application connections and gives each its own {@link
  * ClientSession}, over the event loop's shared source connection or one of its own ({@link
- * SourceConnections}). At start-up it reads the source's command table. {@link #close()} drains: it stops accepting, lets every client receive the
+ * SourceConnections}). At start-up it reads the source's command table and finds out whether either
+ * side is a Redis Cluster: a cluster source gets one listener per node ({@link ClusterListeners}), a
+ * cluster side is reached through {@link ClusterConnections}. {@link #close()} drains: it stops accepting, lets every client receive the
  * replies it is owed (up to the drain timeout), then closes what is left. Thread-safe.
  */
 public final class ProxyServer implements AutoCloseable {
