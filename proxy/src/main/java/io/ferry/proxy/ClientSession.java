@@ -1,5 +1,6 @@
 package io.ferry.proxy;
 
+import io.ferry.proxy.cluster.ClusterNode;
 import io.ferry.resp.BulkErrorMessage;
 import io.ferry.resp.CommandMessage;
 import io.ferry.resp.ErrorMessage;
@@ -102,6 +103,12 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
     private final Lane target;
 
     private final CommandTable commands;
+    /** The source's Redis Cluster as shown to clients; null when the source is one server. */
+    private final ClusterListeners sourceListeners;
+    /** The source node behind the listener the client connected to; null when the source is one server. */
+    private final ClusterNode home;
+    /** The address the client reached the proxy at, for the addresses of CLUSTER SLOTS and MOVED. */
+    private String localHost;
     /** The table was read from the source itself, so what it lacks the source lacks. */
     private final boolean commandsFromSource;
 
@@ -147,15 +154,22 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
             SessionContext context,
             Backend sourceBackend,
             SharedSource sourceShared,
+            ClusterConnections sourceCluster,
+            ClusterListeners sourceListeners,
+            ClusterNode home,
             Backend targetBackend,
             SharedSource targetShared,
+            ClusterConnections targetCluster,
             SourceCommandTable commands,
             boolean requiresAuth,
             long outputBufferLimit,
             long mirrorTimeoutNanos) {
         this.context = context;
-        this.source = new Lane(Side.SOURCE, sourceBackend, sourceShared, this);
-        this.target = targetBackend == null ? null : new Lane(Side.TARGET, targetBackend, targetShared, this);
+        this.source = new Lane(Side.SOURCE, sourceBackend, sourceShared, sourceCluster, this);
+        this.sourceListeners = sourceListeners;
+        this.home = home;
+        this.target =
+                targetBackend == null ? null : new Lane(Side.TARGET, targetBackend, targetShared, targetCluster, this);
         this.commands = commands.table();
         this.commandsFromSource = commands.fromSource();
         this.requiresAuth = requiresAuth;
@@ -169,6 +183,16 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
     public void channelActive(ChannelHandlerContext ctx) {
         client = ctx.channel();
         clientOut = new CoalescedWrites(client);
+        if (source.cluster != null) {
+            // Node connections open as commands need them; a connection of the client's own opens
+            // when it first uses connection state.
+            localHost = client.localAddress() instanceof java.net.InetSocketAddress local
+                    ? local.getAddress().getHostAddress()
+                    : "127.0.0.1";
+            state = State.READY;
+            updateReading();
+            return;
+        }
         if (source.shared == null) {
             ownMode = true;
             openOwn(source);
@@ -257,6 +281,21 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
         MigrationRoute route = context.route();
         boolean withTarget = target != null && route.usesTarget();
         CommandInfo info = commands.lookup(command);
+        if (sourceListeners != null && conn.pinned == null) {
+            RespMessage local = sourceListeners.answer(command, localHost, home);
+            if (local != null) {
+                return answer(command, local);
+            }
+            if (ownMode) {
+                // The client's commands run on the node behind its listener, as with a direct
+                // connection: a key of another node's slot gets MOVED to that node's listener, before
+                // anything is sent (a write must not reach the target when the source refuses it).
+                int slot = sourceListeners.foreignSlot(command, info, keys, home);
+                if (slot >= 0) {
+                    return answer(command, sourceListeners.moved(slot, localHost));
+                }
+            }
+        }
         if (conn.pinned != null) {
             return sendPinned(command, info, route, withTarget);
         }
@@ -299,6 +338,12 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
     /** A command any connection may carry, with a target in use: as {@link CommandRouter} decides. */
     private boolean sendRouted(CommandMessage command, CommandInfo info, MigrationRoute route) {
         CommandRouter.decide(route, context.targetReadsHeld(), info, command, keys, decision);
+        if (target.cluster != null
+                && (decision.served == Side.TARGET || decision.plan != Exchange.SINGLE)
+                && route.writePolicy() != WritePolicy.TARGET_ONLY
+                && (conn.db != 0 || !target.cluster.splits(command, info))) {
+            return sendAcrossTargetSlots(command, info, route);
+        }
         Lane served = lane(decision.served);
         WriteTrace trace = decision.plan == Exchange.COMPARED
                 ? trace(command, info, route)
@@ -317,6 +362,31 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
             case Exchange.FALLBACK -> sendFallback(command);
             default -> sendBoth(command, served, decision.plan, trace, decision.write);
         };
+    }
+
+    /**
+     * A command whose keys lie in different slots of the target's cluster, which would refuse it
+     * (CROSSSLOT) and which cannot be split by slot, or of a client that selected a database a cluster
+     * does not have: the source serves it alone, and a write's keys are flagged for repair on the
+     * target (docs/proxy.md, "Redis Cluster").
+     */
+    private boolean sendAcrossTargetSlots(CommandMessage command, CommandInfo info, MigrationRoute route) {
+        WriteTrace trace = null;
+        if (info.isWrite() && route.dualWrites()) {
+            trace = traceIfJournaled(command, info, route);
+            if (trace == null) {
+                context.countUntracedRepair();
+            } else {
+                trace.flag(WriteFlag.REPAIR);
+                trace.failed(
+                        Side.TARGET,
+                        Outcome.NOT_SENT,
+                        conn.db != 0
+                                ? "the target cluster has database 0 only"
+                                : "keys in different slots of the target cluster");
+            }
+        }
+        return sendSingle(command, source, ReplyKind.FORWARD, trace, info.isWrite());
     }
 
     /**
@@ -524,6 +594,16 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
             if (write) {
                 other.lastWrite = otherHow == SHARED ? otherConnection : null;
             }
+            if (other.cluster != null || served.cluster != null) {
+                // A cluster side routes the command by its keys: both get the command itself.
+                command.retain();
+                transmit(other, otherHow, otherConnection, command, exchange);
+                if (write) {
+                    served.lastWrite = how == SHARED ? servedConnection : null;
+                }
+                transmit(served, how, servedConnection, command, exchange);
+                return true;
+            }
             // Encoded once for both sides: each connection gets its own view of the same bytes.
             ByteBuf encoded = RespEncoder.encode(client.alloc(), command);
             command.release();
@@ -583,6 +663,10 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
             }
             case Lane.OWN -> {
                 return OWN;
+            }
+            case Lane.CLUSTER -> {
+                picked = null;
+                return SHARED;
             }
             case Lane.SKIP -> {
                 return SKIP;
@@ -865,7 +949,11 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
         onExchangeReply(exchange, lane, reply);
         if (!flushQueued && state != State.CLOSED) {
             flushQueued = true;
-            lane.shared.replied(this);
+            if (lane.cluster != null) {
+                lane.cluster.replied(this);
+            } else {
+                lane.shared.replied(this);
+            }
         }
     }
 
@@ -887,6 +975,18 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
                     lane.side,
                     System.nanoTime() - exchange.sentNanos,
                     reply instanceof ErrorMessage || reply instanceof BulkErrorMessage);
+        }
+        if (sourceListeners != null
+                && lane == source
+                && exchange.plan != Exchange.SINGLE
+                && reply instanceof ErrorMessage error
+                && (error.text().startsWith("MOVED ") || error.text().startsWith("ASK "))) {
+            // The source node refused a command the other side ran: its keys may differ now.
+            if (exchange.trace != null) {
+                exchange.trace.flag(WriteFlag.REPAIR);
+            } else {
+                context.countUntracedRepair();
+            }
         }
         if (lane.side == exchange.served) {
             servedReply(exchange, lane, reply);
@@ -1089,6 +1189,9 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
             }
             case ReplyKind.RESET -> afterReset();
             default -> {}
+        }
+        if (sourceListeners != null && reply instanceof ErrorMessage error) {
+            reply = sourceListeners.rewrite(error, localHost);
         }
         writeToClient(reply);
         if (exchange.kind == ReplyKind.QUIT) {
@@ -1419,6 +1522,10 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
     }
 
     private boolean sharedWritable(Lane lane) {
+        if (lane.own == null && lane.cluster != null && !lane.cluster.isWritable()) {
+            lane.cluster.awaitWritable(this);
+            return false;
+        }
         // A link to a connection that is gone holds nothing back: the next command opens another.
         if (lane.own == null && lane.link != null && lane.link.isOpen() && !lane.link.isWritable()) {
             lane.link.awaitWritable(this);

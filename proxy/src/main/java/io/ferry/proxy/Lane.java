@@ -22,6 +22,8 @@ final class Lane implements Backend.Listener {
     final Backend backend;
     /** The event loop's shared connections to this side; null with {@link SourceConnections#PER_CLIENT}. */
     final SharedSource shared;
+    /** The event loop's connections to this side's Redis Cluster nodes; null when the side is one server. */
+    final ClusterConnections cluster;
 
     private final ClientSession session;
 
@@ -62,14 +64,17 @@ final class Lane implements Backend.Listener {
     static final int WAIT_OWN = 5;
     /** Wait: the shared connection is being opened; the session is called back when it is ready. */
     static final int WAIT_SHARED = 6;
+    /** The side is a Redis Cluster: the command goes to {@link #cluster}, which routes it by slot. */
+    static final int CLUSTER = 7;
 
     /** The shared connection {@link #choose} found. */
     SharedConnection chosen;
 
-    Lane(Side side, Backend backend, SharedSource shared, ClientSession session) {
+    Lane(Side side, Backend backend, SharedSource shared, ClusterConnections cluster, ClientSession session) {
         this.side = side;
         this.backend = backend;
         this.shared = shared;
+        this.cluster = cluster;
         this.session = session;
     }
 
@@ -81,6 +86,13 @@ final class Lane implements Backend.Listener {
      * cannot take more bytes.
      */
     int choose(boolean ownMode, boolean mirror, SharedConnection preferred) {
+        if (cluster != null && (side == Side.TARGET || !ownMode)) {
+            // A cluster target only ever gets commands any connection may carry (connection-bound
+            // ones run on the source): the event loop's node connections, whatever the client's
+            // mode. A cluster source: until the client uses connection state; then a connection of
+            // its own to the node behind its listener, as a cluster client connected to that node.
+            return mirror && !cluster.isWritable() ? SKIP : CLUSTER;
+        }
         if (ownMode || shared == null) {
             return chooseOwn(mirror);
         }
@@ -135,7 +147,9 @@ final class Lane implements Backend.Listener {
     void send(SharedConnection connection, Object command, Exchange exchange) {
         inFlight++;
         exchange.owed++;
-        if (connection == null) {
+        if (cluster != null && connection == null && (own == null || side == Side.TARGET)) {
+            cluster.write((io.ferry.resp.CommandMessage) command, exchange);
+        } else if (connection == null) {
             ownOwed.add(exchange);
             own.write(command, own.voidPromise());
         } else {
@@ -190,6 +204,9 @@ final class Lane implements Backend.Listener {
 
     /** Whether this side can take more of the client's commands now without queueing without bound. */
     boolean isWritable() {
+        if (own == null && cluster != null) {
+            return cluster.isWritable();
+        }
         if (own != null) {
             return own.isWritable();
         }

@@ -1,5 +1,7 @@
 package io.ferry.proxy;
 
+import io.ferry.proxy.cluster.ClusterNode;
+import io.ferry.proxy.cluster.ClusterTopology;
 import io.ferry.proxy.kafka.ControlFollower;
 import io.ferry.proxy.kafka.KafkaTopics;
 import io.ferry.proxy.kafka.TrafficLog;
@@ -17,6 +19,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
@@ -31,16 +34,21 @@ import org.slf4j.LoggerFactory;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A running proxy node: accepts application connections and gives each its own {@link
  * ClientSession}, over the event loop's shared source connection or one of its own ({@link
- * SourceConnections}). At start-up it reads the source's command table. {@link #close()} drains: it stops accepting, lets every client receive the
+ * SourceConnections}). At start-up it reads the source's command table and finds out whether either
+ * side is a Redis Cluster: a cluster source gets one listener per node ({@link ClusterListeners}), a
+ * cluster side is reached through {@link ClusterConnections}. {@link #close()} drains: it stops accepting, lets every client receive the
  * replies it is owed (up to the drain timeout), then closes what is left. Thread-safe.
  */
 public final class ProxyServer implements AutoCloseable {
@@ -69,14 +77,28 @@ public final class ProxyServer implements AutoCloseable {
     private final SourceCommandTable commands;
     private final Map<EventLoop, SharedSource> sharedSources = new ConcurrentHashMap<>();
     private final Map<EventLoop, SharedSource> sharedTargets = new ConcurrentHashMap<>();
+    /** The target's Redis Cluster; null without a target or when it is one server. */
+    private final ClusterView targetCluster;
+
+    private final Map<EventLoop, ClusterConnections> clusterTargets = new ConcurrentHashMap<>();
     private final Set<ClientSession> sessions = ConcurrentHashMap.newKeySet();
     private final AtomicInteger connections = new AtomicInteger();
     private final Channel serverChannel;
+    /** The source's Redis Cluster and its listeners; null when the source is one server. */
+    private final ClusterListeners sourceCluster;
+    /** The listeners of the source nodes after the first (the first is {@link #serverChannel}). */
+    private final List<Channel> nodeChannels = new CopyOnWriteArrayList<>();
+
+    private final Map<EventLoop, ClusterConnections> clusterSources = new ConcurrentHashMap<>();
     private final Gauge connectionsGauge;
     /** Null without Kafka or with stats.interval-seconds 0. */
     private final StatsPublisher stats;
 
     private volatile boolean draining;
+    /** Source nodes whose listener is being bound. */
+    private final Set<String> pendingListeners = ConcurrentHashMap.newKeySet();
+    /** Source-node listeners bound or being bound, for the next one's port. */
+    private final AtomicInteger listenerCount = new AtomicInteger();
 
     private ProxyServer(ProxyConfig config, MeterRegistry meters) throws InterruptedException {
         this.config = config;
@@ -123,26 +145,37 @@ public final class ProxyServer implements AutoCloseable {
         this.group = transport.newGroup(config.ioThreads(), "ferry-proxy");
         try {
             this.commands = SourceCommandTable.load(source, group.next(), COMMAND_TABLE_TIMEOUT);
-            this.serverChannel = new ServerBootstrap()
-                    .group(group)
-                    .channel(transport.serverChannel())
-                    .option(ChannelOption.SO_BACKLOG, 1024)
-                    .option(ChannelOption.SO_REUSEADDR, true)
-                    .childOption(ChannelOption.TCP_NODELAY, true)
-                    .childOption(ChannelOption.SO_KEEPALIVE, true)
-                    // Nothing is read from a client until its backend connection is ready.
-                    .childOption(ChannelOption.AUTO_READ, false)
-                    .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, Backend.WATER_MARK)
-                    .childHandler(new ChannelInitializer<SocketChannel>() {
-                        @Override
-                        protected void initChannel(SocketChannel channel) {
-                            accept(channel);
-                        }
-                    })
-                    .bind(config.listen().host(), config.listen().port())
-                    .sync()
-                    .channel();
+            ClusterView sourceView = discoverCluster("source", source, config.sourceTls());
+            this.sourceCluster = sourceView == null ? null : new ClusterListeners(sourceView);
+            this.targetCluster = target == null ? null : discoverCluster("target", target, config.targetTls());
+            if (targetCluster != null && config.source().db() != 0) {
+                throw new IllegalArgumentException(
+                        "the source URI selects database " + config.source().db()
+                                + " but the target is a Redis Cluster, which has database 0 only (expected: a source "
+                                + "URI without a database, or /0)");
+            }
+            if (targetCluster != null) {
+                targetCluster.register(meters);
+                targetCluster.start(group);
+            }
+            if (sourceCluster == null) {
+                this.serverChannel = bind(config.listen().port(), null).sync().channel();
+            } else {
+                List<ClusterNode> nodes = sourceNodes(sourceCluster.view().topology());
+                List<Channel> bound = new ArrayList<>();
+                for (ClusterNode node : nodes) {
+                    Channel listener = bindNode(node).sync().channel();
+                    sourceCluster.listening(node.address(), ((InetSocketAddress) listener.localAddress()).getPort());
+                    bound.add(listener);
+                }
+                this.serverChannel = bound.get(0);
+                nodeChannels.addAll(bound.subList(1, bound.size()));
+                sourceCluster.view().onChange(this::listenToNewNodes);
+                sourceCluster.view().register(meters);
+                sourceCluster.view().start(group);
+            }
         } catch (InterruptedException | RuntimeException e) {
+            // The clusters' periodic refreshes stop with the threads.
             group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
             if (stats != null) {
                 stats.close();
@@ -170,6 +203,19 @@ public final class ProxyServer implements AutoCloseable {
         } else {
             this.sentinel = null;
         }
+        if (sourceCluster != null) {
+            log.info(
+                    "proxy {}: the source is a Redis Cluster of {} nodes, one listener each: {}",
+                    config.nodeId(),
+                    sourceCluster.ports().size(),
+                    sourceCluster.ports());
+        }
+        if (targetCluster != null) {
+            log.info(
+                    "proxy {}: the target is a Redis Cluster, commands are routed by slot: {}",
+                    config.nodeId(),
+                    targetCluster.topology());
+        }
         if (config.kafka() != null) {
             ProxyKafka kafka = config.kafka();
             this.follower = new ControlFollower(
@@ -187,6 +233,115 @@ public final class ProxyServer implements AutoCloseable {
         } else {
             this.follower = null;
         }
+    }
+
+    /**
+     * The cluster {@code backend} belongs to, or null when it is one server. An endpoint that cannot
+     * be reached at start-up is taken for one server, with a warning: the proxy starts as it would
+     * without a cluster, and mirrored commands are skipped and flagged for repair until it answers.
+     */
+    private ClusterView discoverCluster(String side, Backend backend, io.ferry.settings.TlsOptions tls) {
+        try {
+            return ClusterView.discover(side, backend, tls, transport, config.outputBufferLimit(), group.next());
+        } catch (IllegalStateException e) {
+            log.warn("{}; taking it for a single server", e.getMessage());
+            return null;
+        }
+    }
+
+    /**
+     * Binds a listener on {@code port} of the listen host whose clients are served in front of source
+     * node {@code home} (null: a standalone source).
+     */
+    private ChannelFuture bind(int port, ClusterNode home) {
+        return new ServerBootstrap()
+                .group(group)
+                .channel(transport.serverChannel())
+                .option(ChannelOption.SO_BACKLOG, 1024)
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childOption(ChannelOption.SO_KEEPALIVE, true)
+                // Nothing is read from a client until its backend connection is ready.
+                .childOption(ChannelOption.AUTO_READ, false)
+                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, Backend.WATER_MARK)
+                .childHandler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel channel) {
+                        accept(channel, home);
+                    }
+                })
+                .bind(config.listen().host(), port);
+    }
+
+    /**
+     * The listener of source node {@code node}: the listen port plus the node's number (the order the
+     * proxy first saw the nodes in), or an ephemeral port when the listen port is 0.
+     */
+    private ChannelFuture bindNode(ClusterNode node) {
+        int index = listenerCount.getAndIncrement();
+        int port = config.listen().port() == 0 ? 0 : config.listen().port() + index;
+        pendingListeners.add(node.address());
+        ChannelFuture bound = bind(port, node);
+        bound.addListener(done -> {
+            if (done.isSuccess()) {
+                InetSocketAddress local = (InetSocketAddress) bound.channel().localAddress();
+                sourceCluster.listening(node.address(), local.getPort());
+            } else {
+                log.error(
+                        "proxy {}: cannot listen on port {} for source node {}: {}",
+                        config.nodeId(),
+                        port,
+                        node.address(),
+                        ClientCommands.reason(done.cause()));
+            }
+            pendingListeners.remove(node.address());
+        });
+        return bound;
+    }
+
+    /** Every node of {@code topology}: each shard's primary, then its replicas, shard after shard. */
+    private static List<ClusterNode> sourceNodes(ClusterTopology topology) {
+        List<ClusterNode> nodes = new ArrayList<>();
+        for (ClusterTopology.Shard shard : topology.shards()) {
+            nodes.add(shard.master());
+            nodes.addAll(shard.replicas());
+        }
+        return nodes;
+    }
+
+    /** A listener for each node the source's topology gained (a shard added, a replica attached). */
+    private void listenToNewNodes(ClusterTopology topology) {
+        if (draining) {
+            return;
+        }
+        for (ClusterNode node : sourceNodes(topology)) {
+            if (!sourceCluster.hasListener(node.address()) && !pendingListeners.contains(node.address())) {
+                ChannelFuture bound = bindNode(node);
+                bound.addListener(done -> {
+                    if (done.isSuccess()) {
+                        nodeChannels.add(bound.channel());
+                        log.info(
+                                "proxy {}: source node {} is new; listening for it on {}",
+                                config.nodeId(),
+                                node.address(),
+                                bound.channel().localAddress());
+                    }
+                });
+            }
+        }
+    }
+
+    /** The listener of each source node, by the node's {@code host:port}; empty when the source is one server. */
+    public Map<String, InetSocketAddress> nodeAddresses() {
+        if (sourceCluster == null) {
+            return Map.of();
+        }
+        Map<String, InetSocketAddress> addresses = new java.util.TreeMap<>();
+        sourceCluster
+                .ports()
+                .forEach((node, port) ->
+                        addresses.put(node, new InetSocketAddress(address().getAddress(), port)));
+        return addresses;
     }
 
     /**
@@ -264,7 +419,7 @@ public final class ProxyServer implements AutoCloseable {
         return connections.get();
     }
 
-    private void accept(SocketChannel channel) {
+    private void accept(SocketChannel channel, ClusterNode home) {
         int open = connections.incrementAndGet();
         channel.closeFuture().addListener(closed -> connections.decrementAndGet());
         if (draining || open > config.maxConnections()) {
@@ -275,22 +430,46 @@ public final class ProxyServer implements AutoCloseable {
             return;
         }
         boolean sharing = config.sourceConnections() == SourceConnections.SHARED;
-        SharedSource sharedSource = sharing
+        SharedSource sharedSource = sharing && sourceCluster == null
                 ? sharedSources.computeIfAbsent(
                         channel.eventLoop(),
                         loop -> new SharedSource(loop, source, Side.SOURCE, config.mirrorTimeout()))
                 : null;
-        SharedSource sharedTarget = sharing && target != null
+        SharedSource sharedTarget = sharing && target != null && targetCluster == null
                 ? sharedTargets.computeIfAbsent(
                         channel.eventLoop(),
                         loop -> new SharedSource(loop, target, Side.TARGET, config.mirrorTimeout()))
                 : null;
+        ClusterConnections clusterTarget = targetCluster == null
+                ? null
+                : clusterTargets.computeIfAbsent(
+                        channel.eventLoop(),
+                        loop -> new ClusterConnections(
+                                loop,
+                                targetCluster,
+                                Side.TARGET,
+                                commands.table(),
+                                config.mirrorTimeout().toNanos()));
+        ClusterConnections clusterSource = sourceCluster == null
+                ? null
+                : clusterSources.computeIfAbsent(
+                        channel.eventLoop(),
+                        loop -> new ClusterConnections(
+                                loop,
+                                sourceCluster.view(),
+                                Side.SOURCE,
+                                commands.table(),
+                                config.mirrorTimeout().toNanos()));
         ClientSession session = new ClientSession(
                 context,
-                source,
+                home == null ? source : sourceCluster.view().backend(home.host(), home.port()),
                 sharedSource,
+                clusterSource,
+                sourceCluster,
+                home,
                 target,
                 sharedTarget,
+                clusterTarget,
                 commands,
                 config.sourceRequiresAuth(),
                 config.outputBufferLimit(),
@@ -324,6 +503,7 @@ public final class ProxyServer implements AutoCloseable {
                 connections.get(),
                 timeout.toMillis());
         serverChannel.close().syncUninterruptibly();
+        nodeChannels.forEach(node -> node.close().syncUninterruptibly());
         sessions.forEach(ClientSession::drain);
         long deadline = System.nanoTime() + timeout.toNanos();
         while (!sessions.isEmpty() && System.nanoTime() < deadline) {
@@ -342,6 +522,12 @@ public final class ProxyServer implements AutoCloseable {
         }
         if (sentinel != null) {
             sentinel.close();
+        }
+        if (targetCluster != null) {
+            targetCluster.close();
+        }
+        if (sourceCluster != null) {
+            sourceCluster.view().close();
         }
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
         if (follower != null) {

@@ -73,7 +73,9 @@ public final class ProxySettings {
                             "127.0.0.1:6380",
                             Validators.hostPort(),
                             Importance.HIGH,
-                            "Address the proxy listens on for application connections, host:port.")
+                            "Address the proxy listens on for application connections, host:port. In front of a "
+                                    + "Redis Cluster source, one listener per source node, on consecutive ports from "
+                                    + "this one (docs/proxy.md).")
                     .define(
                             SOURCE,
                             Type.STRING,

@@ -24,7 +24,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * The cluster layout findings against real servers: a single server moving into a three-master cluster,
  * and a three-master cluster moving into a two-master one. The slot map of each side, the hash tags of a
  * sample of the source's keys (from every master of a clustered source) and a hot slot are reported;
- * none of it blocks, and the cluster-mode verdict stays what it was.
+ * none of it blocks, nor does the cluster-mode finding.
  */
 class ClusterLayoutCheckIT {
     @RegisterExtension
@@ -74,8 +74,11 @@ class ClusterLayoutCheckIT {
 
         CompatibilityReport report = check(single.uri(), three.seedUri());
 
-        assertThat(report.of(ClusterModeCheck.ID)).singleElement().satisfies(f -> assertThat(f.blocking())
-                .isTrue());
+        assertThat(report.of(ClusterModeCheck.ID)).singleElement().satisfies(f -> {
+            assertThat(f.blocking()).isFalse();
+            assertThat(f.severity()).isEqualTo(Severity.WARNING);
+            assertThat(f.remedy()).contains("across slots");
+        });
         assertThat(report.of(ClusterLayoutCheck.SLOTS)).singleElement().satisfies(f -> {
             assertThat(f.blocking()).isFalse();
             assertThat(f.summary()).contains("a single server -> 3 shards");
@@ -119,8 +122,10 @@ class ClusterLayoutCheckIT {
 
         CompatibilityReport report = check(three.seedUri(), two.seedUri());
 
-        assertThat(report.of(ClusterModeCheck.ID)).singleElement().satisfies(f -> assertThat(f.summary())
-                .contains("both sides are Redis Clusters"));
+        assertThat(report.of(ClusterModeCheck.ID)).singleElement().satisfies(f -> {
+            assertThat(f.summary()).contains("both sides are Redis Clusters");
+            assertThat(f.blocking()).isFalse();
+        });
         assertThat(report.of(ClusterLayoutCheck.SLOTS)).singleElement().satisfies(f -> {
             assertThat(f.summary()).contains("3 shards -> 2 shards");
             for (RedisServer master : two.masters()) {

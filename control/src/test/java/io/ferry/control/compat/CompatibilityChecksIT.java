@@ -143,7 +143,7 @@ class CompatibilityChecksIT {
 
             assertThat(report.blocking())
                     .extracting(Finding::check)
-                    .containsExactlyInAnyOrder(SourceVersionCheck.ID, ClusterModeCheck.ID, ModulesCheck.ID);
+                    .containsExactlyInAnyOrder(SourceVersionCheck.ID, ModulesCheck.ID);
             assertThat(report.of(SourceVersionCheck.ID).get(0).summary())
                     .contains("4.0.14")
                     .contains("below 5.0");
@@ -160,9 +160,19 @@ class CompatibilityChecksIT {
                             connection,
                             connection,
                             new CheckContext.Plan(OptionalInt.of(1), ConflictPolicy.REPLACE, 1.25)));
-            assertThat(interlays.of("interlays")).singleElement().satisfies(f -> assertThat(f.summary())
-                    .contains("1 interlays")
-                    .contains("2 master nodes"));
+            assertThat(interlays.of("interlays")).singleElement().satisfies(f -> {
+                assertThat(f.blocking()).isFalse();
+                assertThat(f.summary()).contains("one listener per node").contains("2 masters");
+            });
+            // No interlay at all: nothing for the applications to connect to.
+            CompatibilityReport none = new CompatibilityChecks(List.of(new ClusterModeCheck()))
+                    .run(new CheckContext(
+                            clustered,
+                            clustered,
+                            connection,
+                            connection,
+                            new CheckContext.Plan(OptionalInt.of(0), ConflictPolicy.REPLACE, 1.25)));
+            assertThat(none.blocking()).extracting(Finding::check).containsExactly("interlays");
         } finally {
             client.shutdown();
         }

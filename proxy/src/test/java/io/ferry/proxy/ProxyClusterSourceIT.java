@@ -1,0 +1,372 @@
+package io.ferry.proxy;
+
+import io.ferry.proxy.cluster.KeySlot;
+import io.ferry.schemas.ReadMode;
+import io.ferry.schemas.WritePolicy;
+import io.ferry.settings.RedisUri;
+import io.ferry.testkit.FreePorts;
+import io.ferry.testkit.RedisServer;
+import io.ferry.testkit.RedisServers;
+import io.lettuce.core.ClientOptions;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.sync.RedisCommands;
+import io.lettuce.core.cluster.ClusterClientOptions;
+import io.lettuce.core.cluster.RedisClusterClient;
+import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
+import io.lettuce.core.cluster.api.sync.RedisAdvancedClusterCommands;
+import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
+import io.lettuce.core.protocol.ProtocolVersion;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Collectors;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * A Redis Cluster source (three masters, the first with a replica) behind the proxy, dual-writing to a standalone target: a
+ * cluster client (Lettuce's RedisClusterClient, redis-cli -c) finds the proxy's listeners in CLUSTER
+ * SLOTS, SHARDS and NODES and reads and writes every key, a slot moved on the source included; a
+ * standalone-mode client is routed by slot; a failover on the source and a node joining it are
+ * followed.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class ProxyClusterSourceIT {
+    @RegisterExtension
+    static final RedisServers redis = new RedisServers();
+
+    static TestCluster cluster;
+    static RedisClusterClient sourceClient;
+    static StatefulRedisClusterConnection<String, String> sourceConnection;
+    static RedisAdvancedClusterCommands<String, String> source;
+    static RedisClient lettuce;
+    static StatefulRedisConnection<String, String> targetConnection;
+    static RedisCommands<String, String> target;
+
+    @BeforeAll
+    static void start() throws Exception {
+        cluster = TestCluster.start(redis, "source", 3, 1);
+        sourceClient = cluster.client();
+        sourceConnection = sourceClient.connect();
+        source = sourceConnection.sync();
+        lettuce = ProxyHarness.client(ProtocolVersion.RESP2);
+        targetConnection = lettuce.connect(RedisURI.create(redis.target().uri()));
+        target = targetConnection.sync();
+    }
+
+    @AfterAll
+    static void stop() {
+        if (sourceConnection != null) {
+            sourceConnection.close();
+            sourceClient.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+        }
+        if (targetConnection != null) {
+            targetConnection.close();
+            lettuce.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+        }
+        if (cluster != null) {
+            cluster.close();
+        }
+    }
+
+    @BeforeEach
+    void flush() {
+        cluster.flushAll();
+        redis.target().flushAll();
+    }
+
+    private static ProxyServer proxy() throws InterruptedException {
+        return ProxyServer.start(ProxyHarness.config(cluster.uri()).toBuilder()
+                .target(RedisUri.parse(redis.target().uri()), WritePolicy.SOURCE_AUTHORITATIVE, ReadMode.SOURCE, 0)
+                .ioThreads(2)
+                .build());
+    }
+
+    private static RedisClusterClient clusterClient(ProxyServer proxy, ProtocolVersion protocol) {
+        RedisClusterClient client = RedisClusterClient.create(
+                RedisURI.create("127.0.0.1", proxy.address().getPort()));
+        client.setOptions(ClusterClientOptions.builder()
+                .protocolVersion(protocol)
+                .topologyRefreshOptions(io.lettuce.core.cluster.ClusterTopologyRefreshOptions.builder()
+                        .enableAllAdaptiveRefreshTriggers()
+                        .build())
+                .build());
+        return client;
+    }
+
+    private static Set<Integer> proxyPorts(ProxyServer proxy) {
+        return proxy.nodeAddresses().values().stream()
+                .map(InetSocketAddress::getPort)
+                .collect(Collectors.toSet());
+    }
+
+    private static Set<Integer> sourcePorts() {
+        return Set.of(
+                cluster.node(0).port(),
+                cluster.node(1).port(),
+                cluster.node(2).port(),
+                cluster.node(3).port());
+    }
+
+    @ParameterizedTest
+    @EnumSource(ProtocolVersion.class)
+    void aClusterClientFindsTheProxysListenersAndEveryKeyWorks(ProtocolVersion protocol) throws Exception {
+        try (ProxyServer proxy = proxy()) {
+            Set<Integer> ports = proxyPorts(proxy);
+            assertThat(ports).hasSize(4).doesNotContainAnyElementsOf(sourcePorts());
+            RedisClusterClient client = clusterClient(proxy, protocol);
+            try (StatefulRedisClusterConnection<String, String> connection = client.connect()) {
+                RedisAdvancedClusterCommands<String, String> commands = connection.sync();
+                assertThat(connection.getPartitions().getPartitions())
+                        .extracting(node -> node.getUri().getPort())
+                        .containsExactlyInAnyOrderElementsOf(ports);
+                assertThat(connection.getPartitions().getPartitions())
+                        .extracting(RedisClusterNode::getNodeId)
+                        .containsExactlyInAnyOrder(cluster.id(0), cluster.id(1), cluster.id(2), cluster.id(3));
+                for (Object entry : commands.clusterSlots()) {
+                    List<?> master = (List<?>) ((List<?>) entry).get(2);
+                    assertThat(((Long) master.get(1)).intValue()).isIn(ports);
+                }
+                String nodes = commands.clusterNodes();
+                assertThat(nodes).containsOnlyOnce("myself,");
+                for (int port : sourcePorts()) {
+                    assertThat(nodes).doesNotContain(":" + port + "@");
+                }
+                for (int i = 0; i < 200; i++) {
+                    assertThat(commands.set("key:" + i, "v" + i)).isEqualTo("OK");
+                }
+                for (int i = 0; i < 200; i++) {
+                    assertThat(commands.get("key:" + i)).isEqualTo("v" + i);
+                }
+                assertThat(commands.incr("counter")).isEqualTo(1);
+            } finally {
+                client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+            }
+            await().atMost(Duration.ofSeconds(5)).until(() -> target.dbsize() == 201);
+            for (int i = 0; i < 200; i++) {
+                assertThat(source.get("key:" + i)).isEqualTo("v" + i);
+                assertThat(target.get("key:" + i))
+                        .as("dual-written to the target")
+                        .isEqualTo("v" + i);
+            }
+            String shards = ProxyHarness.redisCli(proxy, "cluster", "shards");
+            for (int port : ports) {
+                assertThat(shards).contains(Integer.toString(port));
+            }
+        }
+    }
+
+    @Test
+    void redisCliInClusterModeAndAStandaloneClientReachEveryKey() throws Exception {
+        try (ProxyServer proxy = proxy()) {
+            // A key the first node does not serve: redis-cli -c follows the MOVED to another listener.
+            String key = "elsewhere";
+            int slot = KeySlot.of(key.getBytes(StandardCharsets.UTF_8));
+            assertThat(cluster.ownerOf(slot)).isNotZero();
+            int port = proxy.address().getPort();
+            assertThat(cli(port, "-c", "set", key, "cli")).isEqualTo("OK");
+            assertThat(cli(port, "-c", "get", key)).isEqualTo("cli");
+            assertThat(source.get(key)).isEqualTo("cli");
+
+            // A client that knows nothing of clusters, on the first listener: routed by slot.
+            RedisClient standalone = RedisClient.create();
+            standalone.setOptions(ClientOptions.builder()
+                    .protocolVersion(ProtocolVersion.RESP2)
+                    .build());
+            try (StatefulRedisConnection<String, String> connection =
+                    standalone.connect(RedisURI.create("127.0.0.1", port))) {
+                for (int i = 0; i < 100; i++) {
+                    connection.sync().set("plain:" + i, "p" + i);
+                }
+                for (int i = 0; i < 100; i++) {
+                    assertThat(connection.sync().get("plain:" + i)).isEqualTo("p" + i);
+                }
+                await().atMost(Duration.ofSeconds(5)).until(() -> "p99".equals(target.get("plain:99")));
+                for (int i = 0; i < 100; i++) {
+                    assertThat(target.get("plain:" + i)).isEqualTo("p" + i);
+                }
+            } finally {
+                standalone.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+            }
+
+            // Once it holds connection state, a client runs on its listener's node, as when
+            // connected to the node itself: another node's key is MOVED to that node's listener.
+            try (ProxyHarness.RawClient raw = new ProxyHarness.RawClient(proxy)) {
+                raw.send("SELECT 0\r\nGET " + key + "\r\n");
+                assertThat(raw.readLine()).isEqualTo("+OK");
+                int owner = cluster.ownerOf(slot);
+                int ownerListener =
+                        proxy.nodeAddresses().get(cluster.address(owner)).getPort();
+                assertThat(raw.readLine()).isEqualTo("-MOVED " + slot + " 127.0.0.1:" + ownerListener);
+            }
+        }
+    }
+
+    @Test
+    void aSlotMovedOnTheSourceMidTestIsFollowed() throws Exception {
+        try (ProxyServer proxy = proxy()) {
+            RedisClusterClient client = clusterClient(proxy, ProtocolVersion.RESP3);
+            try (StatefulRedisClusterConnection<String, String> connection = client.connect();
+                    StatefulRedisConnection<String, String> plain = lettuce.connect(
+                            RedisURI.create("127.0.0.1", proxy.address().getPort()))) {
+                RedisAdvancedClusterCommands<String, String> commands = connection.sync();
+                String key = "{mover}:a";
+                int slot = KeySlot.of(key.getBytes(StandardCharsets.UTF_8));
+                commands.set(key, "before");
+                int from = cluster.ownerOf(slot);
+                int to = (from + 1) % 3;
+                cluster.beginMove(slot, from, to);
+                cluster.finishMove(slot, from, to);
+                // The client's view and the proxy's are both behind: the old node says MOVED.
+                assertThat(commands.set(key, "after")).isEqualTo("OK");
+                assertThat(commands.get(key)).isEqualTo("after");
+                assertThat(commands.set("{mover}:b", "b")).isEqualTo("OK");
+                assertThat(plain.sync().get("{mover}:b")).isEqualTo("b");
+                assertThat(plain.sync().set("{mover}:c", "c")).isEqualTo("OK");
+                assertThat(cluster.sync(to).get(key)).isEqualTo("after");
+                assertThat(cluster.sync(to).get("{mover}:c")).isEqualTo("c");
+                await().atMost(Duration.ofSeconds(5)).until(() -> "c".equals(target.get("{mover}:c")));
+                assertThat(target.get(key)).isEqualTo("after");
+            } finally {
+                client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+            }
+        }
+    }
+
+    @Test
+    void aClusterTargetBehindAClusterSourceGetsEveryWrite() throws Exception {
+        try (TestCluster targetCluster = TestCluster.start(redis, "cluster-target", 3, 0);
+                ProxyServer proxy = ProxyServer.start(ProxyHarness.config(cluster.uri()).toBuilder()
+                        .target(
+                                RedisUri.parse(targetCluster.uri()),
+                                WritePolicy.SOURCE_AUTHORITATIVE,
+                                ReadMode.SOURCE,
+                                0)
+                        .ioThreads(2)
+                        .build())) {
+            RedisClusterClient client = clusterClient(proxy, ProtocolVersion.RESP3);
+            RedisClient standalone = ProxyHarness.client(ProtocolVersion.RESP2);
+            try (StatefulRedisClusterConnection<String, String> connection = client.connect();
+                    StatefulRedisConnection<String, String> plain = standalone.connect(
+                            RedisURI.create("127.0.0.1", proxy.address().getPort()))) {
+                for (int i = 0; i < 100; i++) {
+                    assertThat(connection.sync().set("both:" + i, "b" + i)).isEqualTo("OK");
+                }
+                // A standalone-mode client's MSET across slots: split on both sides.
+                assertThat(plain.sync().mset(java.util.Map.of("both:x", "x", "both:y", "y", "both:z", "z")))
+                        .isEqualTo("OK");
+            } finally {
+                client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+                standalone.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+            }
+            await().atMost(Duration.ofSeconds(5)).until(() -> targetCluster.dbSize() == 103);
+            RedisClusterClient targetClient = targetCluster.client();
+            try (StatefulRedisClusterConnection<String, String> check = targetClient.connect()) {
+                for (int i = 0; i < 100; i++) {
+                    assertThat(check.sync().get("both:" + i)).isEqualTo("b" + i);
+                    assertThat(source.get("both:" + i)).isEqualTo("b" + i);
+                }
+                assertThat(check.sync().get("both:y")).isEqualTo("y");
+                assertThat(source.get("both:z")).isEqualTo("z");
+            } finally {
+                targetClient.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+            }
+        }
+    }
+
+    /** Runs last: it changes the source's topology for good (a failover, a node added). */
+    @Test
+    @Order(Integer.MAX_VALUE)
+    void aFailoverAndANewNodeOnTheSourceAreFollowed() throws Exception {
+        try (ProxyServer proxy = proxy()) {
+            RedisClusterClient client = clusterClient(proxy, ProtocolVersion.RESP3);
+            try (StatefulRedisClusterConnection<String, String> connection = client.connect()) {
+                AtomicBoolean writing = new AtomicBoolean(true);
+                AtomicInteger acknowledged = new AtomicInteger();
+                AtomicReference<Throwable> failure = new AtomicReference<>();
+                Thread writer = new Thread(() -> {
+                    try {
+                        for (int i = 0; writing.get(); i++) {
+                            connection.sync().set("fo:" + i, "v" + i);
+                            acknowledged.set(i + 1);
+                        }
+                    } catch (Throwable e) {
+                        failure.set(e);
+                    }
+                });
+                writer.start();
+                await().atMost(Duration.ofSeconds(5)).until(() -> acknowledged.get() >= 200);
+                // The replica of master 0 takes over; its listener now fronts the primary.
+                cluster.sync(3).clusterFailover(false);
+                await().atMost(Duration.ofSeconds(10))
+                        .until(() -> cluster.sync(3).info("replication").contains("role:master"));
+                int atFailover = acknowledged.get();
+                await().atMost(Duration.ofSeconds(10)).until(() -> acknowledged.get() >= atFailover + 200);
+                writing.set(false);
+                writer.join(10_000);
+                assertThat(failure.get()).as("the cluster client saw no error").isNull();
+                int written = acknowledged.get();
+                await().atMost(Duration.ofSeconds(5)).until(() -> target.dbsize() >= written);
+                for (int i = 0; i < written; i++) {
+                    assertThat(source.get("fo:" + i)).isEqualTo("v" + i);
+                    assertThat(target.get("fo:" + i)).isEqualTo("v" + i);
+                }
+                await().atMost(Duration.ofSeconds(10)).until(() -> connection
+                        .sync()
+                        .clusterNodes()
+                        .lines()
+                        .anyMatch(line -> line.startsWith(cluster.id(3)) && line.contains("master")));
+            } finally {
+                client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+            }
+
+            // A node joins the source: the proxy listens for it once it has read the topology again.
+            int busPort = FreePorts.next();
+            RedisServer joining = redis.start(
+                    "source-joining",
+                    "--cluster-enabled",
+                    "yes",
+                    "--cluster-config-file",
+                    "nodes.conf",
+                    "--cluster-port",
+                    String.valueOf(busPort));
+            assertThat(cluster.node(0).command("CLUSTER MEET 127.0.0.1 " + joining.port() + " " + busPort))
+                    .isEqualTo("+OK");
+            String address = "127.0.0.1:" + joining.port();
+            await().atMost(Duration.ofSeconds(15))
+                    .until(() -> proxy.nodeAddresses().containsKey(address));
+            int port = proxy.nodeAddresses().get(address).getPort();
+            assertThat(cli(port, "cluster", "myid")).isEqualTo(cli(joining.port(), "cluster", "myid"));
+            assertThat(ProxyHarness.redisCli(proxy, "cluster", "nodes")).contains("127.0.0.1:" + port + "@");
+        }
+    }
+
+    private static String cli(int port, String... args) throws Exception {
+        List<String> command =
+                new java.util.ArrayList<>(List.of("redis-cli", "-h", "127.0.0.1", "-p", Integer.toString(port)));
+        command.addAll(List.of(args));
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+        assertThat(process.waitFor(20, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        return output;
+    }
+}

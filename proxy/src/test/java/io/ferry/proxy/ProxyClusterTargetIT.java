@@ -1,0 +1,343 @@
+package io.ferry.proxy;
+
+import io.ferry.proxy.cluster.KeySlot;
+import io.ferry.schemas.Outcome;
+import io.ferry.schemas.ReadMode;
+import io.ferry.schemas.TopicRegistry;
+import io.ferry.schemas.TypedTopic;
+import io.ferry.schemas.WriteFlag;
+import io.ferry.schemas.WritePolicy;
+import io.ferry.schemas.WriteRecord;
+import io.ferry.settings.RedisUri;
+import io.ferry.testkit.RedisServers;
+import io.ferry.testkit.TestKafka;
+import io.lettuce.core.KeyValue;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.sync.RedisCommands;
+import io.lettuce.core.cluster.RedisClusterClient;
+import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
+import io.lettuce.core.cluster.api.sync.RedisAdvancedClusterCommands;
+import io.lettuce.core.protocol.ProtocolVersion;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * A standalone source and a Redis Cluster target (three masters, the first with a replica): the
+ * dual-writes reach the master serving each key's slot; multi-key commands across slots are split
+ * or left to the source and repaired; a slot moved on the target and a failover there lose no write.
+ * Clients are Lettuce in standalone mode, as an application in front of a standalone source is.
+ */
+class ProxyClusterTargetIT {
+    @RegisterExtension
+    static final RedisServers redis = new RedisServers();
+
+    @RegisterExtension
+    static final TestKafka kafka = new TestKafka();
+
+    static TestCluster cluster;
+    static RedisClusterClient clusterClient;
+    static StatefulRedisClusterConnection<String, String> clusterConnection;
+    static RedisAdvancedClusterCommands<String, String> target;
+    static RedisClient lettuce;
+    static StatefulRedisConnection<String, String> sourceConnection;
+    static RedisCommands<String, String> source;
+
+    @BeforeAll
+    static void start() throws Exception {
+        cluster = TestCluster.start(redis, "target", 3, 1);
+        clusterClient = cluster.client();
+        clusterConnection = clusterClient.connect();
+        target = clusterConnection.sync();
+        lettuce = ProxyHarness.client(ProtocolVersion.RESP2);
+        sourceConnection =
+                lettuce.connect(io.lettuce.core.RedisURI.create(redis.source().uri()));
+        source = sourceConnection.sync();
+    }
+
+    @AfterAll
+    static void stop() {
+        if (clusterConnection != null) {
+            clusterConnection.close();
+            clusterClient.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+        }
+        if (sourceConnection != null) {
+            sourceConnection.close();
+            lettuce.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+        }
+        if (cluster != null) {
+            cluster.close();
+        }
+    }
+
+    @BeforeEach
+    void flush() {
+        redis.source().flushAll();
+        cluster.flushAll();
+    }
+
+    private static ProxyServer proxy(ReadMode reads, ProxyKafka kafkaOptions) throws InterruptedException {
+        ProxyConfig.Builder config = ProxyHarness.config(redis.source()).toBuilder()
+                .target(RedisUri.parse(cluster.uri()), WritePolicy.SOURCE_AUTHORITATIVE, reads, 0)
+                .ioThreads(2);
+        if (kafkaOptions != null) {
+            config.kafka(kafkaOptions);
+        }
+        return ProxyServer.start(config.build());
+    }
+
+    @Test
+    void writesLandOnTheMasterServingEachKeysSlot() throws Exception {
+        try (ProxyServer proxy = proxy(ReadMode.SOURCE, null);
+                StatefulRedisConnection<String, String> client = lettuce.connect(ProxyHarness.uri(proxy))) {
+            for (int i = 0; i < 300; i++) {
+                assertThat(client.sync().set("key:" + i, "v" + i)).isEqualTo("OK");
+            }
+            assertThat(client.sync().incrby("counter", 5)).isEqualTo(5);
+            // A master only stores a key of a slot it serves (else MOVED): the keys on the masters
+            // together being exactly those written, each readable by a cluster client, says each
+            // write went to its slot's master.
+            await().atMost(Duration.ofSeconds(5)).until(() -> cluster.dbSize() == 301);
+            for (int i = 0; i < 300; i++) {
+                assertThat(target.get("key:" + i)).isEqualTo("v" + i);
+            }
+            assertThat(target.get("counter")).isEqualTo("5");
+            for (int node : cluster.masters()) {
+                assertThat(cluster.sync(node).dbsize())
+                        .as("master %d holds some of the keys", node)
+                        .isPositive();
+            }
+            assertThat(proxy.repairsFlagged()).isZero();
+
+            // Keyless writes reach every master: a script loaded through the proxy runs on any of them.
+            String sha = client.sync().scriptLoad("return redis.call('set', KEYS[1], ARGV[1])");
+            await().atMost(Duration.ofSeconds(5)).until(() -> {
+                for (int node : cluster.masters()) {
+                    if (!cluster.sync(node).scriptExists(sha).get(0)) {
+                        return false;
+                    }
+                }
+                return true;
+            });
+            assertThat(client.sync().flushall()).isEqualTo("OK");
+            await().atMost(Duration.ofSeconds(5)).until(() -> cluster.dbSize() == 0);
+        }
+    }
+
+    @Test
+    void multiKeyWritesAcrossSlotsAreSplitAndAreOneRecordEach() throws Exception {
+        String prefix = kafka.uniqueName("cluster-writes");
+        try (ProxyServer proxy = proxy(ReadMode.SOURCE, ProxyKafka.of(kafka.bootstrapServers(), prefix));
+                StatefulRedisConnection<String, String> client = lettuce.connect(ProxyHarness.uri(proxy))) {
+            Map<String, String> values = new LinkedHashMap<>();
+            for (int i = 0; i < 10; i++) {
+                values.put("multi:" + i, "m" + i);
+            }
+            assertThat(keysSpanSlots(values.keySet())).isTrue();
+            assertThat(client.sync().mset(values)).isEqualTo("OK");
+            await().atMost(Duration.ofSeconds(5)).until(() -> cluster.dbSize() == 10);
+            values.forEach((key, value) -> assertThat(target.get(key)).isEqualTo(value));
+
+            // The source's answer: 10 deleted, the key that does not exist not counted.
+            List<String> deleted = new ArrayList<>(values.keySet());
+            deleted.add("multi:absent");
+            assertThat(client.sync().del(deleted.toArray(String[]::new))).isEqualTo(10);
+            await().atMost(Duration.ofSeconds(5)).until(() -> cluster.dbSize() == 0);
+
+            // Not splittable: the source runs it alone, the target's key is flagged for repair,
+            // and the client sees no CROSSSLOT.
+            client.sync().sadd("set:a", "1", "2");
+            client.sync().sadd("set:b", "2", "3");
+            assertThat(KeySlot.of("set:a".getBytes()))
+                    .isNotEqualTo(KeySlot.of("set:b".getBytes()))
+                    .isNotEqualTo(KeySlot.of("set:union".getBytes()));
+            assertThat(client.sync().sunionstore("set:union", "set:a", "set:b")).isEqualTo(3);
+            assertThat(source.smembers("set:union")).containsExactlyInAnyOrder("1", "2", "3");
+            assertThat(target.exists("set:union")).isZero();
+
+            await().atMost(Duration.ofSeconds(20)).until(() -> writes(prefix).size() >= 5);
+            List<WriteRecord> writes = writes(prefix);
+            assertThat(writes)
+                    .extracting(WriteRecord::getCommand)
+                    .as("one record per client write")
+                    .containsExactlyInAnyOrder("MSET", "DEL", "SADD", "SADD", "SUNIONSTORE");
+            assertThat(clusterMeter(proxy, "ferry.proxy.cluster.splits"))
+                    .as("MSET and DEL split")
+                    .isEqualTo(2);
+            WriteRecord mset = byCommand(writes, "MSET");
+            assertThat(mset.getTarget().getOutcome()).isEqualTo(Outcome.OK);
+            assertThat(mset.getFlags()).doesNotContain(WriteFlag.REPAIR);
+            assertThat(byCommand(writes, "DEL").getFlags())
+                    .as("the target's counts added up to the source's")
+                    .doesNotContain(WriteFlag.REPAIR, WriteFlag.MISMATCH);
+            WriteRecord union = byCommand(writes, "SUNIONSTORE");
+            assertThat(union.getTarget().getOutcome()).isEqualTo(Outcome.NOT_SENT);
+            assertThat(union.getFlags()).contains(WriteFlag.REPAIR);
+        }
+    }
+
+    @Test
+    void readsFromTheTargetClusterAcrossSlotsAreSplitOrServedByTheSource() throws Exception {
+        try (ProxyServer proxy = proxy(ReadMode.TARGET, null);
+                StatefulRedisConnection<String, String> client = lettuce.connect(ProxyHarness.uri(proxy))) {
+            Map<String, String> values = new LinkedHashMap<>();
+            for (int i = 0; i < 8; i++) {
+                values.put("read:" + i, "r" + i);
+            }
+            client.sync().mset(values);
+            // Only the target has this one: a read that reaches the target sees it.
+            target.set("read:only-target", "t");
+            List<KeyValue<String, String>> read =
+                    client.sync().mget("read:0", "read:absent", "read:only-target", "read:7", "read:3");
+            assertThat(read)
+                    .extracting(kv -> kv.hasValue() ? kv.getValue() : null)
+                    .containsExactly("r0", null, "t", "r7", "r3");
+            assertThat(client.sync().exists("read:1", "read:2", "read:absent", "read:only-target"))
+                    .isEqualTo(3);
+            // SUNION across slots cannot be split: served by the source, no CROSSSLOT.
+            client.sync().sadd("u:a", "x");
+            client.sync().sadd("u:b", "y");
+            assertThat(client.sync().sunion("u:a", "u:b")).containsExactlyInAnyOrder("x", "y");
+        }
+    }
+
+    @Test
+    void aSlotMovedOnTheTargetIsFollowedThroughAskAndMoved() throws Exception {
+        try (ProxyServer proxy = proxy(ReadMode.SOURCE, null);
+                StatefulRedisConnection<String, String> client = lettuce.connect(ProxyHarness.uri(proxy))) {
+            String key = "{moving}:0";
+            int slot = KeySlot.of(key.getBytes(StandardCharsets.UTF_8));
+            client.sync().set(key, "before");
+            int from = cluster.ownerOf(slot);
+            int to = (from + 1) % 3;
+            // Migrating: a key the old master no longer has is answered ASK; the proxy asks the new one.
+            cluster.beginMove(slot, from, to);
+            client.sync().set("{moving}:1", "asked");
+            // The target's write completes after the client's reply (the source's): wait for it.
+            await().atMost(Duration.ofSeconds(5))
+                    .alias("the new key went to the importing master after ASKING")
+                    .until(() -> cluster.sync(to).clusterCountKeysInSlot(slot) == 1);
+            cluster.finishMove(slot, from, to);
+            // Moved: the proxy's slot map is behind; the old master answers MOVED.
+            client.sync().set(key, "after");
+            client.sync().set("{moving}:2", "new");
+            await().atMost(Duration.ofSeconds(5))
+                    .until(() -> "new".equals(cluster.sync(to).get("{moving}:2")));
+            assertThat(cluster.sync(to).get(key)).isEqualTo("after");
+            assertThat(cluster.sync(to).get("{moving}:1")).isEqualTo("asked");
+            assertThat(cluster.sync(to).get("{moving}:2")).isEqualTo("new");
+            assertThat(proxy.repairsFlagged()).isZero();
+            assertThat(clusterMeter(proxy, "ferry.proxy.cluster.redirects"))
+                    .as("an ASK and a MOVED followed")
+                    .isGreaterThanOrEqualTo(2);
+        }
+    }
+
+    @Test
+    void aFailoverOnTheTargetLosesNoDualWrite() throws Exception {
+        try (ProxyServer proxy = proxy(ReadMode.SOURCE, null);
+                StatefulRedisConnection<String, String> client = lettuce.connect(ProxyHarness.uri(proxy))) {
+            AtomicBoolean writing = new AtomicBoolean(true);
+            AtomicInteger acknowledged = new AtomicInteger();
+            AtomicReference<Throwable> failure = new AtomicReference<>();
+            Thread writer = new Thread(() -> {
+                try {
+                    for (int i = 0; writing.get(); i++) {
+                        client.sync().set("fo:" + i, "v" + i);
+                        acknowledged.set(i + 1);
+                    }
+                } catch (Throwable e) {
+                    failure.set(e);
+                }
+            });
+            writer.start();
+            await().atMost(Duration.ofSeconds(5)).until(() -> acknowledged.get() >= 300);
+            // The replica of master 0 takes over, coordinated with it (CLUSTER FAILOVER).
+            cluster.sync(3).clusterFailover(false);
+            await().atMost(Duration.ofSeconds(10))
+                    .until(() -> cluster.sync(3).info("replication").contains("role:master")
+                            && cluster.sync(0).info("replication").contains("master_link_status:up"));
+            int atFailover = acknowledged.get();
+            await().atMost(Duration.ofSeconds(10)).until(() -> acknowledged.get() >= atFailover + 300);
+            writing.set(false);
+            writer.join(10_000);
+            assertThat(failure.get()).as("the client saw no error").isNull();
+            int written = acknowledged.get();
+            await().atMost(Duration.ofSeconds(10)).until(() -> cluster.dbSize() >= written);
+            for (int i = 0; i < written; i++) {
+                assertThat(target.get("fo:" + i)).as("fo:%d on the target", i).isEqualTo("v" + i);
+            }
+            assertThat(proxy.repairsFlagged()).as("no write needed a repair").isZero();
+        }
+    }
+
+    private static double clusterMeter(ProxyServer proxy, String name) {
+        return proxy.meters().get(name).tag("side", "target").functionCounter().count();
+    }
+
+    private static boolean keysSpanSlots(Iterable<String> keys) {
+        Integer first = null;
+        for (String key : keys) {
+            int slot = KeySlot.of(key.getBytes(StandardCharsets.UTF_8));
+            if (first != null && slot != first) {
+                return true;
+            }
+            first = slot;
+        }
+        return false;
+    }
+
+    private static WriteRecord byCommand(List<WriteRecord> writes, String command) {
+        return writes.stream()
+                .filter(w -> w.getCommand().equals(command))
+                .findFirst()
+                .orElseThrow();
+    }
+
+    /** Every record on the writes log so far. */
+    private static List<WriteRecord> writes(String prefix) {
+        Map<String, Object> config = new HashMap<>(kafka.clientConfig());
+        config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        TypedTopic<?, WriteRecord> topic = TypedTopic.WRITES;
+        String name = TopicRegistry.builder().prefix(prefix).build().name(topic.topic());
+        List<WriteRecord> values = new ArrayList<>();
+        try (var consumer = new KafkaConsumer<>(
+                config, topic.keySerde().deserializer(), topic.valueSerde().deserializer())) {
+            List<TopicPartition> partitions = consumer.partitionsFor(name, Duration.ofSeconds(10)).stream()
+                    .map(p -> new TopicPartition(name, p.partition()))
+                    .toList();
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            Map<TopicPartition, Long> end = consumer.endOffsets(partitions, Duration.ofSeconds(10));
+            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p))
+                    && System.nanoTime() < deadline) {
+                for (ConsumerRecord<?, WriteRecord> record : consumer.poll(Duration.ofMillis(200))) {
+                    values.add(record.value());
+                }
+            }
+        }
+        return values;
+    }
+}
