@@ -14,7 +14,7 @@ build:
 
 ## test: unit tests (*Test), integration tests (*IT) against real redis-server and Kafka, format check
 test: tools
-	$(MVN) $(MVN_FLAGS) verify
+	$(MVN) $(MVN_FLAGS) -T 2 verify
 
 ## chaos: the fault suite's long form: each fault alone in a migration of its own (10k keys), then every fault in one
 ## migration with 300k keys and longer steps (make test runs every fault in one short migration)

@@ -188,10 +188,12 @@ public final class MoverNode {
             Duration refresh = last != null && last.complete() ? COMPLETE_WINDOW_REFRESH : WINDOW_REFRESH;
             if (last == null || System.nanoTime() - readAt > refresh.toNanos()) {
                 try (Checkpoints checkpoints = new Checkpoints(kafka, topics)) {
-                    last = checkpoints
-                            .runWindow(runId)
-                            .orElse(new Reconciler.RunWindow(
-                                    System.currentTimeMillis(), Reconciler.RunWindow.NOT_COMPLETE));
+                    // Until the run saves its window, the first stand-in is kept: a new "now" at each refresh would
+                    // look like a run that started over.
+                    Reconciler.RunWindow standIn = last != null
+                            ? last
+                            : new Reconciler.RunWindow(System.currentTimeMillis(), Reconciler.RunWindow.NOT_COMPLETE);
+                    last = checkpoints.runWindow(runId).orElse(standIn);
                 }
                 readAt = System.nanoTime();
             }

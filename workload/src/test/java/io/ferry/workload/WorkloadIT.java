@@ -49,9 +49,10 @@ class WorkloadIT {
 
         Workload.Summary summary = new Workload(options).run();
 
-        assertThat(summary.acknowledged()).as(summary.describe()).isGreaterThan(3000);
+        // Enough writes to check the history by (not a throughput test: a loaded machine paces it down).
+        assertThat(summary.acknowledged()).as(summary.describe()).isGreaterThan(500);
         assertThat(summary.failed()).as(summary.describe()).isZero();
-        assertThat(summary.reads()).isGreaterThan(1000);
+        assertThat(summary.reads()).isGreaterThan(100);
         assertThat(summary.staleReads()).isZero();
         assertThat(Files.readAllLines(history)).hasSize((int) summary.acknowledged() + 1);
 
