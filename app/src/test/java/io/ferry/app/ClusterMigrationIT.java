@@ -138,11 +138,17 @@ class ClusterMigrationIT {
         assertThat(target.replicasOf(promoted.get()))
                 .as("the old master, now a replica")
                 .contains(firstMaster);
+        long keysInMovedSlots = 0;
         for (int slot : moved) {
             assertThat(target.ownerOf(slot))
                     .as("the owner of moved slot %d", slot)
                     .isEqualTo(movedTo.get());
+            keysInMovedSlots += Long.parseLong(
+                    movedTo.get().command("CLUSTER COUNTKEYSINSLOT " + slot).substring(1));
         }
+        assertThat(keysInMovedSlots)
+                .as("keys the new owner of the moved slots holds")
+                .isPositive();
         assertThat(result.check().targetShape()).isEqualTo("a Redis Cluster of 3 masters");
         assertThat(result.check().sourceKeys()).isGreaterThanOrEqualTo(LOADED_KEYS);
     }
