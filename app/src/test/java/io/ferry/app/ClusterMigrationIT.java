@@ -52,6 +52,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import java.util.stream.Collectors;
@@ -200,7 +201,7 @@ class ClusterMigrationIT {
                     0.2));
             CompletableFuture<Workload.Summary> writing = background("cm-workload", application::run);
             try {
-                await().atMost(Duration.ofSeconds(20))
+                await().atMost(Duration.ofSeconds(60))
                         .until(() -> application.progress(0).acknowledged() > 300);
                 // The copy held to 600 keys a second, so that the topology changes while it runs.
                 CopyRun copy = new CopyRun(
@@ -217,23 +218,26 @@ class ClusterMigrationIT {
                                 Duration.ofSeconds(1),
                                 new Throttle.Options(Duration.ofSeconds(1), 10_000, 600, 100)),
                         new SimpleMeterRegistry());
-                CompletableFuture<CopyRun.Outcome> copying =
-                        background("cm-copy", () -> copy.run(Duration.ofSeconds(1), totals -> {}));
+                AtomicLong copied = new AtomicLong();
+                CompletableFuture<CopyRun.Outcome> copying = background(
+                        "cm-copy", () -> copy.run(Duration.ofMillis(100), totals -> copied.set(totals.copied())));
+                // Keys are on their way to the target when its topology changes.
+                await().atMost(Duration.ofSeconds(60)).until(() -> copied.get() >= 500 || copying.isDone());
                 topology.duringCopy();
                 assertThat(copying)
-                        .as("the copy, still running after the topology changed")
+                        .as("the copy, still running after the topology changed (%d keys copied)", copied.get())
                         .isNotDone();
                 CopyRun.Outcome outcome = copying.get(60, TimeUnit.SECONDS);
                 assertThat(outcome.complete()).as("the copy completed").isTrue();
                 long afterCopy = application.progress(0).acknowledged();
                 topology.afterCopy();
-                await().atMost(Duration.ofSeconds(20))
+                await().atMost(Duration.ofSeconds(60))
                         .until(() -> application.progress(0).acknowledged() > afterCopy + 1000);
             } finally {
                 application.stop();
             }
             Workload.Summary summary = writing.get(30, TimeUnit.SECONDS);
-            assertThat(summary.acknowledged()).as(summary.describe()).isGreaterThan(3000);
+            assertThat(summary.acknowledged()).as(summary.describe()).isGreaterThan(1300);
             assertThat(summary.failed())
                     .as("writes the application saw fail: %s", summary.describe())
                     .isZero();
