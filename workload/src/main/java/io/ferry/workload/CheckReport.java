@@ -11,8 +11,13 @@ import java.util.List;
  * What a {@link Checker} found: the keys and bytes compared, the divergent keys (counted, the first few listed with
  * what differs), and, with a history, the workload keys judged and the acknowledged writes lost. Values are never
  * listed, only types and sizes. Immutable.
+ *
+ * @param sourceShape what the source is: a single server, or a Redis Cluster of how many masters
+ * @param targetShape what the target is, likewise
  */
 public record CheckReport(
+        String sourceShape,
+        String targetShape,
         long sourceKeys,
         long targetKeys,
         long keysCompared,
@@ -49,6 +54,11 @@ public record CheckReport(
     /** The report for a person. */
     public String summary() {
         StringBuilder text = new StringBuilder();
+        text.append("source: ")
+                .append(sourceShape)
+                .append("; target: ")
+                .append(targetShape)
+                .append('\n');
         text.append(String.format(
                 "keys: source %,d, target %,d; compared %,d keys, %,d bytes in %.1f s%n",
                 sourceKeys, targetKeys, keysCompared, bytesCompared, seconds));
@@ -92,6 +102,8 @@ public record CheckReport(
     public void write(Path file) throws IOException {
         StringBuilder json = new StringBuilder("{\n");
         field(json, "result", clean() ? "CLEAN" : "DIFFERENT");
+        field(json, "source", sourceShape);
+        field(json, "target", targetShape);
         number(json, "source_keys", sourceKeys);
         number(json, "target_keys", targetKeys);
         number(json, "keys_compared", keysCompared);
@@ -173,6 +185,8 @@ public record CheckReport(
     /** Collects the figures while a check runs. Not thread-safe. */
     static final class Builder {
         private final int sampleSize;
+        private String sourceShape = "";
+        private String targetShape = "";
         private long sourceKeys;
         private long targetKeys;
         private long compared;
@@ -198,6 +212,11 @@ public record CheckReport(
         void compared(long valueBytes) {
             compared++;
             bytes += valueBytes;
+        }
+
+        void sides(String source, String target) {
+            sourceShape = source;
+            targetShape = target;
         }
 
         void sourceKeys(long count) {
@@ -243,6 +262,8 @@ public record CheckReport(
 
         CheckReport build() {
             return new CheckReport(
+                    sourceShape,
+                    targetShape,
                     sourceKeys,
                     targetKeys,
                     compared,

@@ -1,13 +1,6 @@
 package io.ferry.workload;
 
 import io.ferry.settings.RedisUri;
-import io.lettuce.core.KeyScanCursor;
-import io.lettuce.core.RedisClient;
-import io.lettuce.core.RedisException;
-import io.lettuce.core.ScanArgs;
-import io.lettuce.core.ScanCursor;
-import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.api.async.RedisAsyncCommands;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -19,13 +12,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 /**
  * Compares two servers key by key, and checks a workload's history against the target, with its own plain reads
  * (SCAN, TYPE, the type's read command, PTTL; see {@link KeyReader}), independent of Ferry's comparator and mover.
+ * Either side may be a Redis Cluster ({@link Keyspace}: found out by asking, every master scanned, each key read from
+ * the master serving it); a cluster's database 0 is compared with a single server's database of the URI.
  *
  * <ol>
  *   <li>Every source key is read on both sides: same type, same value, both without an expiry or both expiring within
@@ -75,46 +67,38 @@ public final class Checker implements AutoCloseable {
     }
 
     private final Options options;
-    private final RedisClient client;
-    private final StatefulRedisConnection<String, String> source;
-    private final StatefulRedisConnection<String, String> target;
+    private final Keyspace source;
+    private final Keyspace target;
     private final KeyReader sourceReader;
     private final KeyReader targetReader;
 
     /**
-     * Connects to both servers.
+     * Connects to both servers, and finds out of each whether it is a single server or a Redis Cluster node.
      *
-     * @throws CheckException when one of them cannot be reached
+     * @throws CheckException when one of them cannot be reached, or is a cluster node and its URI selects a database
+     *     other than 0
      */
     public Checker(RedisUri source, RedisUri target, Options options) {
         this.options = options;
-        this.client = RedisConnections.client(options.timeout());
+        this.source = Keyspace.open("source", source, options.timeout());
         try {
-            this.source = connect(source, "source");
-            this.target = connect(target, "target");
+            this.target = Keyspace.open("target", target, options.timeout());
         } catch (CheckException e) {
-            client.shutdown();
+            this.source.close();
             throw e;
         }
-        this.sourceReader = new KeyReader(this.source.async(), options.timeout().toMillis());
-        this.targetReader = new KeyReader(this.target.async(), options.timeout().toMillis());
-    }
-
-    private StatefulRedisConnection<String, String> connect(RedisUri uri, String side) {
-        try {
-            return client.connect(RedisConnections.CODEC, RedisConnections.lettuce(uri, options.timeout()));
-        } catch (RedisException e) {
-            throw new CheckException("the " + side + " " + uri + " cannot be reached: " + e.getMessage(), e);
-        }
+        this.sourceReader = this.source.reader();
+        this.targetReader = this.target.reader();
     }
 
     /** Runs the comparison (and the history check when {@code history} is not null). */
     public CheckReport run(Path history) throws IOException, InterruptedException {
         long started = System.nanoTime();
         CheckReport.Builder report = new CheckReport.Builder(options.sampleSize());
+        report.sides(source.describe(), target.describe());
         Set<String> sourceKeys = new HashSet<>();
         Map<String, String> different = new LinkedHashMap<>();
-        scan(source.async(), batch -> {
+        source.scan(options.batch(), batch -> {
             List<String> fresh = new ArrayList<>();
             for (String key : batch) {
                 if (sourceKeys.add(key)) {
@@ -134,7 +118,7 @@ public final class Checker implements AutoCloseable {
         });
         report.sourceKeys(sourceKeys.size());
         long[] targetKeys = {0};
-        scan(target.async(), batch -> {
+        target.scan(options.batch(), batch -> {
             List<String> extra = new ArrayList<>();
             for (String key : batch) {
                 targetKeys[0]++;
@@ -259,31 +243,6 @@ public final class Checker implements AutoCloseable {
         return null;
     }
 
-    @FunctionalInterface
-    private interface Batch {
-        void accept(List<String> keys) throws InterruptedException;
-    }
-
-    private void scan(RedisAsyncCommands<String, String> redis, Batch batch) throws InterruptedException {
-        ScanCursor cursor = ScanCursor.INITIAL;
-        ScanArgs args = ScanArgs.Builder.limit(options.batch());
-        do {
-            KeyScanCursor<String> page;
-            try {
-                page = redis.scan(cursor, args).get(options.timeout().toMillis(), TimeUnit.MILLISECONDS);
-            } catch (ExecutionException e) {
-                throw new CheckException("SCAN failed: " + e.getCause().getMessage(), e.getCause());
-            } catch (TimeoutException e) {
-                throw new CheckException(
-                        "SCAN did not answer within " + options.timeout().toMillis() + " ms", e);
-            }
-            if (!page.getKeys().isEmpty()) {
-                batch.accept(page.getKeys());
-            }
-            cursor = page;
-        } while (!cursor.isFinished());
-    }
-
     private void pause() throws InterruptedException {
         // Production code, not a test: a deliberate pause so repairs in flight land before the next look.
         Thread.sleep(options.roundDelay().toMillis());
@@ -293,6 +252,5 @@ public final class Checker implements AutoCloseable {
     public void close() {
         source.close();
         target.close();
-        client.shutdown();
     }
 }

@@ -4,7 +4,7 @@ import io.lettuce.core.Range;
 import io.lettuce.core.RedisFuture;
 import io.lettuce.core.ScoredValue;
 import io.lettuce.core.StreamMessage;
-import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -21,13 +21,13 @@ import java.util.concurrent.TimeoutException;
  * Reads keys whole, with their type's plain commands (TYPE, then GET, HGETALL, LRANGE, SMEMBERS, ZRANGE WITHSCORES or
  * XRANGE, and PTTL), pipelined a batch at a time, into {@link KeyValue}s. Strings are read as ISO-8859-1, one char per
  * byte, so binary values compare exactly. A key that vanishes between TYPE and its read is absent. One reader per
- * connection; not thread-safe.
+ * connection (a single server's, or a cluster connection that sends each key to its slot's master); not thread-safe.
  */
 final class KeyReader {
-    private final RedisAsyncCommands<String, String> redis;
+    private final RedisClusterAsyncCommands<String, String> redis;
     private final long timeoutMillis;
 
-    KeyReader(RedisAsyncCommands<String, String> redis, long timeoutMillis) {
+    KeyReader(RedisClusterAsyncCommands<String, String> redis, long timeoutMillis) {
         this.redis = redis;
         this.timeoutMillis = timeoutMillis;
     }
