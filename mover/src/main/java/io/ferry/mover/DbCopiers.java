@@ -93,7 +93,7 @@ final class DbCopiers implements AutoCloseable {
             to = Side.of(single);
         }
         targets.put(node + "/" + db, to);
-        return new KeyCopier(from, to, sourceFacts, targetFacts, options, throttle);
+        return new KeyCopier(Side.of(from), to, sourceFacts, targetFacts, options, throttle);
     }
 
     String sourceName() {
@@ -105,21 +105,29 @@ final class DbCopiers implements AutoCloseable {
     }
 
     /**
-     * Why a side does not answer a PING on a new connection (the source, or each node of it this copier reads from,
-     * and the target), or null when every one does.
+     * Why a side does not answer, or null when both do: a single server must answer a PING on a new connection; a
+     * cluster, on a new cluster connection (its topology read afresh), must have every master answer PING and say
+     * {@code cluster_state:ok}, whichever node the endpoint names (a failed-over seed node is not the cluster).
      */
     String unreachable() {
-        List<RedisEndpoint.Client> sides = new ArrayList<>(nodes.values());
-        sides.add(source);
-        sides.add(target);
-        for (RedisEndpoint.Client side : sides) {
-            try (StatefulRedisConnection<byte[], byte[]> probe = side.connect()) {
-                probe.sync().ping();
-            } catch (RuntimeException e) {
-                return side.endpoint() + ": " + e.getMessage();
+        // A cluster source's nodes this copier reads from are among its masters.
+        String why = unreachable(source, sourceFacts.cluster());
+        return why != null ? why : unreachable(target, targetFacts.cluster());
+    }
+
+    private static String unreachable(RedisEndpoint.Client side, boolean cluster) {
+        try {
+            if (cluster) {
+                side.pingCluster();
+            } else {
+                try (StatefulRedisConnection<byte[], byte[]> probe = side.connect()) {
+                    probe.sync().ping();
+                }
             }
+            return null;
+        } catch (RuntimeException e) {
+            return side.endpoint() + ": " + e.getMessage();
         }
-        return null;
     }
 
     /** Drops every copier and connection: the next {@link #copier} opens new ones. */
