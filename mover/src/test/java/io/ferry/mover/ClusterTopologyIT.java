@@ -22,6 +22,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -57,8 +58,9 @@ class ClusterTopologyIT {
         RedisClient sourceClient = RedisClient.create(source.uri());
         try (StatefulRedisConnection<byte[], byte[]> from = sourceClient.connect(ByteArrayCodec.INSTANCE)) {
             fill(from.async());
-            copyWhileTheTopologyChanges(
-                    "into-changing", RedisEndpoint.of("source", source.uri()), target.seedUri(), target);
+            CopyRun.Outcome outcome = copyWhileTheTopologyChanges(
+                    "into-changing", RedisEndpoint.of("source", source.uri()), target.seedUri(), target, false);
+            assertThat(outcome.totals().copied()).isEqualTo(KEYS);
             assertArrived(from.async(), target);
         } finally {
             sourceClient.shutdown();
@@ -66,12 +68,39 @@ class ClusterTopologyIT {
     }
 
     /**
-     * Copies with a throttle (3,000 keys/s: about 6 s) into {@code targetUri}; once 3,000 keys are copied, fails
-     * over {@code changing}'s first master and moves each tag's slot to the next master, and checks both were done
-     * before the copy ended.
+     * The source changes while its masters are being scanned: the change runs inside the copy's progress callback,
+     * which a scanner thread calls between SCAN pages (every scanner waits for it there), so each master is part-way
+     * through its scan when one of them is failed over and three slots move. The demoted master's slots and the moved
+     * ones are scanned again on their new masters (more keys scanned than the source holds), and every key arrives in
+     * a two-master cluster.
      */
-    private static void copyWhileTheTopologyChanges(
-            String runId, RedisEndpoint sourceEndpoint, String targetUri, RedisCluster changing)
+    @Test
+    void aSourceMasterFailedOverAndSlotsMovedMidScanLoseNoKey() throws Exception {
+        RedisCluster source = RedisCluster.start(redis, "moving-source", 3, 1);
+        RedisCluster target = RedisCluster.start(redis, "moving-target", 2, 0);
+        RedisClusterClient sourceClient = RedisClusterClient.create(RedisURI.create(source.seedUri()));
+        try (StatefulRedisClusterConnection<byte[], byte[]> from = sourceClient.connect(ByteArrayCodec.INSTANCE)) {
+            fill(from.async());
+            CopyRun.Outcome outcome = copyWhileTheTopologyChanges(
+                    "from-changing", RedisEndpoint.of("source", source.seedUri()), target.seedUri(), source, true);
+            assertThat(outcome.totals().scanned())
+                    .as("keys scanned, some twice: the slots that moved or failed over")
+                    .isGreaterThan(KEYS);
+            assertThat(outcome.totals().copied()).isGreaterThanOrEqualTo(KEYS);
+            assertArrived(from.async(), target);
+        } finally {
+            sourceClient.shutdown();
+        }
+    }
+
+    /**
+     * Copies with a throttle (3,000 keys/s: about 6 s) into {@code targetUri}; fails over {@code changing}'s first
+     * master and moves each tag's slot to the next master once 3,000 keys are copied (on a thread of its own), or,
+     * {@code duringScan}, on a scanner's first progress callback (on that thread, holding up the scan); checks the
+     * change was done before the copy ended, and that the copy completed with no key failed.
+     */
+    private static CopyRun.Outcome copyWhileTheTopologyChanges(
+            String runId, RedisEndpoint sourceEndpoint, String targetUri, RedisCluster changing, boolean duringScan)
             throws InterruptedException {
         CopyRun.Options options = new CopyRun.Options(
                 runId,
@@ -79,7 +108,8 @@ class ClusterTopologyIT {
                 RedisEndpoint.of("target", targetUri),
                 kafka.clientConfig(),
                 kafka.uniqueName(runId),
-                ScanOptions.DEFAULTS,
+                // Pages of 200 keys: every master takes several, so the change finds each part-way through.
+                new ScanOptions(List.of(), Optional.empty(), Optional.empty(), 200, 200),
                 CopyOptions.DEFAULTS,
                 2,
                 false,
@@ -104,13 +134,20 @@ class ClusterTopologyIT {
             }
         });
         CopyRun.Outcome outcome = new CopyRun(options, new SimpleMeterRegistry())
-                .run(Duration.ofMillis(100), totals -> {
+                .run(duringScan ? Duration.ZERO : Duration.ofMillis(100), totals -> {
                     copied.set(totals.copied());
-                    if (totals.copied() >= 3_000 && started.compareAndSet(false, true)) {
+                    if (duringScan) {
+                        if (Thread.currentThread().getName().startsWith("ferry-scanner")
+                                && started.compareAndSet(false, true)) {
+                            change.run();
+                        }
+                    } else if (totals.copied() >= 3_000 && started.compareAndSet(false, true)) {
                         change.start();
                     }
                 });
-        change.join(60_000);
+        if (!duringScan) {
+            change.join(60_000);
+        }
 
         assertThat(changeFailed.get()).as("the topology change").isNull();
         assertThat(started).isTrue();
@@ -118,8 +155,8 @@ class ClusterTopologyIT {
                 .as("keys copied when the failover and the slot moves were done")
                 .isBetween(0L, KEYS - 1L);
         assertThat(outcome.complete()).isTrue();
-        assertThat(outcome.totals().copied()).isEqualTo(KEYS);
         assertThat(outcome.totals().failed()).isZero();
+        return outcome;
     }
 
     /** Every key: plain ones of every type, tagged ones of the slots to move; a third with an expiry. */
