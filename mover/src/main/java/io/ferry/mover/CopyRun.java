@@ -158,7 +158,6 @@ public final class CopyRun {
                 options.target(),
                 options.kafka(),
                 options.topicPrefix(),
-                options.followWrites(),
                 options.workers(),
                 options.throttle(),
                 meters)) {
