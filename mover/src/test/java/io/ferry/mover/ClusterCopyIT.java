@@ -108,16 +108,20 @@ class ClusterCopyIT {
                                     kafka.clientConfig(),
                                     prefix,
                                     ScanOptions.DEFAULTS,
-                                    CopyOptions.DEFAULTS,
+                                    // The big hash in chunks, each read sent to the master serving it.
+                                    CopyOptions.DEFAULTS.withBigKeyBytes(16 * 1024),
                                     2),
                             new SimpleMeterRegistry())
                     .run(Duration.ofSeconds(1), totals -> {});
 
             assertThat(outcome.complete()).isTrue();
             assertThat(outcome.totals().copied()).isEqualTo(KEYS + 1);
+            assertThat(outcome.totals().chunked()).isEqualTo(1);
             assertThat(outcome.totals().failed()).isZero();
             RedisAdvancedClusterCommands<String, String> src = cluster.sync();
             assertThat(dst.sync().dbsize()).isEqualTo(KEYS + 1);
+            assertThat(dst.sync().hgetall("{big}:hash")).isEqualTo(src.hgetall("{big}:hash"));
+            assertThat(dst.sync().pexpiretime("{big}:hash")).isEqualTo(src.pexpiretime("{big}:hash"));
             for (int i = 0; i < KEYS; i += 7) {
                 String key = i % 3 == 0 ? "user:" + i : "key:" + i;
                 if (i % 3 == 0) {
