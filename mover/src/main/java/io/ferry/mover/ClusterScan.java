@@ -2,6 +2,7 @@ package io.ferry.mover;
 
 import io.ferry.endpoint.EndpointException;
 import io.ferry.endpoint.RedisEndpoint;
+import io.ferry.schemas.Checkpoint;
 import io.ferry.schemas.TopicRegistry;
 import io.lettuce.core.api.StatefulRedisConnection;
 import org.slf4j.Logger;
@@ -12,6 +13,7 @@ import java.util.BitSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
@@ -26,12 +28,15 @@ import java.util.function.BooleanSupplier;
  * replica: a demoted master may have reloaded its data from the new one by a full resync, which a SCAN cursor does not
  * survive) or a node that stopped answering leaves its slots uncovered, and they are scanned again on the master
  * serving them now, publishing only their keys ({@code scan:<run>:<host:port>+r<round>.<start>+<slots>:0}, never resumed). Keys scanned twice are
- * copied twice, which is harmless. Gives up after {@value #MAX_ROUNDS} rounds (about a minute and a half of a topology
+ * copied twice, which is harmless. What a node served when its whole-node scan first started is checkpointed ({@code
+ * slots:<run>:<host:port>}), so a scan resumed by a later process (after a crash or a stop) still judges coverage from
+ * then: a slot that moved while no copy ran is scanned again too. Gives up after {@value #MAX_ROUNDS} rounds (about a minute and a half of a topology
  * that keeps changing, or of slots no master serves). Runs on the caller's thread and one thread per master.
  */
 final class ClusterScan {
     private static final Logger log = LoggerFactory.getLogger(ClusterScan.class);
     static final int SLOTS = 16384;
+    static final String SLOTS_KIND = "slots";
     static final int MAX_ROUNDS = 20;
     private static final long MAX_PAUSE_MS = 5_000;
     /** How often a scanning node is asked whether it is still a master. */
@@ -196,10 +201,12 @@ final class ClusterScan {
         public void run() {
             try (RedisEndpoint.Client node = source.node(address);
                     StatefulRedisConnection<byte[], byte[]> admin = node.connect()) {
-                View.Self before = View.parse(admin.sync().clusterNodes()).self();
-                if (!before.master()) {
+                View.Self now = View.parse(admin.sync().clusterNodes()).self();
+                if (!now.master()) {
                     return;
                 }
+                // A whole-node scan may resume one of an earlier process: what the node served counts from then.
+                View.Self before = slots == null ? firstStart(address, now) : now;
                 Scanner scanner =
                         new Scanner(runId, node, options, kafka, topics, checkpoints, progress, true, notBeforeMs);
                 if (slots != null) {
@@ -215,9 +222,9 @@ final class ClusterScan {
                     if (stop.getAsBoolean()) {
                         return true;
                     }
-                    long now = System.nanoTime();
-                    if (now - lastCheck[0] >= ROLE_CHECK_NANOS) {
-                        lastCheck[0] = now;
+                    long at = System.nanoTime();
+                    if (at - lastCheck[0] >= ROLE_CHECK_NANOS) {
+                        lastCheck[0] = at;
                         demoted[0] =
                                 !View.parse(admin.sync().clusterNodes()).self().master();
                     }
@@ -249,6 +256,41 @@ final class ClusterScan {
         }
     }
 
+    /**
+     * What {@code address} served when its whole-node scan of this run first started, saved then under {@code
+     * slots:<run>:<host:port>} (so a copy resumed after a crash still sees a slot that moved in between); {@code now}
+     * when there is no such checkpoint, which it then becomes.
+     */
+    private View.Self firstStart(String address, View.Self now) throws InterruptedException {
+        String id = SLOTS_KIND + ":" + runId + ":" + address;
+        Optional<Checkpoint> saved = checkpoints.load(id);
+        if (saved.isPresent()
+                && saved.get().getPosition() != null
+                && saved.get().getUpdatedMicros().toEpochMilli() >= notBeforeMs) {
+            return View.Self.decode(saved.get().getPosition());
+        }
+        checkpoints.save(id, runId, SLOTS_KIND, now.encode(), false, Map.of());
+        return now;
+    }
+
+    /** Ranges as {@link #ranges} writes them, back into slots. */
+    static BitSet parseRanges(String text) {
+        BitSet slots = new BitSet(SLOTS);
+        if (text.isEmpty()) {
+            return slots;
+        }
+        for (String range : text.split(",")) {
+            int dash = range.indexOf('-');
+            int first = Integer.parseInt(dash < 0 ? range : range.substring(0, dash));
+            int last = dash < 0 ? first : Integer.parseInt(range.substring(dash + 1));
+            if (first < 0 || last >= SLOTS || last < first) {
+                throw new IllegalArgumentException("slots: '" + range + "' (expected: within 0-" + (SLOTS - 1) + ")");
+            }
+            slots.set(first, last + 1);
+        }
+        return slots;
+    }
+
     /** Slots as ranges, e.g. {@code 0-5460,5462}. */
     static String ranges(BitSet slots) {
         StringBuilder out = new StringBuilder();
@@ -273,7 +315,20 @@ final class ClusterScan {
      */
     record View(Map<String, BitSet> masters, Self self) {
         /** The answering node itself: a master or not, the slots it serves, those it is migrating or importing. */
-        record Self(boolean master, BitSet slots, BitSet moving) {}
+        record Self(boolean master, BitSet slots, BitSet moving) {
+            /** As a checkpoint keeps it: {@code master|0-5460|100} (role, slots served, slots moving). */
+            String encode() {
+                return (master ? "master" : "replica") + "|" + ranges(slots) + "|" + ranges(moving);
+            }
+
+            static Self decode(String text) {
+                String[] parts = text.split("\\|", -1);
+                if (parts.length != 3) {
+                    throw new IllegalArgumentException("not a node's slots: '" + text + "'");
+                }
+                return new Self("master".equals(parts[0]), parseRanges(parts[1]), parseRanges(parts[2]));
+            }
+        }
 
         static View parse(String clusterNodes) {
             Map<String, BitSet> masters = new LinkedHashMap<>();

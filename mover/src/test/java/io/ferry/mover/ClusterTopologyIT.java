@@ -94,6 +94,59 @@ class ClusterTopologyIT {
     }
 
     /**
+     * A copy stopped part-way through its scan of a cluster source (every master has published a page), three slots
+     * moved while no copy runs, then the copy run again with the same run id: it resumes each master's scan from its
+     * checkpoint, sees from the checkpointed slots of each master that the moved slots changed hands since the scans
+     * began, scans them again on their new masters, and every key arrives.
+     */
+    @Test
+    void aCopyResumedAfterSlotsMovedWhileItWasStoppedLosesNoKey() throws Exception {
+        RedisCluster source = RedisCluster.start(redis, "resumed-source", 3, 0);
+        RedisCluster target = RedisCluster.start(redis, "resumed-target", 2, 0);
+        RedisClusterClient sourceClient = RedisClusterClient.create(RedisURI.create(source.seedUri()));
+        try (StatefulRedisClusterConnection<byte[], byte[]> from = sourceClient.connect(ByteArrayCodec.INSTANCE)) {
+            fill(from.async());
+            String prefix = kafka.uniqueName("resumed");
+            CopyRun.Options options = new CopyRun.Options(
+                    "resumed",
+                    RedisEndpoint.of("source", source.seedUri()),
+                    RedisEndpoint.of("target", target.seedUri()),
+                    kafka.clientConfig(),
+                    prefix,
+                    new ScanOptions(List.of(), Optional.empty(), Optional.empty(), 200, 200),
+                    CopyOptions.DEFAULTS,
+                    1);
+            CopyRun first = new CopyRun(options, new SimpleMeterRegistry());
+            // Stopped between pages once about a page per master is published.
+            CopyRun.Outcome stopped = first.run(Duration.ZERO, totals -> {
+                if (Thread.currentThread().getName().startsWith("ferry-scanner") && totals.scanned() >= 600) {
+                    first.stop();
+                }
+            });
+            assertThat(stopped.complete()).isFalse();
+            assertThat(stopped.totals().scanned()).isBetween(600L, KEYS - 1L);
+
+            List<RedisServer> masters = source.masters();
+            for (String tag : TAGS) {
+                int slot = RedisCluster.slot(tag);
+                RedisServer owner = source.ownerOf(slot);
+                source.moveSlots(owner, masters.get((masters.indexOf(owner) + 1) % masters.size()), slot);
+            }
+
+            CopyRun.Outcome resumed =
+                    new CopyRun(options, new SimpleMeterRegistry()).run(Duration.ofMillis(100), totals -> {});
+            assertThat(resumed.complete()).isTrue();
+            assertThat(resumed.totals().failed()).isZero();
+            assertThat(resumed.totals().scanned())
+                    .as("keys scanned, the moved slots' twice")
+                    .isGreaterThan(KEYS);
+            assertArrived(from.async(), target);
+        } finally {
+            sourceClient.shutdown();
+        }
+    }
+
+    /**
      * Copies with a throttle (3,000 keys/s: about 6 s) into {@code targetUri}; fails over {@code changing}'s first
      * master and moves each tag's slot to the next master once 3,000 keys are copied (on a thread of its own), or,
      * {@code duringScan}, on a scanner's first progress callback (on that thread, holding up the scan); checks the

@@ -5,6 +5,7 @@ import org.junit.jupiter.api.Test;
 import java.util.BitSet;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** How a cluster scan reads CLUSTER NODES: who serves which slot, and what the answering node is doing itself. */
 class ClusterViewTest {
@@ -43,6 +44,20 @@ class ClusterViewTest {
 
         assertThat(self.master()).isFalse();
         assertThat(self.slots().isEmpty()).isTrue();
+    }
+
+    @Test
+    void whatANodeServedIsKeptInACheckpointAndReadBack() {
+        ClusterScan.View.Self self = ClusterScan.View.parse(NODES).self();
+
+        String kept = self.encode();
+
+        assertThat(kept).isEqualTo("master|0-5460|100,5461");
+        assertThat(ClusterScan.View.Self.decode(kept)).isEqualTo(self);
+        assertThat(ClusterScan.View.Self.decode("replica||").master()).isFalse();
+        assertThatThrownBy(() -> ClusterScan.View.Self.decode("master|0-99999|"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("0-99999");
     }
 
     @Test
