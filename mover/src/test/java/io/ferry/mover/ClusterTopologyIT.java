@@ -38,11 +38,11 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class ClusterTopologyIT {
     /** Keys with no hash tag, spread over every slot. */
-    private static final int PLAIN = 16_000;
+    private static final int PLAIN = 8_000;
     /** Hash tags whose slots are moved mid-copy, each with this many keys. */
     private static final List<String> TAGS = List.of("{moved-a}", "{moved-b}", "{moved-c}");
 
-    private static final int PER_TAG = 1_000;
+    private static final int PER_TAG = 500;
     private static final int KEYS = PLAIN + TAGS.size() * PER_TAG;
 
     @RegisterExtension
@@ -115,7 +115,7 @@ class ClusterTopologyIT {
                     prefix,
                     new ScanOptions(List.of(), Optional.empty(), Optional.empty(), 200, 200),
                     CopyOptions.DEFAULTS,
-                    1);
+                    2);
             CopyRun first = new CopyRun(options, new SimpleMeterRegistry());
             // Stopped between pages once about a page per master is published.
             CopyRun.Outcome stopped = first.run(Duration.ZERO, totals -> {
@@ -147,9 +147,10 @@ class ClusterTopologyIT {
     }
 
     /**
-     * Copies with a throttle (3,000 keys/s: about 6 s) into {@code targetUri}; fails over {@code changing}'s first
-     * master and moves each tag's slot to the next master once 3,000 keys are copied (on a thread of its own), or,
-     * {@code duringScan}, on a scanner's first progress callback (on that thread, holding up the scan); checks the
+     * Copies into {@code targetUri}; fails over {@code changing}'s first master and moves each tag's slot to the next
+     * master once 1,000 keys are copied, on a thread of its own, with the copy throttled to 1,500 keys/s (about 6 s)
+     * meanwhile; or, {@code duringScan}, on a scanner's first progress callback (on that thread, holding up the scan,
+     * with no throttle: the change happens before the scan ends whatever the copy's pace); checks the
      * change was done before the copy ended, and that the copy completed with no key failed.
      */
     private static CopyRun.Outcome copyWhileTheTopologyChanges(
@@ -167,7 +168,7 @@ class ClusterTopologyIT {
                 2,
                 false,
                 Duration.ofSeconds(1),
-                new Throttle.Options(Duration.ofSeconds(1), 10_000, 3_000, 100));
+                duringScan ? null : new Throttle.Options(Duration.ofSeconds(1), 10_000, 1_500, 100));
         AtomicLong copied = new AtomicLong();
         AtomicLong copiedWhenChanged = new AtomicLong(-1);
         AtomicReference<Throwable> changeFailed = new AtomicReference<>();
@@ -194,7 +195,7 @@ class ClusterTopologyIT {
                                 && started.compareAndSet(false, true)) {
                             change.run();
                         }
-                    } else if (totals.copied() >= 3_000 && started.compareAndSet(false, true)) {
+                    } else if (totals.copied() >= 1_000 && started.compareAndSet(false, true)) {
                         change.start();
                     }
                 });
