@@ -11,6 +11,7 @@ import io.lettuce.core.SslVerifyMode;
 import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.cluster.ClusterClientOptions;
+import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
 import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
@@ -35,6 +36,8 @@ import java.util.Objects;
  */
 public record RedisEndpoint(String role, RedisUri uri, TlsOptions tls, Duration commandTimeout) {
     public static final Duration DEFAULT_COMMAND_TIMEOUT = Duration.ofSeconds(30);
+    /** How often a cluster client reads the topology again with no redirect or reconnect to prompt it. */
+    public static final Duration CLUSTER_REFRESH_PERIOD = Duration.ofSeconds(5);
 
     public RedisEndpoint {
         Objects.requireNonNull(role, "role");
@@ -138,6 +141,11 @@ public record RedisEndpoint(String role, RedisUri uri, TlsOptions tls, Duration 
          * node serving its first key, following MOVED and ASK. Its connections to every master are open when
          * it is returned.
          *
+         * <p>The topology follows a failover or a moved slot: it is read again on a MOVED or ASK redirect, after
+         * repeated reconnects, when a command names a slot no node serves or an unknown node (at most once a
+         * second), and every {@link #CLUSTER_REFRESH_PERIOD} besides; a connection opened after the first reads it
+         * afresh, so one opened after an outage starts from the cluster as it is now.
+         *
          * @throws EndpointException naming the endpoint when it cannot connect or log in
          */
         public synchronized StatefulRedisClusterConnection<byte[], byte[]> connectCluster() {
@@ -151,7 +159,17 @@ public record RedisEndpoint(String role, RedisUri uri, TlsOptions tls, Duration 
                             .timeoutOptions(built.getTimeoutOptions())
                             .sslOptions(built.getSslOptions())
                             .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+                            .topologyRefreshOptions(ClusterTopologyRefreshOptions.builder()
+                                    .enablePeriodicRefresh(CLUSTER_REFRESH_PERIOD)
+                                    .enableAllAdaptiveRefreshTriggers()
+                                    // Lettuce's default, 30 s, would ignore the redirects of a second change soon
+                                    // after a first (a failover, then a slot moved).
+                                    .adaptiveRefreshTriggersTimeout(Duration.ofSeconds(1))
+                                    .refreshTriggersReconnectAttempts(3)
+                                    .build())
                             .build());
+                } else {
+                    cluster.refreshPartitions();
                 }
                 StatefulRedisClusterConnection<byte[], byte[]> connection = cluster.connect(ByteArrayCodec.INSTANCE);
                 try {
@@ -171,6 +189,41 @@ public record RedisEndpoint(String role, RedisUri uri, TlsOptions tls, Duration 
             } catch (RuntimeException e) {
                 throw new EndpointException(
                         "cannot connect to the cluster of the " + endpoint + ": " + rootMessage(e), e);
+            }
+        }
+
+        /**
+         * Checks that the cluster this endpoint is a node of answers as a whole: on a new cluster connection (the
+         * topology read afresh), every master answers PING and says {@code cluster_state:ok}.
+         *
+         * @throws EndpointException naming the node that does not answer, or the endpoint when none can be reached
+         */
+        public void pingCluster() {
+            try (StatefulRedisClusterConnection<byte[], byte[]> connection = connectCluster()) {
+                for (RedisClusterNode node : connection.getPartitions()) {
+                    if (!node.is(RedisClusterNode.NodeFlag.UPSTREAM)
+                            || node.getSlots().isEmpty()) {
+                        continue;
+                    }
+                    String address =
+                            node.getUri().getHost() + ":" + node.getUri().getPort();
+                    try {
+                        var commands = connection
+                                .getConnection(
+                                        node.getUri().getHost(), node.getUri().getPort())
+                                .sync();
+                        commands.ping();
+                        String info = commands.clusterInfo();
+                        if (!info.contains("cluster_state:ok")) {
+                            throw new EndpointException("the cluster of the " + endpoint + " is down, says " + address);
+                        }
+                    } catch (EndpointException e) {
+                        throw e;
+                    } catch (RuntimeException e) {
+                        throw new EndpointException(
+                                "node " + address + " of the " + endpoint + " does not answer: " + rootMessage(e), e);
+                    }
+                }
             }
         }
 

@@ -4,7 +4,6 @@ import io.ferry.endpoint.ServerFacts;
 import io.ferry.schemas.ConflictPolicy;
 import io.ferry.schemas.Stage;
 import io.lettuce.core.RedisException;
-import io.lettuce.core.api.StatefulRedisConnection;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -43,7 +42,7 @@ final class ChunkedCopier {
     private static final long NO_KEY = -2;
     private static final long LEFTOVER_TTL_MS = Duration.ofDays(1).toMillis();
 
-    private final StatefulRedisConnection<byte[], byte[]> sourceConnection;
+    private final Side sourceSide;
     private final RawCommands source;
     private final RawCommands target;
     private final boolean expireTime;
@@ -53,14 +52,9 @@ final class ChunkedCopier {
     /** The temporary key being built, if any. */
     private byte[] building;
 
-    ChunkedCopier(
-            StatefulRedisConnection<byte[], byte[]> source,
-            Side target,
-            ServerFacts sourceFacts,
-            ServerFacts targetFacts,
-            CopyOptions options) {
-        this.sourceConnection = source;
-        this.source = new RawCommands(Side.of(source));
+    ChunkedCopier(Side source, Side target, ServerFacts sourceFacts, ServerFacts targetFacts, CopyOptions options) {
+        this.sourceSide = source;
+        this.source = new RawCommands(source);
         this.target = new RawCommands(target);
         this.expireTime = sourceFacts.hasExpireTime();
         // ENTRIESREAD, ENTRIESADDED and MAXDELETEDID exist from 7.0 on both sides.
@@ -221,7 +215,7 @@ final class ChunkedCopier {
     private void copyString(byte[] key, byte[] into) {
         long length = source.integer("STRLEN", key);
         for (long offset = 0; offset < length; ) {
-            byte[] chunk = sourceConnection.sync().getrange(key, offset, offset + options.chunkBytes() - 1);
+            byte[] chunk = sourceSide.sync().getrange(key, offset, offset + options.chunkBytes() - 1);
             if (chunk == null || chunk.length == 0) {
                 break;
             }

@@ -158,7 +158,6 @@ public final class CopyRun {
                 options.target(),
                 options.kafka(),
                 options.topicPrefix(),
-                options.followWrites(),
                 options.workers(),
                 options.throttle(),
                 meters)) {
@@ -193,7 +192,7 @@ public final class CopyRun {
         ServerFacts sourceFacts = context.sourceFacts;
         TopicRegistry topics = context.topics;
         Admin admin = context.admin;
-        // A cluster has database 0 only; each master is scanned on its own.
+        // A cluster has database 0 only; its masters are scanned at once (ClusterScan).
         List<Integer> dbs = sourceFacts.cluster()
                 ? List.of(0)
                 : options.scan().dbs().isEmpty()
@@ -228,24 +227,16 @@ public final class CopyRun {
                 return stopping || workers.firstFailure() != null;
             };
             if (sourceFacts.cluster()) {
-                for (String node : sourceFacts.clusterMasters()) {
-                    try (RedisEndpoint.Client master = source.node(node)) {
-                        Scanner scanner = new Scanner(
+                scanned = new ClusterScan(
                                 options.runId(),
-                                master,
+                                source,
                                 options.scan(),
                                 options.kafka(),
                                 topics,
                                 checkpoints,
                                 progress,
-                                true,
-                                window.startedMs());
-                        scanned &= scanner.scan(0, stop);
-                    }
-                    if (!scanned) {
-                        break;
-                    }
-                }
+                                window.startedMs())
+                        .scan(stop);
             } else {
                 Scanner scanner = new Scanner(
                         options.runId(),
@@ -364,7 +355,8 @@ public final class CopyRun {
             this.onTick = onTick;
         }
 
-        void maybeTick(MoveProgress progress) {
+        /** Called by every scanner thread of a cluster source. */
+        synchronized void maybeTick(MoveProgress progress) {
             long now = System.nanoTime();
             if (now - last >= tickNanos) {
                 last = now;

@@ -15,9 +15,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A {@link KeyCopier} per database (and, for a cluster source, per node), each on a source and a target
- * connection of its own, SELECTed once when the database is first met; {@link #close} closes them all.
- * Not thread-safe: one per worker.
+ * A {@link KeyCopier} per database, each on a source and a target connection of its own, SELECTed once when the
+ * database is first met; a cluster side is one cluster connection (database 0, each command sent to the master
+ * serving its key's slot now). {@link #close} closes them all. Not thread-safe: one per worker.
  */
 final class DbCopiers implements AutoCloseable {
     private final RedisEndpoint.Client source;
@@ -26,9 +26,8 @@ final class DbCopiers implements AutoCloseable {
     private final ServerFacts targetFacts;
     private final CopyOptions options;
     private final Throttle throttle;
-    private final Map<String, KeyCopier> copiers = new HashMap<>();
-    private final Map<String, Side> targets = new HashMap<>();
-    private final Map<String, RedisEndpoint.Client> nodes = new HashMap<>();
+    private final Map<Integer, KeyCopier> copiers = new HashMap<>();
+    private final Map<Integer, Side> targets = new HashMap<>();
     private final List<StatefulConnection<byte[], byte[]>> connections = new ArrayList<>();
 
     DbCopiers(
@@ -47,21 +46,22 @@ final class DbCopiers implements AutoCloseable {
     }
 
     KeyCopier copier(int db) {
-        return copier(null, db);
+        return copiers.computeIfAbsent(db, this::open);
     }
 
     /**
-     * The copier of database {@code db}, reading from cluster node {@code node} ({@code host:port}) when
-     * given, else from the source endpoint itself.
+     * The copier of database {@code db}. {@code node}, the cluster node a task was scanned on, is not where its keys
+     * are read: a cluster source is read through a cluster connection, so a key whose slot moved or failed over since
+     * the scan is read from its master of the moment.
      */
     KeyCopier copier(String node, int db) {
-        return copiers.computeIfAbsent(node + "/" + db, k -> open(node, db));
+        return copier(db);
     }
 
-    /** The target side of database {@code db}'s copier (source endpoint itself). */
+    /** The target side of database {@code db}'s copier. */
     Side target(int db) {
         copier(db);
-        return targets.get(null + "/" + db);
+        return targets.get(db);
     }
 
     /** Keys as the copier takes them. */
@@ -75,11 +75,20 @@ final class DbCopiers implements AutoCloseable {
         return out;
     }
 
-    private KeyCopier open(String node, int db) {
-        RedisEndpoint.Client reader = node == null ? source : nodes.computeIfAbsent(node, source::node);
-        StatefulRedisConnection<byte[], byte[]> from = reader.connect();
-        connections.add(from);
-        from.sync().select(db);
+    private KeyCopier open(int db) {
+        Side from;
+        if (sourceFacts.cluster()) {
+            // Every key is read from the master serving its slot now, whichever node scanned it: a slot moved or
+            // failed over since is followed (MOVED, ASK), and a demoted node is never read.
+            StatefulRedisClusterConnection<byte[], byte[]> cluster = source.connectCluster();
+            connections.add(cluster);
+            from = Side.of(cluster);
+        } else {
+            StatefulRedisConnection<byte[], byte[]> single = source.connect();
+            connections.add(single);
+            single.sync().select(db);
+            from = Side.of(single);
+        }
         Side to;
         if (targetFacts.cluster()) {
             // A cluster has database 0 only: keys of every source database land there.
@@ -92,7 +101,7 @@ final class DbCopiers implements AutoCloseable {
             single.sync().select(db);
             to = Side.of(single);
         }
-        targets.put(node + "/" + db, to);
+        targets.put(db, to);
         return new KeyCopier(from, to, sourceFacts, targetFacts, options, throttle);
     }
 
@@ -105,21 +114,28 @@ final class DbCopiers implements AutoCloseable {
     }
 
     /**
-     * Why a side does not answer a PING on a new connection (the source, or each node of it this copier reads from,
-     * and the target), or null when every one does.
+     * Why a side does not answer, or null when both do: a single server must answer a PING on a new connection; a
+     * cluster, on a new cluster connection (its topology read afresh), must have every master answer PING and say
+     * {@code cluster_state:ok}, whichever node the endpoint names (a failed-over seed node is not the cluster).
      */
     String unreachable() {
-        List<RedisEndpoint.Client> sides = new ArrayList<>(nodes.values());
-        sides.add(source);
-        sides.add(target);
-        for (RedisEndpoint.Client side : sides) {
-            try (StatefulRedisConnection<byte[], byte[]> probe = side.connect()) {
-                probe.sync().ping();
-            } catch (RuntimeException e) {
-                return side.endpoint() + ": " + e.getMessage();
+        String why = unreachable(source, sourceFacts.cluster());
+        return why != null ? why : unreachable(target, targetFacts.cluster());
+    }
+
+    private static String unreachable(RedisEndpoint.Client side, boolean cluster) {
+        try {
+            if (cluster) {
+                side.pingCluster();
+            } else {
+                try (StatefulRedisConnection<byte[], byte[]> probe = side.connect()) {
+                    probe.sync().ping();
+                }
             }
+            return null;
+        } catch (RuntimeException e) {
+            return side.endpoint() + ": " + e.getMessage();
         }
-        return null;
     }
 
     /** Drops every copier and connection: the next {@link #copier} opens new ones. */
@@ -133,9 +149,6 @@ final class DbCopiers implements AutoCloseable {
     @Override
     public void close() {
         closeConnections();
-        for (RedisEndpoint.Client node : nodes.values()) {
-            node.close();
-        }
     }
 
     private void closeConnections() {

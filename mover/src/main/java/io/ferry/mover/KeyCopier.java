@@ -8,7 +8,7 @@ import io.lettuce.core.RedisFuture;
 import io.lettuce.core.RestoreArgs;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -47,7 +47,7 @@ public final class KeyCopier {
     private static final long NO_KEY = -2;
     private static final long UNKNOWN_SIZE = -1;
 
-    private final StatefulRedisConnection<byte[], byte[]> source;
+    private final Side source;
     private final Side target;
     private final boolean expireTime;
     private final long targetBulkLimit;
@@ -58,7 +58,7 @@ public final class KeyCopier {
     /** The source answers MEMORY USAGE. */
     private boolean probe = true;
     /** The source runs the read script. */
-    private boolean scripts = true;
+    private boolean scripts;
     /** The target runs the restore script (never a cluster: one script, one slot). */
     private boolean restoreScript;
 
@@ -68,12 +68,15 @@ public final class KeyCopier {
             ServerFacts sourceFacts,
             ServerFacts targetFacts,
             CopyOptions options) {
-        this(source, Side.of(target), sourceFacts, targetFacts, options, Throttle.NONE);
+        this(Side.of(source), Side.of(target), sourceFacts, targetFacts, options, Throttle.NONE);
     }
 
-    /** A copier that takes a permit from {@code throttle} for each key before reading it. */
+    /**
+     * A copier that takes a permit from {@code throttle} for each key before reading it. Either side may be a cluster
+     * connection: each command then goes to the node serving its key.
+     */
     KeyCopier(
-            StatefulRedisConnection<byte[], byte[]> source,
+            Side source,
             Side target,
             ServerFacts sourceFacts,
             ServerFacts targetFacts,
@@ -86,8 +89,9 @@ public final class KeyCopier {
         this.targetBulkLimit = targetFacts.protoMaxBulkLen();
         this.options = options;
         this.chunked = new ChunkedCopier(source, target, sourceFacts, targetFacts, options);
-        this.timeout = source.getTimeout().plus(target.connection().getTimeout());
-        // A cluster takes a multi-key script only for keys of one slot: RESTOREs go one by one.
+        this.timeout = source.connection().getTimeout().plus(target.connection().getTimeout());
+        // A cluster takes a multi-key script only for keys of one slot: reads and RESTOREs go one by one.
+        this.scripts = !source.cluster();
         this.restoreScript = !target.cluster();
     }
 
@@ -139,8 +143,8 @@ public final class KeyCopier {
         if (scripts && scriptedWindow(keys, results, big, merge, fallback)) {
             return finish(keys, results, big, merge, fallback);
         }
-        source.setAutoFlushCommands(false);
-        target.connection().setAutoFlushCommands(false);
+        pipelining(source, false);
+        pipelining(target, false);
         try {
             long[] sizes = probe(keys);
             List<Integer> batch = new ArrayList<>();
@@ -163,10 +167,21 @@ public final class KeyCopier {
                 dumpAndRestore(keys, batch, results, big, merge, fallback);
             }
         } finally {
-            source.setAutoFlushCommands(true);
-            target.connection().setAutoFlushCommands(true);
+            pipelining(source, true);
+            pipelining(target, true);
         }
         return finish(keys, results, big, merge, fallback);
+    }
+
+    /**
+     * Turns a side's auto-flush off while a window is pipelined (one write for the window), and on again after. A
+     * cluster side keeps it on: a command redirected by MOVED or ASK is sent again on another node's connection,
+     * where it would wait unflushed, and its caller with it, for the next flush.
+     */
+    private static void pipelining(Side side, boolean autoFlush) {
+        if (!side.cluster()) {
+            side.connection().setAutoFlushCommands(autoFlush);
+        }
     }
 
     /** Copies the keys the windows left to the chunked copier: big, refused by the target, or to merge. */
@@ -375,12 +390,12 @@ public final class KeyCopier {
         if (!probe) {
             return sizes;
         }
-        RedisAsyncCommands<byte[], byte[]> src = source.async();
+        RedisClusterAsyncCommands<byte[], byte[]> src = source.async();
         List<RedisFuture<Long>> usages = new ArrayList<>(keys.size());
         for (byte[] key : keys) {
             usages.add(src.memoryUsage(key));
         }
-        source.flushCommands();
+        source.connection().flushCommands();
         for (int i = 0; i < sizes.length; i++) {
             try {
                 Long usage = await(usages.get(i));
@@ -411,7 +426,7 @@ public final class KeyCopier {
             Map<Integer, String> fallback)
             throws InterruptedException {
         int n = batch.size();
-        RedisAsyncCommands<byte[], byte[]> src = source.async();
+        RedisClusterAsyncCommands<byte[], byte[]> src = source.async();
         List<RedisFuture<byte[]>> dumps = new ArrayList<>(n);
         List<RedisFuture<Long>> expiries = new ArrayList<>(n);
         long readAt = System.currentTimeMillis();
@@ -419,7 +434,7 @@ public final class KeyCopier {
             dumps.add(src.dump(keys.get(i)));
             expiries.add(expireTime ? src.pexpiretime(keys.get(i)) : src.pttl(keys.get(i)));
         }
-        source.flushCommands();
+        source.connection().flushCommands();
 
         List<Dumped> dumped = new ArrayList<>(n);
         for (int j = 0; j < n; j++) {

@@ -64,7 +64,6 @@ final class MoverContext implements AutoCloseable {
             RedisEndpoint targetEndpoint,
             Map<String, Object> kafka,
             String topicPrefix,
-            boolean reconcile,
             int workers,
             Throttle.Options throttleOptions,
             MeterRegistry meters) {
@@ -78,7 +77,7 @@ final class MoverContext implements AutoCloseable {
             admin = Admin.create(kafka);
             ServerFacts sourceFacts = facts(source);
             ServerFacts targetFacts = facts(target);
-            check(sourceEndpoint, sourceFacts, targetEndpoint, targetFacts, reconcile);
+            check(targetEndpoint, targetFacts);
             TopicRegistry topics = TopicBootstrap.ensure(admin, topicPrefix, KAFKA_TIMEOUT);
             Throttle throttle = throttleOptions == null || workers == 0
                     ? Throttle.NONE
@@ -118,24 +117,16 @@ final class MoverContext implements AutoCloseable {
     }
 
     /**
-     * Refuses, before anything is copied, what the mover cannot do yet, naming the endpoint: a target
-     * without RESTORE ... ABSTTL, a reconciler for a cluster source.
+     * Refuses, before anything is copied, what the mover cannot do, naming the endpoint: a target without RESTORE ...
+     * ABSTTL. (A cluster source's written keys are read by the reconciler through a cluster connection, like the
+     * workers': a write record names no node.)
      *
      * @throws IllegalStateException with what is not supported and why
      */
-    private static void check(
-            RedisEndpoint source,
-            ServerFacts sourceFacts,
-            RedisEndpoint target,
-            ServerFacts targetFacts,
-            boolean reconcile) {
+    private static void check(RedisEndpoint target, ServerFacts targetFacts) {
         if (!targetFacts.hasAbsoluteRestore()) {
             throw new IllegalStateException("the " + target + " runs Redis " + targetFacts.version()
                     + "; Ferry's copy needs RESTORE ... ABSTTL (Redis 5.0 or later)");
-        }
-        if (reconcile && sourceFacts.cluster()) {
-            throw new IllegalStateException("the " + source + " is a Redis Cluster node; the reconciler of "
-                    + "live writes does not follow a cluster source yet: run the historical copy without it");
         }
     }
 

@@ -106,7 +106,6 @@ public final class MoverNode {
                 options.target(),
                 options.kafka(),
                 options.topicPrefix(),
-                options.reconcile(),
                 options.workers(),
                 options.throttle(),
                 meters)) {

@@ -10,6 +10,7 @@ import io.lettuce.core.KeyScanCursor;
 import io.lettuce.core.ScanCursor;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
+import io.lettuce.core.cluster.SlotHash;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.slf4j.Logger;
@@ -19,6 +20,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -51,6 +53,10 @@ final class Scanner {
     private final long notBeforeMs;
     /** The first task Kafka refused, set by the producer's thread; the checkpoint then does not move. */
     private volatile Exception sendFailure;
+    /** Only keys of these cluster slots are published (null: every key). */
+    private BitSet slots;
+    /** What the checkpoint id names instead of the node's {@code host:port} (null: the node). */
+    private String checkpointNode;
 
     Scanner(
             String runId,
@@ -73,6 +79,16 @@ final class Scanner {
         this.progress = progress;
     }
 
+    /**
+     * Publishes only the keys of {@code slots} (a cluster node's rescan of slots that moved), and checkpoints under
+     * {@code checkpointNode} rather than the node's address; before {@link #scan}.
+     */
+    Scanner onlySlots(BitSet slots, String checkpointNode) {
+        this.slots = slots;
+        this.checkpointNode = checkpointNode;
+        return this;
+    }
+
     static String checkpointId(String runId, String node, int db) {
         return KIND + ":" + runId + ":" + node + ":" + db;
     }
@@ -85,7 +101,7 @@ final class Scanner {
     boolean scan(int db, BooleanSupplier stop) throws InterruptedException {
         String node =
                 source.endpoint().uri().host() + ":" + source.endpoint().uri().port();
-        String id = checkpointId(runId, node, db);
+        String id = checkpointId(runId, checkpointNode == null ? node : checkpointNode, db);
         Optional<io.ferry.schemas.Checkpoint> saved = checkpoints.load(id);
         if (saved.isPresent() && saved.get().getUpdatedMicros().toEpochMilli() < notBeforeMs) {
             log.info("db {} of the {}: the copy started over, its earlier scan does not count", db, source.endpoint());
@@ -131,7 +147,7 @@ final class Scanner {
                 KeyScanCursor<byte[]> page = redis.scan(cursor, args);
                 int selected = 0;
                 for (byte[] key : page.getKeys()) {
-                    if (!options.selects(key)) {
+                    if (!options.selects(key) || (slots != null && !slots.get(SlotHash.getSlot(key)))) {
                         continue;
                     }
                     selected++;
@@ -179,7 +195,7 @@ final class Scanner {
     private void send(
             KafkaProducer<String, MoveTask> producer, int db, String node, long sequence, List<ByteBuffer> keys) {
         MoveTask task = new MoveTask(
-                runId + ":" + node + ":" + db + ":" + sequence,
+                runId + ":" + (checkpointNode == null ? node : checkpointNode) + ":" + db + ":" + sequence,
                 runId,
                 clusterNode ? node : null,
                 db,

@@ -20,6 +20,8 @@ final class WorkerPool {
 
     private final List<Loop> loops = new ArrayList<>();
     private final List<Thread> threads = new ArrayList<>();
+    /** The first throwable a loop let out (an Error, say), which its own failure() cannot report. */
+    private volatile Throwable escaped;
 
     /** Starts {@code count} loops made by {@code loop}, named {@code name-<i>}. */
     synchronized void start(int count, String name, IntFunction<Loop> loop) {
@@ -29,7 +31,19 @@ final class WorkerPool {
     }
 
     synchronized void start(String name, Loop loop) {
-        Thread thread = new Thread(loop, name);
+        Thread thread = new Thread(
+                () -> {
+                    try {
+                        loop.run();
+                    } catch (Throwable e) {
+                        // Without this, a loop killed by an Error would leave the run waiting for it for ever.
+                        if (escaped == null) {
+                            escaped = e;
+                        }
+                        throw e;
+                    }
+                },
+                name);
         thread.setDaemon(true);
         thread.start();
         loops.add(loop);
@@ -38,6 +52,9 @@ final class WorkerPool {
 
     /** Why the first loop that stopped on its own did so, or null. */
     synchronized Throwable firstFailure() {
+        if (escaped != null) {
+            return escaped;
+        }
         for (Loop loop : loops) {
             if (loop.failure() != null) {
                 return loop.failure();
