@@ -223,6 +223,9 @@ class ClusterMigrationIT {
                         "cm-copy", () -> copy.run(Duration.ofMillis(100), totals -> copied.set(totals.copied())));
                 // Keys are on their way to the target when its topology changes.
                 await().atMost(Duration.ofSeconds(60)).until(() -> copied.get() >= 500 || copying.isDone());
+                if (copying.isCompletedExceptionally()) {
+                    copying.get(); // says why the copy failed
+                }
                 topology.duringCopy();
                 assertThat(copying)
                         .as("the copy, still running after the topology changed (%d keys copied)", copied.get())

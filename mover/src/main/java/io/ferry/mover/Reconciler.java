@@ -214,11 +214,15 @@ public final class Reconciler implements WorkerPool.Loop {
                     if (latest.startedMs() != current[0].startedMs()) {
                         // The run started over (its target restarted and may have lost what it held): a new
                         // historical copy runs, and every write from its start is handled again once it is done.
-                        log.warn(
-                                "the historical copy of run {} started over: handling the writes since {} again "
-                                        + "once it is complete",
-                                runId,
-                                java.time.Instant.ofEpochMilli(latest.startedMs()));
+                        // Before a complete copy this may also be the run's first saved window replacing a stand-in.
+                        String message =
+                                "the historical copy of run {} {}: handling the writes since {} once it is complete";
+                        Object since = java.time.Instant.ofEpochMilli(latest.startedMs());
+                        if (current[0].complete()) {
+                            log.warn(message, runId, "started over", since);
+                        } else {
+                            log.info(message, runId, "started (or started over)", since);
+                        }
                         rewindTo(writes, latest.startedMs() - skewMs);
                         mark = null;
                         caughtUp = false;

@@ -294,8 +294,8 @@ public final class Workload {
                     new HistoryRecord(id, seq++, sent, System.currentTimeMillis(), outcome, reply, command);
             if (outcome == HistoryRecord.Outcome.ACK) {
                 acknowledged.incrementAndGet();
-            } else {
-                failed.incrementAndGet();
+            } else if (failed.incrementAndGet() <= 5) {
+                log.warn("connection {}: {} {} got no acknowledgement: {}", id, command.get(0), command.get(1), reply);
             }
             model.apply(record);
             history.append(record);
