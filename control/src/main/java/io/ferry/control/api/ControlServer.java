@@ -394,8 +394,10 @@ public final class ControlServer implements AutoCloseable {
             this.copies = errorLog == null ? null : new Copies(kafka, prefix, endpoints, events, statsInterval);
             this.workflows =
                     new Workflows(store, events, endpoints, resources, copies, new WorkloadAnalysis(kafka, topics));
-            this.targetWatch =
-                    copies == null ? null : new TargetWatch(store, endpoints, resources, workflows::targetRestarted);
+            this.targetWatch = copies == null
+                    ? null
+                    : new TargetWatch(
+                            store, endpoints, resources, workflows::approvedTargetRunId, workflows::targetRestarted);
             this.calls = new DirectCalls(endpoints, resources);
             this.verifier = verifier;
             this.errors = new ErrorKeys(errorLog, endpoints);

@@ -19,14 +19,16 @@ import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 
 /**
  * Watches the target of every run past approval for a restart: its {@code run_id} (INFO server), which Redis draws
  * anew at each start. A target that restarted may have lost what it held (everything, restarted empty; the writes
  * since its last save, restarted from disk), and nothing else would notice before the verify: reads moved to it would
- * be served wrong meanwhile. The listener is told of each change. The first id read for a run (at approval, or when
- * this control plane starts) is the baseline: a restart while the control plane itself is down is not seen, and is
- * left to the verify. One thread; thread-safe.
+ * be served wrong meanwhile. The listener is told of each change. The baseline is the id read at approval (by
+ * {@link Workflows#approve}) or, for a run approved before this control plane started, the first one read: a restart
+ * while the control plane itself is down is not seen, and is left to the proxies and the verify. One thread;
+ * thread-safe.
  */
 final class TargetWatch implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(TargetWatch.class);
@@ -61,6 +63,9 @@ final class TargetWatch implements AutoCloseable {
     private final Endpoints endpoints;
     private final ClientResources resources;
     private final Listener listener;
+    /** A run's target run_id read at approval, or null: the baseline before the first look. */
+    private final Function<String, String> approvedRunIds;
+
     private final Map<String, Watched> watched = new HashMap<>();
     private final ScheduledExecutorService thread = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "ferry-target-watch");
@@ -68,7 +73,13 @@ final class TargetWatch implements AutoCloseable {
         return t;
     });
 
-    TargetWatch(ControlStore store, Endpoints endpoints, ClientResources resources, Listener listener) {
+    TargetWatch(
+            ControlStore store,
+            Endpoints endpoints,
+            ClientResources resources,
+            Function<String, String> approvedRunIds,
+            Listener listener) {
+        this.approvedRunIds = approvedRunIds;
         this.store = store;
         this.endpoints = endpoints;
         this.resources = resources;
@@ -133,7 +144,7 @@ final class TargetWatch implements AutoCloseable {
         if (now == null) {
             return; // a server that does not give a run_id cannot be watched this way
         }
-        String before = target.runId;
+        String before = target.runId != null ? target.runId : approvedRunIds.apply(run.getRunId());
         target.runId = now;
         if (before != null && !before.equals(now)) {
             log.warn("the target of run {} restarted (run_id {} became {})", run.getRunId(), before, now);

@@ -91,6 +91,8 @@ final class Workflows {
     private final WorkloadAnalysis analysis;
     /** Runs whose reads are held on the source since their target restarted, until their copy is complete. */
     private final Set<String> heldReads = ConcurrentHashMap.newKeySet();
+    /** Each run's target run_id read at approval: the target watch's first baseline. */
+    private final Map<String, String> approvedTargetRunIds = new ConcurrentHashMap<>();
     /** Restarts of each run's target seen while it was before commit. */
     private final Map<String, Long> restarts = new ConcurrentHashMap<>();
 
@@ -462,6 +464,11 @@ final class Workflows {
                     + ": fix blocking ones and prepare again, acknowledge the others");
         }
         MigrationSetup setup = current.getSetup();
+        // The target as it is now: a restart between approval and the target watch's first look is a restart too.
+        String targetRunId = targetRunId(setup);
+        if (targetRunId != null) {
+            approvedTargetRunIds.put(id, targetRunId);
+        }
         route(id, state -> state.setPhase(Phase.MIGRATE)
                 .setStrategy(setup.getStrategy())
                 .setReadMode(ReadMode.SOURCE)
@@ -617,6 +624,21 @@ final class Workflows {
         store.put(ControlStore.workflowKey(id), next);
         event(id, "migration.resumed", "resumed: reads on the source until the next traffic step", Map.of());
         return next;
+    }
+
+    /** The target's run_id when this control plane approved the run, or null (not approved here, or unreadable). */
+    String approvedTargetRunId(String id) {
+        return approvedTargetRunIds.get(id);
+    }
+
+    private String targetRunId(MigrationSetup setup) {
+        RedisEndpoint target = endpoints.open(endpoints.get(setup.getTargetEndpoint()), Endpoints.Role.READ);
+        try (RedisEndpoint.Client client = target.open(resources);
+                StatefulRedisConnection<byte[], byte[]> connection = client.connect()) {
+            return TargetWatch.runId(connection.sync().info("server"));
+        } catch (RuntimeException e) {
+            return null;
+        }
     }
 
     /** How many times the run's target restarted while this control plane watched it (see {@link #verified}). */
