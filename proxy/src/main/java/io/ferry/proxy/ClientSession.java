@@ -403,7 +403,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
             return sendStateChange(command, lane, withTarget);
         }
         WriteTrace trace = null;
-        if (withTarget && route.dualWrites() && info.isWrite()) {
+        if (withTarget && route.dualWrites() && changesData(command, info)) {
             trace = traceIfJournaled(command, info, route);
             if (trace == null) {
                 context.countUntracedRepair();
@@ -420,10 +420,20 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
         return true;
     }
 
+    /**
+     * Whether a command that runs on one side only may leave the sides' data different: a write, but not a
+     * CLIENT subcommand (they shape the connection, never data). A CLIENT subcommand the source does not
+     * know (CLIENT SETINFO before Redis 7.2, which client libraries send on connect) counts as a write in
+     * the command table, as every unknown command does.
+     */
+    private static boolean changesData(CommandMessage command, CommandInfo info) {
+        return info.isWrite() && !command.nameEquals(CLIENT);
+    }
+
     /** While conn.pinned, every command goes to the conn.pinned side; writes are flagged for repair there. */
     private boolean sendPinned(CommandMessage command, CommandInfo info, MigrationRoute route, boolean withTarget) {
         WriteTrace trace = null;
-        if (withTarget && route.dualWrites() && info.isWrite()) {
+        if (withTarget && route.dualWrites() && changesData(command, info)) {
             trace = traceIfJournaled(command, info, route);
             if (trace == null) {
                 context.countUntracedRepair();
