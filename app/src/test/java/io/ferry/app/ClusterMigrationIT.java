@@ -30,7 +30,9 @@ import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisFuture;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.lettuce.core.cluster.RedisClusterClient;
+import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.OffsetSpec;
@@ -61,18 +63,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * A whole migration with a Redis Cluster on the target side, the topology changing under it: an application (the
+ * Whole migrations with a Redis Cluster on one side or both, the topology changing under them: an application (the
  * {@link Workload}, recording every write and its outcome) writes through a dual-writing proxy (SOURCE_AUTHORITATIVE,
- * writes log on Kafka) the whole time; the historical copy runs with its reconciler following the writes log, and a
- * live reconciler ({@code ferry mover} without workers) runs alongside; a target master fails over (CLUSTER FAILOVER)
- * while the copy runs, and slots holding the application's keys move to another master after it. Once the application
- * stops and the reconcilers have read the whole writes log, the independent checker finds every key equal and every
- * acknowledged write on the target, and {@code ferry verify}'s keyspace compare agrees.
+ * writes log on Kafka) the whole time, a cluster-mode application (Lettuce's cluster client, through the proxy's
+ * listeners) when the source is a cluster; the historical copy runs with its reconciler following the writes log,
+ * and a live reconciler ({@code ferry mover} without workers) runs alongside; a master fails over (CLUSTER FAILOVER)
+ * while the copy runs, and slots holding the application's keys move to another master after it. Once the
+ * application stops and the reconcilers have read the whole writes log, the independent checker finds every key
+ * equal and every acknowledged write on the target, and {@code ferry verify}'s keyspace compare agrees.
  *
  * <p>{@link #migrate} is the migration for any pair of sides; a scenario is the sides and what happens to their
- * topology during the copy and after it. A cluster <em>source</em> (cluster to cluster, cluster to single server)
- * needs the reconciler to follow a cluster source, which it refuses today (docs/copy.md): those scenarios are
- * {@code migrate(sourceCluster.seedUri(), ...)} with a {@link Topology} failing over a source master.
+ * topology during the copy and after it: single server to a 3-master cluster (the target fails over, then slots move
+ * on it), a 3-master cluster to a single server (the source fails over), a 3-master cluster to a 2-master one (the
+ * source fails over, then slots move on it).
  */
 class ClusterMigrationIT {
     private static final Logger log = LoggerFactory.getLogger(ClusterMigrationIT.class);
@@ -112,26 +115,7 @@ class ClusterMigrationIT {
 
             @Override
             public void afterCopy() {
-                // Slots of application keys and of loaded keys, all served by one master, to another.
-                RedisServer from = target.ownerOf(RedisCluster.slot("wl:0:str:0"));
-                RedisServer to = target.masters().stream()
-                        .filter(master -> !master.equals(from))
-                        .findFirst()
-                        .orElseThrow();
-                for (int n = 0; moved.size() < 6 && n < APPLICATION_KEYS / 4; n++) {
-                    // The application's key names: wl:<connection>:<type>:<n>, the types in turn (docs/workload.md).
-                    String key = "wl:" + (n % 4) + ":" + TYPES.get(n % TYPES.size()) + ":" + n;
-                    String loaded = "s:" + (n * 5);
-                    for (String candidate : List.of(key, loaded)) {
-                        int slot = RedisCluster.slot(candidate);
-                        if (target.ownerOf(slot).equals(from)) {
-                            moved.add(slot);
-                        }
-                    }
-                }
-                target.moveSlots(
-                        from, to, moved.stream().mapToInt(Integer::intValue).toArray());
-                movedTo.set(to);
+                moved.addAll(moveApplicationSlots(target, movedTo));
             }
         });
 
@@ -152,6 +136,99 @@ class ClusterMigrationIT {
                 .isPositive();
         assertThat(result.check().targetShape()).isEqualTo("a Redis Cluster of 3 masters");
         assertThat(result.check().sourceKeys()).isGreaterThanOrEqualTo(LOADED_KEYS);
+    }
+
+    @Test
+    void aThreeMasterClusterMovesToASingleServerThroughASourceFailover(@TempDir Path dir) throws Exception {
+        RedisCluster source = RedisCluster.start(redis, "cm-csource", 3, 1);
+        load(source);
+        RedisServer target = redis.start("cm-ctarget");
+        RedisServer firstMaster = source.masters().get(0);
+        AtomicReference<RedisServer> promoted = new AtomicReference<>();
+
+        // The application is a cluster-mode one: through the proxy's listeners (one per source node) it sees the
+        // source's topology, failover included, with the proxy's addresses.
+        Result result = migrate(source.seedUri(), target.uri(), dir, new Topology() {
+            @Override
+            public void duringCopy() {
+                promoted.set(source.failover(firstMaster));
+            }
+
+            @Override
+            public void afterCopy() {}
+        });
+
+        assertThat(source.masters())
+                .as("the source's masters after the failover")
+                .contains(promoted.get());
+        assertThat(result.check().sourceShape()).isEqualTo("a Redis Cluster of 3 masters");
+        assertThat(result.check().sourceKeys()).isGreaterThanOrEqualTo(LOADED_KEYS);
+    }
+
+    @Test
+    void aThreeMasterClusterMovesToATwoMasterClusterThroughASourceFailoverAndASourceSlotMove(@TempDir Path dir)
+            throws Exception {
+        RedisCluster source = RedisCluster.start(redis, "cm-3source", 3, 1);
+        load(source);
+        RedisCluster target = RedisCluster.start(redis, "cm-2target", 2, 0);
+        RedisServer firstMaster = source.masters().get(0);
+        AtomicReference<RedisServer> promoted = new AtomicReference<>();
+        AtomicReference<RedisServer> movedTo = new AtomicReference<>();
+        Set<Integer> moved = new LinkedHashSet<>();
+
+        // The application is a cluster-mode one, through the proxy's listeners: it follows the source's failover and
+        // the slots moved on it (MOVED, ASK while they move) with the proxy's addresses; the target, with another
+        // shard count, is the proxy's to route.
+        Result result = migrate(source.seedUri(), target.seedUri(), dir, new Topology() {
+            @Override
+            public void duringCopy() {
+                promoted.set(source.failover(firstMaster));
+            }
+
+            @Override
+            public void afterCopy() {
+                moved.addAll(moveApplicationSlots(source, movedTo));
+            }
+        });
+
+        assertThat(source.masters())
+                .as("the source's masters after the failover")
+                .contains(promoted.get());
+        for (int slot : moved) {
+            assertThat(source.ownerOf(slot))
+                    .as("the owner of moved slot %d", slot)
+                    .isEqualTo(movedTo.get());
+        }
+        assertThat(result.check().sourceShape()).isEqualTo("a Redis Cluster of 3 masters");
+        assertThat(result.check().targetShape()).isEqualTo("a Redis Cluster of 2 masters");
+        assertThat(result.check().sourceKeys()).isGreaterThanOrEqualTo(LOADED_KEYS);
+    }
+
+    /**
+     * Moves six slots holding the application's keys and loaded keys, all served by one master of {@code cluster},
+     * to another master (set in {@code movedTo}) while the application writes; the slots moved.
+     */
+    private static Set<Integer> moveApplicationSlots(RedisCluster cluster, AtomicReference<RedisServer> movedTo) {
+        RedisServer from = cluster.ownerOf(RedisCluster.slot("wl:0:str:0"));
+        RedisServer to = cluster.masters().stream()
+                .filter(master -> !master.equals(from))
+                .findFirst()
+                .orElseThrow();
+        Set<Integer> moved = new LinkedHashSet<>();
+        for (int n = 0; moved.size() < 6 && n < APPLICATION_KEYS / 4; n++) {
+            // The application's key names: wl:<connection>:<type>:<n>, the types in turn (docs/workload.md).
+            String key = "wl:" + (n % 4) + ":" + TYPES.get(n % TYPES.size()) + ":" + n;
+            String loaded = "s:" + (n * 5);
+            for (String candidate : List.of(key, loaded)) {
+                int slot = RedisCluster.slot(candidate);
+                if (cluster.ownerOf(slot).equals(from)) {
+                    moved.add(slot);
+                }
+            }
+        }
+        cluster.moveSlots(from, to, moved.stream().mapToInt(Integer::intValue).toArray());
+        movedTo.set(to);
+        return moved;
     }
 
     /** What a migration did and what the checks found; {@link #migrate} has asserted it clean. */
@@ -349,27 +426,40 @@ class ClusterMigrationIT {
         return result;
     }
 
+    /** {@link #load(RedisServer)} into a cluster, through a cluster client. */
+    private static void load(RedisCluster source) {
+        RedisClusterClient loader = RedisClusterClient.create(RedisURI.create(source.seedUri()));
+        try (StatefulRedisClusterConnection<String, String> connection = loader.connect()) {
+            load(connection.async());
+        } finally {
+            loader.shutdown();
+        }
+    }
+
     /** Strings (a tenth expiring in an hour), hashes, lists, sets and sorted sets. */
     private static void load(RedisServer source) {
         RedisClient client = RedisClient.create();
         try (StatefulRedisConnection<String, String> connection = client.connect(RedisURI.create(source.uri()))) {
-            RedisAsyncCommands<String, String> redis = connection.async();
-            List<RedisFuture<?>> replies = new ArrayList<>();
-            for (int i = 0; i < LOADED_KEYS; i++) {
-                replies.add(
-                        switch (i % 5) {
-                            case 0 -> i % 10 == 0 ? redis.setex("s:" + i, 3600, "v" + i) : redis.set("s:" + i, "v" + i);
-                            case 1 -> redis.hset("h:" + i, Map.of("a", "1", "b", String.valueOf(i)));
-                            case 2 -> redis.rpush("l:" + i, "x", "y", String.valueOf(i));
-                            case 3 -> redis.sadd("set:" + i, "p", "q", String.valueOf(i));
-                            default -> redis.zadd("z:" + i, 1.5, "m" + i);
-                        });
-            }
-            assertThat(LettuceFutures.awaitAll(Duration.ofSeconds(60), replies.toArray(RedisFuture[]::new)))
-                    .isTrue();
+            load(connection.async());
         } finally {
             client.shutdown();
         }
+    }
+
+    private static void load(RedisClusterAsyncCommands<String, String> redis) {
+        List<RedisFuture<?>> replies = new ArrayList<>();
+        for (int i = 0; i < LOADED_KEYS; i++) {
+            replies.add(
+                    switch (i % 5) {
+                        case 0 -> i % 10 == 0 ? redis.setex("s:" + i, 3600, "v" + i) : redis.set("s:" + i, "v" + i);
+                        case 1 -> redis.hset("h:" + i, Map.of("a", "1", "b", String.valueOf(i)));
+                        case 2 -> redis.rpush("l:" + i, "x", "y", String.valueOf(i));
+                        case 3 -> redis.sadd("set:" + i, "p", "q", String.valueOf(i));
+                        default -> redis.zadd("z:" + i, 1.5, "m" + i);
+                    });
+        }
+        assertThat(LettuceFutures.awaitAll(Duration.ofSeconds(60), replies.toArray(RedisFuture[]::new)))
+                .isTrue();
     }
 
     private static ProxyConfig proxyConfig(String source, String target, String prefix) {

@@ -4,14 +4,10 @@ import io.ferry.settings.RedisUri;
 import io.lettuce.core.KeyScanCursor;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisException;
-import io.lettuce.core.RedisURI;
 import io.lettuce.core.ScanArgs;
 import io.lettuce.core.ScanCursor;
-import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.async.RedisAsyncCommands;
-import io.lettuce.core.cluster.ClusterClientOptions;
-import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
 import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
@@ -109,19 +105,8 @@ final class Keyspace implements AutoCloseable {
             throw new CheckException("the " + side + " " + uri + " is a Redis Cluster node: a cluster has database 0 "
                     + "only (expected: a URI without /" + uri.db() + ")");
         }
-        RedisURI seed = RedisConnections.lettuce(uri, timeout);
-        RedisClusterClient clusterClient = RedisClusterClient.create(seed);
-        clusterClient.setOptions(ClusterClientOptions.builder()
-                .autoReconnect(true)
-                // Not REJECT_COMMANDS: the connection to each master opens on its first command, which would be
-                // refused while it connects. A read still fails after the timeout.
-                .timeoutOptions(TimeoutOptions.enabled(timeout))
-                .maxRedirects(5)
-                // A failover or a slot moved while the check runs: MOVED and ASK make it read the topology again.
-                .topologyRefreshOptions(ClusterTopologyRefreshOptions.builder()
-                        .enableAllAdaptiveRefreshTriggers()
-                        .build())
-                .build());
+        // A failover or a slot moved while the check runs: MOVED and ASK make it read the topology again.
+        RedisClusterClient clusterClient = RedisConnections.clusterClient(List.of(uri), timeout);
         try {
             return new Keyspace(
                     side, uri, timeout, null, null, clusterClient, clusterClient.connect(RedisConnections.CODEC));

@@ -6,8 +6,11 @@ import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.RedisException;
 import io.lettuce.core.SetArgs;
 import io.lettuce.core.XAddArgs;
+import io.lettuce.core.api.StatefulConnection;
 import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.api.sync.RedisCommands;
+import io.lettuce.core.cluster.RedisClusterClient;
+import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
+import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -98,13 +101,17 @@ public final class Workload {
         long started = System.nanoTime();
         long deadline = started + options.duration().toNanos();
         RedisClient client = RedisConnections.client(options.timeout());
+        // A Redis Cluster (or a Ferry listener in front of one) is used as a cluster-mode application does: one
+        // cluster client, which finds every node from the one given and sends each key to its node.
+        RedisClusterClient cluster =
+                clusterMode(client) ? RedisConnections.clusterClient(options.targets(), options.timeout()) : null;
         try (HistoryWriter history = new HistoryWriter(
                 options.history(),
                 8192,
                 "prefix=" + options.prefix() + " connections=" + options.connections() + " keys=" + options.keys())) {
             List<Thread> threads = new ArrayList<>();
             for (int c = 0; c < options.connections(); c++) {
-                Connection connection = new Connection(c, client, history, deadline);
+                Connection connection = new Connection(c, client, cluster, history, deadline);
                 Thread thread = new Thread(connection, "ferry-workload-" + c);
                 thread.start();
                 threads.add(thread);
@@ -113,30 +120,53 @@ public final class Workload {
                 thread.join();
             }
         } finally {
+            if (cluster != null) {
+                cluster.shutdown();
+            }
             client.shutdown();
         }
         return progress((System.nanoTime() - started) / 1e9);
+    }
+
+    /** True when the first target says it is a Redis Cluster node ({@code INFO cluster}); false if unreachable. */
+    private boolean clusterMode(RedisClient client) {
+        RedisUri uri = options.targets().get(0);
+        try (StatefulRedisConnection<String, String> probe =
+                client.connect(RedisConnections.CODEC, RedisConnections.lettuce(uri, options.timeout()))) {
+            boolean cluster = probe.sync().info("cluster").contains("cluster_enabled:1");
+            if (cluster) {
+                log.info("{} is a Redis Cluster: the workload runs in cluster mode", uri);
+            }
+            return cluster;
+        } catch (RedisException e) {
+            return false;
+        }
     }
 
     /** One connection: its keys, its model of them, its pace. */
     private final class Connection implements Runnable {
         private final int id;
         private final RedisClient client;
+        /** In cluster mode, else null. */
+        private final RedisClusterClient cluster;
+
         private final HistoryWriter history;
         private final long deadline;
         private final Random random;
         private final ExpectedState model = new ExpectedState(0);
         private final int keys;
-        private StatefulRedisConnection<String, String> connection;
+        private StatefulConnection<String, String> connection;
+        private RedisClusterCommands<String, String> commands;
         /** Which of the targets this connection uses, and commands that failed in a row there. */
         private int target;
 
         private int failuresInARow;
         private long seq;
 
-        Connection(int id, RedisClient client, HistoryWriter history, long deadline) {
+        Connection(int id, RedisClient client, RedisClusterClient cluster, HistoryWriter history, long deadline) {
             this.id = id;
             this.client = client;
+            this.cluster = cluster;
             this.history = history;
             this.deadline = deadline;
             this.random = new Random(31L * id + System.nanoTime());
@@ -157,7 +187,7 @@ public final class Workload {
                     }
                     // After a stall (a lost connection) go on at the set pace, not in a burst.
                     next = Math.max(next + interval, now - 1_000_000_000L);
-                    RedisCommands<String, String> redis = connect();
+                    RedisClusterCommands<String, String> redis = connect();
                     if (redis != null) {
                         step(redis);
                     }
@@ -188,14 +218,23 @@ public final class Workload {
             }
         }
 
-        private RedisCommands<String, String> connect() {
+        private RedisClusterCommands<String, String> connect() {
             if (connection != null) {
-                return connection.sync();
+                return commands;
             }
             RedisUri uri = options.targets().get(target);
             try {
-                connection = client.connect(RedisConnections.CODEC, RedisConnections.lettuce(uri, options.timeout()));
-                return connection.sync();
+                if (cluster != null) {
+                    StatefulRedisClusterConnection<String, String> nodes = cluster.connect(RedisConnections.CODEC);
+                    connection = nodes;
+                    commands = nodes.sync();
+                } else {
+                    StatefulRedisConnection<String, String> single =
+                            client.connect(RedisConnections.CODEC, RedisConnections.lettuce(uri, options.timeout()));
+                    connection = single;
+                    commands = single.sync();
+                }
+                return commands;
             } catch (RedisException e) {
                 long failures = connectionFailures.incrementAndGet();
                 if (failures <= 5 || failures % 100 == 0) {
@@ -207,7 +246,7 @@ public final class Workload {
             }
         }
 
-        private void step(RedisCommands<String, String> redis) throws InterruptedException {
+        private void step(RedisClusterCommands<String, String> redis) throws InterruptedException {
             int n = random.nextInt(keys);
             KeyFamily family = KeyFamily.of(n);
             String key = options.prefix() + ":" + id + ":" + family.tag + ":" + n;
@@ -271,7 +310,8 @@ public final class Workload {
         }
 
         /** Sends one write, records it with its outcome, and applies it to this connection's model. */
-        private void write(RedisCommands<String, String> redis, List<String> command) throws InterruptedException {
+        private void write(RedisClusterCommands<String, String> redis, List<String> command)
+                throws InterruptedException {
             long sent = System.currentTimeMillis();
             HistoryRecord.Outcome outcome;
             String reply;
@@ -302,7 +342,7 @@ public final class Workload {
         }
 
         /** The command sent, its reply as the history writes it. */
-        private String send(RedisCommands<String, String> redis, List<String> c) {
+        private String send(RedisClusterCommands<String, String> redis, List<String> c) {
             String key = c.get(1);
             return switch (c.get(0)) {
                 case "SET" ->
@@ -333,7 +373,7 @@ public final class Workload {
             };
         }
 
-        private void read(RedisCommands<String, String> redis, KeyFamily family, String key) {
+        private void read(RedisClusterCommands<String, String> redis, KeyFamily family, String key) {
             try {
                 switch (family) {
                     case TEXT, COUNTER -> {
