@@ -50,6 +50,8 @@ final class Backend {
     private final Transport transport;
     private final RespLimits replyLimits;
     private final SslContext ssl;
+    /** The protocol Ferry's handshake sets: 2, Redis's default, or 3 (HELLO 3). */
+    private final int protocol;
 
     /**
      * @throws IllegalArgumentException when the TLS options cannot be used (a file unreadable or not
@@ -67,6 +69,24 @@ final class Backend {
                 .maxFrameSize(maxReplySize)
                 .build();
         this.ssl = uri.tls() ? clientSsl(uri, tls) : null;
+        this.protocol = 2;
+    }
+
+    private Backend(Backend backend, int protocol) {
+        this.uri = backend.uri;
+        this.transport = backend.transport;
+        this.replyLimits = backend.replyLimits;
+        this.ssl = backend.ssl;
+        this.protocol = protocol;
+    }
+
+    /** This endpoint, its connections speaking {@code protocol} (2 or 3) once their handshake is done. */
+    Backend withProtocol(int protocol) {
+        return protocol == this.protocol ? this : new Backend(this, protocol);
+    }
+
+    int protocol() {
+        return protocol;
     }
 
     RedisUri uri() {
@@ -129,15 +149,21 @@ final class Backend {
         return usable;
     }
 
-    /** AUTH with the URI's credentials and SELECT of its database, as needed; each owned by the caller. */
+    /**
+     * AUTH with the URI's credentials, SELECT of its database and HELLO 3 for a RESP3 endpoint, as needed; each
+     * owned by the caller.
+     */
     List<CommandMessage> handshake() {
-        List<CommandMessage> commands = new ArrayList<>(2);
+        List<CommandMessage> commands = new ArrayList<>(3);
         uri.password()
                 .ifPresent(password -> commands.add(uri.username()
                         .map(user -> CommandMessage.of("AUTH", user, password))
                         .orElseGet(() -> CommandMessage.of("AUTH", password))));
         if (uri.db() != 0) {
             commands.add(CommandMessage.of("SELECT", Integer.toString(uri.db())));
+        }
+        if (protocol != 2) {
+            commands.add(CommandMessage.of("HELLO", Integer.toString(protocol)));
         }
         return commands;
     }

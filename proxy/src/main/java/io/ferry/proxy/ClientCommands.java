@@ -78,14 +78,64 @@ final class ClientCommands {
 
     /** AUTH [user] password with exactly the credentials the proxy uses for the source. */
     static boolean matchesCredentials(CommandMessage auth, RedisUri uri) {
-        if (uri.password().isEmpty() || auth.argCount() < 2 || auth.argCount() > 3) {
+        if (auth.argCount() < 2 || auth.argCount() > 3) {
             return false;
         }
-        String user = uri.username().orElse("default");
-        boolean userMatches = auth.argCount() == 2 ? user.equals("default") : equalBytes(auth.arg(1), user);
-        boolean passwordMatches =
-                equalBytes(auth.arg(auth.argCount() - 1), uri.password().get());
+        return matchesCredentials(auth.argCount() == 2 ? null : auth.arg(1), auth.arg(auth.argCount() - 1), uri);
+    }
+
+    /** Whether {@code user} (null: AUTH without one, the default user) and {@code password} are {@code uri}'s. */
+    static boolean matchesCredentials(ByteBuf user, ByteBuf password, RedisUri uri) {
+        if (uri.password().isEmpty()) {
+            return false;
+        }
+        String expected = uri.username().orElse("default");
+        boolean userMatches = user == null ? expected.equals("default") : equalBytes(user, expected);
+        boolean passwordMatches = equalBytes(password, uri.password().get());
         return userMatches & passwordMatches;
+    }
+
+    /**
+     * The protocol a {@code HELLO [protover [AUTH user password] [SETNAME name]]} asks for when the proxy can take
+     * it on connections it shares: protover 2 or 3 (none: {@code current}), AUTH with {@code uri}'s credentials
+     * (or none when {@code authenticated}), a SETNAME Redis accepts. -1 for any other HELLO (another user, a
+     * protover Redis refuses, an option it does not know), which the source must answer.
+     */
+    static int sharedHelloProtocol(CommandMessage hello, int current, boolean authenticated, RedisUri uri) {
+        int count = hello.argCount();
+        if (count == 1) {
+            return authenticated ? current : -1;
+        }
+        int protocol = parseInt(hello, 1, -1);
+        if (protocol != 2 && protocol != 3) {
+            return -1;
+        }
+        boolean authed = authenticated;
+        for (int i = 2; i < count; ) {
+            if (hello.argEqualsIgnoreCase(i, AUTH) && i + 2 < count) {
+                if (!matchesCredentials(hello.arg(i + 1), hello.arg(i + 2), uri)) {
+                    return -1;
+                }
+                authed = true;
+                i += 3;
+            } else if (hello.argEqualsIgnoreCase(i, SETNAME) && i + 1 < count && isAttributeValue(hello.arg(i + 1))) {
+                i += 2;
+            } else {
+                return -1;
+            }
+        }
+        return authed ? protocol : -1;
+    }
+
+    /** The name a HELLO's SETNAME option gives ({@link #sharedHelloProtocol} has checked it); null without one. */
+    static ByteBuf helloName(CommandMessage hello) {
+        for (int i = 2; i + 1 < hello.argCount(); ) {
+            if (hello.argEqualsIgnoreCase(i, SETNAME)) {
+                return hello.arg(i + 1);
+            }
+            i += hello.argEqualsIgnoreCase(i, AUTH) ? 3 : 2;
+        }
+        return null;
     }
 
     static boolean equalBytes(ByteBuf given, String expected) {

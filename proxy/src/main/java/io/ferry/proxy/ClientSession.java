@@ -105,6 +105,8 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
     private final CommandTable commands;
     /** The source's Redis Cluster as shown to clients; null when the source is one server. */
     private final ClusterListeners sourceListeners;
+    /** The connections this event loop's clients share with the sides, per protocol. */
+    private final LoopConnections shared;
     /** The source node behind the listener the client connected to; null when the source is one server. */
     private final ClusterNode home;
     /** The address the client reached the proxy at, for the addresses of CLUSTER SLOTS and MOVED. */
@@ -153,23 +155,28 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
     ClientSession(
             SessionContext context,
             Backend sourceBackend,
-            SharedSource sourceShared,
-            ClusterConnections sourceCluster,
             ClusterListeners sourceListeners,
             ClusterNode home,
             Backend targetBackend,
-            SharedSource targetShared,
-            ClusterConnections targetCluster,
+            LoopConnections shared,
             SourceCommandTable commands,
             boolean requiresAuth,
             long outputBufferLimit,
             long mirrorTimeoutNanos) {
         this.context = context;
-        this.source = new Lane(Side.SOURCE, sourceBackend, sourceShared, sourceCluster, this);
+        this.shared = shared;
+        this.source = new Lane(
+                Side.SOURCE, sourceBackend, shared.shared(Side.SOURCE, 2), shared.cluster(Side.SOURCE, 2), this);
         this.sourceListeners = sourceListeners;
         this.home = home;
-        this.target =
-                targetBackend == null ? null : new Lane(Side.TARGET, targetBackend, targetShared, targetCluster, this);
+        this.target = targetBackend == null
+                ? null
+                : new Lane(
+                        Side.TARGET,
+                        targetBackend,
+                        shared.shared(Side.TARGET, 2),
+                        shared.cluster(Side.TARGET, 2),
+                        this);
         this.commands = commands.table();
         this.commandsFromSource = commands.fromSource();
         this.requiresAuth = requiresAuth;
@@ -265,6 +272,18 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
             return sendSingle(command, source, authenticated ? ReplyKind.FORWARD : ReplyKind.AUTH, null);
         }
         if (!authenticated) {
+            if (command.nameEquals(HELLO)
+                    && !ownMode
+                    && sharesConnections()
+                    && commands.lookup(command).isKnown()) {
+                int protocol = sharedHelloProtocol(command, conn.protocol, false, source.backend.uri());
+                if (protocol > 0) {
+                    // HELLO … AUTH with the source's credentials: as AUTH with them, the client stays on shared
+                    // connections.
+                    authenticated = true;
+                    return sendSharedHello(command, protocol);
+                }
+            }
             if (command.nameEquals(HELLO) && hasAuthOption(command)) {
                 ownMode = true;
                 // Kept for the sides the client opens connections to later (HELLO replayed there).
@@ -281,6 +300,12 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
         MigrationRoute route = context.route();
         boolean withTarget = target != null && route.usesTarget();
         CommandInfo info = commands.lookup(command);
+        if (!ownMode && command.nameEquals(HELLO) && sharesConnections() && info.isKnown()) {
+            int protocol = sharedHelloProtocol(command, conn.protocol, true, source.backend.uri());
+            if (protocol > 0) {
+                return sendSharedHello(command, protocol);
+            }
+        }
         if (sourceListeners != null && conn.pinned == null) {
             RespMessage local = sourceListeners.answer(command, localHost, home);
             if (local != null) {
@@ -487,6 +512,14 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
             conn.db = exchange.argument;
         } else if (kind == ReplyKind.HELLO) {
             exchange.argument = parseInt(command, 1, conn.protocol);
+            if (target != null
+                    && target.cluster != null
+                    && target.inFlight == 0
+                    && (exchange.argument == 2 || exchange.argument == 3)) {
+                // A cluster target takes the client's commands on node connections shared by the event loop's
+                // clients: from now on those speaking the client's protocol.
+                target.use(null, shared.cluster(Side.TARGET, exchange.argument));
+            }
         }
         if (otherHow == OWN || otherHow == SHARED) {
             // Not the client's reply; the sides answer alike, and a refusal there is logged.
@@ -496,6 +529,45 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
         }
         order.add(exchange);
         transmit(lane, how, connection, command, exchange);
+        return true;
+    }
+
+    /** Whether the client's commands go over the event loop's shared connections (or cluster node connections). */
+    private boolean sharesConnections() {
+        return (source.shared != null || source.cluster != null)
+                && (target == null || target.shared != null || target.cluster != null);
+    }
+
+    /**
+     * A HELLO the client's shared connections can take ({@link ClientCommands#sharedHelloProtocol}): from now on
+     * its commands go to the event loop's connections speaking the protocol it asked for, on each side, so every
+     * reply is in that protocol; the authoritative side answers a HELLO of that protocol (its server, version,
+     * mode), which changes nothing on that connection. The switch waits until nothing is in flight on the
+     * connections the client leaves. A SETNAME option is kept as CLIENT SETNAME is.
+     */
+    private boolean sendSharedHello(CommandMessage command, int protocol) {
+        if (source.inFlight > 0 || (target != null && target.inFlight > 0)) {
+            waiting = Wait.REPLIES_OWED;
+            return false;
+        }
+        conn.protocol = protocol;
+        source.use(shared.shared(Side.SOURCE, protocol), shared.cluster(Side.SOURCE, protocol));
+        if (target != null) {
+            target.use(shared.shared(Side.TARGET, protocol), shared.cluster(Side.TARGET, protocol));
+        }
+        MigrationRoute route = context.route();
+        Lane lane = authoritativeLane(route, target != null && route.usesTarget());
+        CommandMessage hello = CommandMessage.of("HELLO", Integer.toString(protocol));
+        if (!sendSingle(hello, lane, ReplyKind.FORWARD, null)) {
+            // The connections of that protocol are being opened: the client's HELLO is handled again then.
+            hello.release();
+            return false;
+        }
+        ByteBuf name = helloName(command);
+        if (name != null) {
+            conn.rememberName(name);
+        }
+        command.release();
         return true;
     }
 

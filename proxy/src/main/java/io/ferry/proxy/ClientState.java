@@ -135,6 +135,11 @@ final class ClientState {
     }
 
     /** CLIENT SETNAME or CLIENT SETINFO answered by the proxy. */
+    /** Keeps the name a HELLO's SETNAME option gives. */
+    void rememberName(io.netty.buffer.ByteBuf name) {
+        clientName = ByteBufUtil.getBytes(name);
+    }
+
     void remember(CommandMessage command) {
         if (command.argCount() == 3) {
             clientName = ByteBufUtil.getBytes(command.arg(2));

@@ -92,6 +92,8 @@ final class ClusterConnections {
     private final CommandTable commands;
     private final long mirrorTimeoutNanos;
     private final String sideName;
+    /** The protocol of the node connections (2, or 3 for clients that chose RESP3): their replies are the clients'. */
+    private final int protocol;
 
     private final Map<String, Node> nodes = new HashMap<>();
     private final KeyPositions keys = new KeyPositions();
@@ -108,8 +110,10 @@ final class ClusterConnections {
     /** Sessions that stopped reading their client until every node connection drains. */
     private final List<ClientSession> awaitingWritable = new ArrayList<>();
 
-    ClusterConnections(EventLoop loop, ClusterView view, Side side, CommandTable commands, long mirrorTimeoutNanos) {
+    ClusterConnections(
+            EventLoop loop, ClusterView view, Side side, CommandTable commands, long mirrorTimeoutNanos, int protocol) {
         this.loop = loop;
+        this.protocol = protocol;
         this.view = view;
         this.side = side;
         this.commands = commands;
@@ -343,7 +347,7 @@ final class ClusterConnections {
         String address = host + ":" + port;
         Node node = nodes.get(address);
         if (node == null) {
-            node = new Node(address, view.backend(host, port));
+            node = new Node(address, view.backend(host, port).withProtocol(protocol));
             nodes.put(address, node);
         }
         return node;
@@ -508,7 +512,8 @@ final class ClusterConnections {
                 } else {
                     List<RespMessage> values = new ArrayList<>(request.values.length);
                     for (RespMessage value : request.values) {
-                        values.add(value == null ? NullMessage.RESP2_BULK : value);
+                        values.add(
+                                value == null ? (protocol == 3 ? NullMessage.RESP3 : NullMessage.RESP2_BULK) : value);
                     }
                     reply = ArrayMessage.of(values);
                 }

@@ -20,10 +20,16 @@ import java.util.concurrent.TimeUnit;
 final class Lane implements Backend.Listener {
     final Side side;
     final Backend backend;
-    /** The event loop's shared connections to this side; null with {@link SourceConnections#PER_CLIENT}. */
-    final SharedSource shared;
-    /** The event loop's connections to this side's Redis Cluster nodes; null when the side is one server. */
-    final ClusterConnections cluster;
+    /**
+     * The event loop's shared connections to this side, in the client's protocol; null with {@link
+     * SourceConnections#PER_CLIENT}.
+     */
+    SharedSource shared;
+    /**
+     * The event loop's connections to this side's Redis Cluster nodes, in the client's protocol; null when the side
+     * is one server.
+     */
+    ClusterConnections cluster;
 
     private final ClientSession session;
 
@@ -76,6 +82,16 @@ final class Lane implements Backend.Listener {
         this.shared = shared;
         this.cluster = cluster;
         this.session = session;
+    }
+
+    /**
+     * From now on the client's commands for this side go to {@code shared} or {@code cluster}: the event loop's
+     * connections speaking the protocol the client chose. Only with nothing in flight on this side.
+     */
+    void use(SharedSource shared, ClusterConnections cluster) {
+        this.shared = shared;
+        this.cluster = cluster;
+        link = null;
     }
 
     /**

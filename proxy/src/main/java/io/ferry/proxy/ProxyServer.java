@@ -9,7 +9,6 @@ import io.ferry.proxy.kafka.WriteLog;
 import io.ferry.resp.RespDecoder;
 import io.ferry.resp.RespEncoder;
 import io.ferry.schemas.MigrationState;
-import io.ferry.schemas.Side;
 import io.ferry.schemas.TopicRegistry;
 import io.ferry.schemas.stats.StatsAttributes;
 import io.ferry.schemas.stats.StatsPublisher;
@@ -75,12 +74,11 @@ public final class ProxyServer implements AutoCloseable {
     private final TargetSentinel sentinel;
 
     private final SourceCommandTable commands;
-    private final Map<EventLoop, SharedSource> sharedSources = new ConcurrentHashMap<>();
-    private final Map<EventLoop, SharedSource> sharedTargets = new ConcurrentHashMap<>();
+    /** The connections each event loop's clients share with the sides. */
+    private final Map<EventLoop, LoopConnections> loopConnections = new ConcurrentHashMap<>();
     /** The target's Redis Cluster; null without a target or when it is one server. */
     private final ClusterView targetCluster;
 
-    private final Map<EventLoop, ClusterConnections> clusterTargets = new ConcurrentHashMap<>();
     private final Set<ClientSession> sessions = ConcurrentHashMap.newKeySet();
     private final AtomicInteger connections = new AtomicInteger();
     private final Channel serverChannel;
@@ -89,7 +87,6 @@ public final class ProxyServer implements AutoCloseable {
     /** The listeners of the source nodes after the first (the first is {@link #serverChannel}). */
     private final List<Channel> nodeChannels = new CopyOnWriteArrayList<>();
 
-    private final Map<EventLoop, ClusterConnections> clusterSources = new ConcurrentHashMap<>();
     private final Gauge connectionsGauge;
     /** Null without Kafka or with stats.interval-seconds 0. */
     private final StatsPublisher stats;
@@ -429,47 +426,24 @@ public final class ProxyServer implements AutoCloseable {
                     .addListener(ChannelFutureListener.CLOSE);
             return;
         }
-        boolean sharing = config.sourceConnections() == SourceConnections.SHARED;
-        SharedSource sharedSource = sharing && sourceCluster == null
-                ? sharedSources.computeIfAbsent(
-                        channel.eventLoop(),
-                        loop -> new SharedSource(loop, source, Side.SOURCE, config.mirrorTimeout()))
-                : null;
-        SharedSource sharedTarget = sharing && target != null && targetCluster == null
-                ? sharedTargets.computeIfAbsent(
-                        channel.eventLoop(),
-                        loop -> new SharedSource(loop, target, Side.TARGET, config.mirrorTimeout()))
-                : null;
-        ClusterConnections clusterTarget = targetCluster == null
-                ? null
-                : clusterTargets.computeIfAbsent(
-                        channel.eventLoop(),
-                        loop -> new ClusterConnections(
-                                loop,
-                                targetCluster,
-                                Side.TARGET,
-                                commands.table(),
-                                config.mirrorTimeout().toNanos()));
-        ClusterConnections clusterSource = sourceCluster == null
-                ? null
-                : clusterSources.computeIfAbsent(
-                        channel.eventLoop(),
-                        loop -> new ClusterConnections(
-                                loop,
-                                sourceCluster.view(),
-                                Side.SOURCE,
-                                commands.table(),
-                                config.mirrorTimeout().toNanos()));
+        LoopConnections shared = loopConnections.computeIfAbsent(
+                channel.eventLoop(),
+                loop -> new LoopConnections(
+                        loop,
+                        source,
+                        target,
+                        sourceCluster == null ? null : sourceCluster.view(),
+                        targetCluster,
+                        config.sourceConnections() == SourceConnections.SHARED,
+                        commands.table(),
+                        config.mirrorTimeout()));
         ClientSession session = new ClientSession(
                 context,
                 home == null ? source : sourceCluster.view().backend(home.host(), home.port()),
-                sharedSource,
-                clusterSource,
                 sourceCluster,
                 home,
                 target,
-                sharedTarget,
-                clusterTarget,
+                shared,
                 commands,
                 config.sourceRequiresAuth(),
                 config.outputBufferLimit(),

@@ -16,6 +16,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -86,6 +87,54 @@ class ProxyAuthIT {
             } finally {
                 client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
             }
+        }
+    }
+
+    @Test
+    void helloWithTheSourcesCredentialsKeepsClientsOnSharedConnections() throws Exception {
+        try (ProxyHarness.RawClient raw = new ProxyHarness.RawClient(proxy)) {
+            // Another password: the source says so, and the client stays locked out.
+            raw.send("HELLO 3 AUTH default wrong\r\nGET k\r\n");
+            assertThat(raw.readLine()).startsWith("-WRONGPASS");
+            assertThat(raw.readLine()).isEqualTo("-NOAUTH Authentication required.");
+        }
+        int before = sourceClients();
+        List<ProxyHarness.RawClient> clients = new java.util.ArrayList<>();
+        try {
+            for (int i = 0; i < 10; i++) {
+                ProxyHarness.RawClient raw = new ProxyHarness.RawClient(proxy);
+                clients.add(raw);
+                raw.send("HELLO 3 AUTH default " + PASSWORD + " SETNAME c" + i + "\r\nSET hello-" + i + " v\r\n");
+                String line;
+                do {
+                    line = raw.readLine();
+                } while (line != null && !line.equals("modules"));
+                assertThat(raw.readLines(2)).containsExactly("*0", "+OK");
+            }
+            // The proxy's event loops (2) each opened one RESP3 connection at most: no client has one of its own.
+            assertThat(sourceClients()).isLessThanOrEqualTo(before + 2);
+        } finally {
+            for (ProxyHarness.RawClient raw : clients) {
+                raw.close();
+            }
+        }
+    }
+
+    /** Client connections the source has, besides the one asking. */
+    private static int sourceClients() {
+        RedisClient client = ProxyHarness.client(ProtocolVersion.RESP2);
+        try (StatefulRedisConnection<String, String> connection =
+                client.connect(RedisURI.create("redis://:" + PASSWORD + "@127.0.0.1:" + source.port()))) {
+            String clients = connection.sync().info("clients");
+            return clients.lines()
+                            .filter(line -> line.startsWith("connected_clients:"))
+                            .map(line -> Integer.parseInt(line.substring("connected_clients:".length())
+                                    .trim()))
+                            .findFirst()
+                            .orElseThrow()
+                    - 1;
+        } finally {
+            client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
         }
     }
 

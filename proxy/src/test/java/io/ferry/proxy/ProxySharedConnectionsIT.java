@@ -17,6 +17,7 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -73,6 +74,59 @@ class ProxySharedConnectionsIT {
         } finally {
             clients.forEach(StatefulRedisConnection::close);
         }
+    }
+
+    @Test
+    void resp3ClientsShareConnectionsThatSpeakRESP3() throws Exception {
+        RedisClient resp3 = ProxyHarness.client(ProtocolVersion.RESP3);
+        List<StatefulRedisConnection<String, String>> clients = new ArrayList<>();
+        try {
+            int before = sourceClients(redis.source());
+            for (int i = 0; i < 20; i++) {
+                // Lettuce sends HELLO 3 (and CLIENT SETINFO) on connect.
+                StatefulRedisConnection<String, String> connection = resp3.connect(ProxyHarness.uri(proxy));
+                clients.add(connection);
+                connection.sync().hset("hash-" + i, Map.of("field", "value-" + i));
+            }
+            for (int i = 0; i < 20; i++) {
+                assertThat(clients.get(i).sync().hgetall("hash-" + (19 - i)))
+                        .isEqualTo(Map.of("field", "value-" + (19 - i)));
+            }
+            assertThat(sourceClients(redis.source()))
+                    .as("source connections: one more, shared by every RESP3 client")
+                    .isLessThanOrEqualTo(before + 1);
+        } finally {
+            clients.forEach(StatefulRedisConnection::close);
+            resp3.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+        }
+    }
+
+    @Test
+    void helloSwitchesTheProtocolOfEveryLaterReplyOnSharedConnections() throws Exception {
+        try (ProxyHarness.RawClient client = new ProxyHarness.RawClient(proxy)) {
+            // Pipelined: replies before HELLO 3 are RESP2, after it RESP3, after HELLO 2 RESP2 again.
+            client.send("HSET h f v\r\nHGETALL h\r\nHELLO 3 SETNAME app-1\r\nHGETALL h\r\nGET missing\r\n"
+                    + "HELLO 2\r\nGET missing\r\nCLIENT GETNAME\r\n");
+            assertThat(client.readLines(6)).containsExactly(":1", "*2", "$1", "f", "$1", "v");
+            assertThat(helloReply(client)).startsWith("%7").containsSubsequence("proto", ":3");
+            assertThat(client.readLines(5)).containsExactly("%1", "$1", "f", "$1", "v");
+            assertThat(client.readLine()).isEqualTo("_");
+            assertThat(helloReply(client)).startsWith("*14").containsSubsequence("proto", ":2");
+            assertThat(client.readLine()).isEqualTo("$-1");
+            assertThat(client.readLines(2)).as("the name HELLO gave").containsExactly("$5", "app-1");
+        }
+    }
+
+    /** The lines of a HELLO reply (it ends with the modules, none here). */
+    private static List<String> helloReply(ProxyHarness.RawClient client) throws IOException {
+        List<String> lines = new ArrayList<>();
+        String line;
+        do {
+            line = client.readLine();
+            lines.add(line);
+        } while (line != null && !line.equals("modules"));
+        lines.add(client.readLine());
+        return lines;
     }
 
     @Test
