@@ -1,6 +1,8 @@
 package io.ferry.proxy;
 
 import io.ferry.proxy.cluster.ClusterNode;
+import io.ferry.proxy.cluster.KeySlot;
+import io.ferry.resp.ArrayMessage;
 import io.ferry.resp.BulkErrorMessage;
 import io.ferry.resp.CommandMessage;
 import io.ferry.resp.ErrorMessage;
@@ -151,6 +153,8 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
     private String protocolError;
 
     private long sequence;
+    /** See {@link #ownTargetWanted()}; for the command being handled only. */
+    private boolean ownTarget;
 
     ClientSession(
             SessionContext context,
@@ -245,6 +249,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
      * what), in which case it is left untouched for the caller to hold.
      */
     private boolean handle(CommandMessage command) {
+        ownTarget = false;
         if (state != State.READY || quitting) {
             command.release();
             if (state == State.FAILED) {
@@ -253,8 +258,13 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
             return true;
         }
         if (command.nameEquals(QUIT)) {
-            if (ownMode) {
-                return sendSingle(command, pinnedOr(authoritativeLane()), ReplyKind.QUIT, null);
+            Lane quitLane = pinnedOr(authoritativeLane());
+            if (ownMode && (quitLane != target || target.cluster == null || target.hasOwn())) {
+                if (quitLane == target && target.cluster != null) {
+                    ownTarget = true;
+                    target.nodeWanted = target.ownBackend;
+                }
+                return sendSingle(command, quitLane, ReplyKind.QUIT, null);
             }
             command.release();
             quitting = true;
@@ -427,6 +437,14 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
         if (command.nameEquals(SELECT) || command.nameEquals(HELLO) || command.nameEquals(RESET)) {
             return sendStateChange(command, lane, withTarget);
         }
+        if (lane == target && target.cluster != null && command.nameEquals(MULTI) && !conn.inMulti) {
+            // A transaction on a cluster target runs on the node serving its keys, known at its first command:
+            // MULTI is sent there with it (answered now, as Redis answers it).
+            target.multiDeferred = true;
+            conn.apply(ClientState.effectOf(command), target);
+            return answer(command, SimpleStringMessage.OK);
+        }
+        wantOwnTarget(lane, command, info);
         WriteTrace trace = null;
         if (withTarget && route.dualWrites() && changesData(command, info)) {
             trace = traceIfJournaled(command, info, route);
@@ -457,6 +475,30 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
 
     /** While conn.pinned, every command goes to the conn.pinned side; writes are flagged for repair there. */
     private boolean sendPinned(CommandMessage command, CommandInfo info, MigrationRoute route, boolean withTarget) {
+        if (conn.pinned == target && target.multiDeferred) {
+            if (command.nameEquals(EXEC) || command.nameEquals(DISCARD)) {
+                // Nothing was queued: an empty transaction, as Redis ends it.
+                target.multiDeferred = false;
+                boolean exec = command.nameEquals(EXEC);
+                conn.apply(ClientState.effectOf(command), target);
+                conn.unpinIfStateless();
+                return answer(command, exec ? ArrayMessage.of(List.of()) : SimpleStringMessage.OK);
+            }
+            wantOwnTarget(target, command, info);
+            int how = pick(target, false, null);
+            if (how == WAIT) {
+                return false;
+            }
+            if (how == UNREACHABLE) {
+                return answer(command, ProxyReplies.error(target.unavailable));
+            }
+            // The client's MULTI, answered already.
+            Exchange multi = new Exchange(ReplyKind.SYNC, false);
+            multi.session = this;
+            transmit(target, how, null, CommandMessage.of("MULTI"), multi);
+            target.multiDeferred = false;
+        }
+        wantOwnTarget(conn.pinned, command, info);
         WriteTrace trace = null;
         if (withTarget && route.dualWrites() && changesData(command, info)) {
             trace = traceIfJournaled(command, info, route);
@@ -491,6 +533,11 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
      */
     private boolean sendStateChange(CommandMessage command, Lane lane, boolean withTarget) {
         Lane other = withTarget || (target != null && target.hasOwn()) ? other(lane) : null;
+        if (target != null && target.cluster != null && (lane == target || target.hasOwn())) {
+            // Never on node connections other clients share: on the client's own one.
+            ownTarget = true;
+            target.nodeWanted = target.hasOwn() ? target.ownBackend : target.nodeWanted;
+        }
         int how = pick(lane, false, null);
         if (how == WAIT) {
             return false;
@@ -530,6 +577,41 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
         order.add(exchange);
         transmit(lane, how, connection, command, exchange);
         return true;
+    }
+
+    /**
+     * Whether the command being handled needs the client's own connection to a cluster target (a transaction, a
+     * blocking command, a subscription, ... that the target runs): {@link Lane#choose} then opens one to the
+     * target's {@link Lane#nodeWanted} instead of using the node connections every client shares.
+     */
+    boolean ownTargetWanted() {
+        return ownTarget;
+    }
+
+    /**
+     * Before a command that needs the client's own connection goes to {@code lane} when it is a cluster target:
+     * the node it runs on is the one serving its first key; a keyless one, or one in a transaction or
+     * subscription already running there, runs where the client's connection is (the target URI's node when it
+     * has none yet).
+     */
+    private void wantOwnTarget(Lane lane, CommandMessage command, CommandInfo info) {
+        if (lane != target || target.cluster == null) {
+            return;
+        }
+        ownTarget = true;
+        boolean staying = conn.pinned == target && !target.multiDeferred;
+        info.findKeys(command, keys);
+        if (staying || keys.isEmpty()) {
+            if (target.own != null) {
+                target.nodeWanted = target.ownBackend;
+            }
+            return;
+        }
+        ClusterView view = target.cluster.view();
+        ClusterNode owner = view.topology().ownerOf(KeySlot.of(command.arg(keys.index(0))));
+        if (owner != null) {
+            target.nodeWanted = view.backend(owner.host(), owner.port());
+        }
     }
 
     /** Whether the client's commands go over the event loop's shared connections (or cluster node connections). */
@@ -589,6 +671,12 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
             return sendSingle(command, lane, ReplyKind.FORWARD, null);
         }
         SharedConnection chosen = last != null ? last : lane.shared == null ? null : lane.shared.ready();
+        if (lane == target && target.cluster != null) {
+            // The client's writes went over node connections every client shares: a WAIT there would hold them all
+            // up. It runs on the client's own connection (see docs/proxy.md, WAIT on a cluster).
+            ownTarget = true;
+            target.nodeWanted = target.hasOwn() ? target.ownBackend : target.nodeWanted;
+        }
         if (lane.shared == null) {
             return sendSingle(command, lane, ReplyKind.FORWARD, null);
         }
@@ -838,7 +926,11 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
     /** Opens the client's own connection to {@code lane}'s side; commands wait for it ({@link Lane#choose}). */
     void openOwn(Lane lane) {
         lane.opening = true;
-        lane.backend.connect(client.eventLoop(), lane).addListener((ChannelFutureListener) connected -> {
+        Backend backend = lane.nodeWanted != null ? lane.nodeWanted : lane.backend;
+        Lane.OwnListener listener = lane.ownListener();
+        io.netty.channel.ChannelFuture connecting = backend.connect(client.eventLoop(), listener);
+        listener.channel = connecting.channel();
+        connecting.addListener((ChannelFutureListener) connected -> {
             lane.opening = false;
             if (!connected.isSuccess()) {
                 String error = unreachable(lane, reason(connected.cause()));
@@ -861,14 +953,15 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
                 return;
             }
             lane.own = channel;
+            lane.ownBackend = backend;
             lane.link = null;
             lane.unavailable = null;
             lane.timedOut = false;
             lane.watch(mirrorTimeoutNanos);
-            for (CommandMessage command : lane.backend.handshake()) {
+            for (CommandMessage command : backend.handshake()) {
                 sendInternal(lane, command, ReplyKind.INTERNAL);
             }
-            for (CommandMessage command : conn.replay(lane.backend.uri().db())) {
+            for (CommandMessage command : conn.replay(backend.uri().db())) {
                 sendInternal(lane, command, ReplyKind.REPLAY);
             }
             lane.own.flush();

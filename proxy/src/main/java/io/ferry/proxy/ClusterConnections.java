@@ -121,6 +121,10 @@ final class ClusterConnections {
         this.sideName = side.name().toLowerCase(Locale.ROOT);
     }
 
+    ClusterView view() {
+        return view;
+    }
+
     /** Whether every node connection can take more bytes now. */
     boolean isWritable() {
         return unwritable == 0;

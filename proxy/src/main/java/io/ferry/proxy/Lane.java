@@ -35,6 +35,15 @@ final class Lane implements Backend.Listener {
 
     /** The client's own connection to this side, once open. */
     Channel own;
+    /** The endpoint {@link #own} was opened to: {@link #backend}, or a node of a cluster target. */
+    Backend ownBackend;
+    /**
+     * A cluster target: the node the client's next command that needs its own connection must run on (the one
+     * serving its keys); null: {@link #backend}, or the node of the connection already open.
+     */
+    Backend nodeWanted;
+    /** A cluster target: the client's MULTI was answered and waits to be sent with its first command. */
+    boolean multiDeferred;
     /** The own connection is being opened. */
     boolean opening;
     /** The own connection could not be opened: why (mirrored commands then skip this side). */
@@ -102,12 +111,32 @@ final class Lane implements Backend.Listener {
      * cannot take more bytes.
      */
     int choose(boolean ownMode, boolean mirror, SharedConnection preferred) {
-        if (cluster != null && (side == Side.TARGET || !ownMode)) {
-            // A cluster target only ever gets commands any connection may carry (connection-bound
-            // ones run on the source): the event loop's node connections, whatever the client's
-            // mode. A cluster source: until the client uses connection state; then a connection of
-            // its own to the node behind its listener, as a cluster client connected to that node.
-            return mirror && !cluster.isWritable() ? SKIP : CLUSTER;
+        if (cluster != null) {
+            // A cluster source: the event loop's node connections until the client uses connection state;
+            // then a connection of its own to the node behind its listener, as a cluster client connected to
+            // that node. A cluster target: the node connections, except for what needs a connection of the
+            // client's own (a transaction, a blocking command, a subscription, ... on a target that is
+            // authoritative): one to the node serving the command's keys (nodeWanted).
+            boolean needsOwn = side == Side.SOURCE ? ownMode : session.ownTargetWanted();
+            if (!needsOwn) {
+                if (own != null && !ownOwed.isEmpty()) {
+                    // Not before what the client's own connection still owes it.
+                    return WAIT_REPLIES;
+                }
+                return mirror && !cluster.isWritable() ? SKIP : CLUSTER;
+            }
+            if (inFlight > ownOwed.size()) {
+                // Not before what the node connections still owe it.
+                return WAIT_REPLIES;
+            }
+            if (side == Side.TARGET && own != null && nodeWanted != null && nodeWanted != ownBackend) {
+                if (inFlight > 0) {
+                    return WAIT_REPLIES;
+                }
+                // Another node's keys: the connection to the node before is closed, one to this node opened.
+                retireOwn();
+            }
+            return chooseOwn(mirror);
         }
         if (ownMode || shared == null) {
             return chooseOwn(mirror);
@@ -163,7 +192,9 @@ final class Lane implements Backend.Listener {
     void send(SharedConnection connection, Object command, Exchange exchange) {
         inFlight++;
         exchange.owed++;
-        if (cluster != null && connection == null && (own == null || side == Side.TARGET)) {
+        if (cluster != null
+                && connection == null
+                && (own == null || (side == Side.TARGET && !session.ownTargetWanted()))) {
             cluster.write((io.ferry.resp.CommandMessage) command, exchange);
         } else if (connection == null) {
             ownOwed.add(exchange);
@@ -218,6 +249,23 @@ final class Lane implements Backend.Listener {
         return own != null;
     }
 
+    /**
+     * Closes the client's own connection, which owes nothing, without counting it lost: its events are ignored
+     * from now on ({@link #isOwn}).
+     */
+    void retireOwn() {
+        Channel retired = own;
+        own = null;
+        ownBackend = null;
+        unwatch();
+        retired.close();
+    }
+
+    /** Whether {@code channel} is the client's own connection to this side (not one retired since). */
+    boolean isOwn(Channel channel) {
+        return channel == own;
+    }
+
     /** Whether this side can take more of the client's commands now without queueing without bound. */
     boolean isWritable() {
         if (own == null && cluster != null) {
@@ -263,5 +311,57 @@ final class Lane implements Backend.Listener {
     @Override
     public String toString() {
         return side.name().toLowerCase(java.util.Locale.ROOT);
+    }
+
+    /** The listener of one own connection being opened: its events reach this lane while it is {@link #own}. */
+    OwnListener ownListener() {
+        return new OwnListener();
+    }
+
+    /** Events of one own connection; those of a connection retired since ({@link #retireOwn}) are dropped. */
+    final class OwnListener implements Backend.Listener {
+        /** Set as soon as the connection is being opened. */
+        Channel channel;
+
+        private boolean current() {
+            return own == null || own == channel;
+        }
+
+        @Override
+        public void onReply(RespMessage reply) {
+            if (own == channel) {
+                Lane.this.onReply(reply);
+            } else {
+                io.netty.util.ReferenceCountUtil.release(reply);
+            }
+        }
+
+        @Override
+        public void onReadComplete() {
+            if (current()) {
+                Lane.this.onReadComplete();
+            }
+        }
+
+        @Override
+        public void onWritabilityChanged(boolean writable) {
+            if (current()) {
+                Lane.this.onWritabilityChanged(writable);
+            }
+        }
+
+        @Override
+        public void onInactive() {
+            if (own == channel) {
+                Lane.this.onInactive();
+            }
+        }
+
+        @Override
+        public void onFailure(Throwable cause) {
+            if (current()) {
+                Lane.this.onFailure(cause);
+            }
+        }
     }
 }
