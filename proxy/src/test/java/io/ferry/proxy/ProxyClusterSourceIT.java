@@ -4,7 +4,7 @@ import io.ferry.proxy.cluster.KeySlot;
 import io.ferry.schemas.ReadMode;
 import io.ferry.schemas.WritePolicy;
 import io.ferry.settings.RedisUri;
-import io.ferry.testkit.FreePorts;
+import io.ferry.testkit.RedisCluster;
 import io.ferry.testkit.RedisServer;
 import io.ferry.testkit.RedisServers;
 import io.lettuce.core.ClientOptions;
@@ -12,7 +12,6 @@ import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
-import io.lettuce.core.cluster.ClusterClientOptions;
 import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import io.lettuce.core.cluster.api.sync.RedisAdvancedClusterCommands;
@@ -43,7 +42,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * A Redis Cluster source (three masters, the first with a replica) behind the proxy, dual-writing to a standalone target: a
+ * A Redis Cluster source (three masters with a replica each) behind the proxy, dual-writing to a standalone target: a
  * cluster client (Lettuce's RedisClusterClient, redis-cli -c) finds the proxy's listeners in CLUSTER
  * SLOTS, SHARDS and NODES and reads and writes every key, a slot moved on the source included; a
  * standalone-mode client is routed by slot; a failover on the source and a node joining it are
@@ -54,7 +53,7 @@ class ProxyClusterSourceIT {
     @RegisterExtension
     static final RedisServers redis = new RedisServers();
 
-    static TestCluster cluster;
+    static RedisCluster cluster;
     static RedisClusterClient sourceClient;
     static StatefulRedisClusterConnection<String, String> sourceConnection;
     static RedisAdvancedClusterCommands<String, String> source;
@@ -64,8 +63,8 @@ class ProxyClusterSourceIT {
 
     @BeforeAll
     static void start() throws Exception {
-        cluster = TestCluster.start(redis, "source", 3, 1);
-        sourceClient = cluster.client();
+        cluster = RedisCluster.start(redis, "source", 3, 1);
+        sourceClient = ProxyHarness.clusterClient(RedisURI.create(cluster.seedUri()), ProtocolVersion.RESP3);
         sourceConnection = sourceClient.connect();
         source = sourceConnection.sync();
         lettuce = ProxyHarness.client(ProtocolVersion.RESP2);
@@ -83,34 +82,26 @@ class ProxyClusterSourceIT {
             targetConnection.close();
             lettuce.shutdown(Duration.ZERO, Duration.ofSeconds(2));
         }
-        if (cluster != null) {
-            cluster.close();
-        }
     }
 
     @BeforeEach
     void flush() {
+        // A test that moved a slot did not wait for the replicas to hear of it.
+        cluster.awaitSettled();
         cluster.flushAll();
         redis.target().flushAll();
     }
 
     private static ProxyServer proxy() throws InterruptedException {
-        return ProxyServer.start(ProxyHarness.config(cluster.uri()).toBuilder()
+        return ProxyServer.start(ProxyHarness.config(cluster.seedUri()).toBuilder()
                 .target(RedisUri.parse(redis.target().uri()), WritePolicy.SOURCE_AUTHORITATIVE, ReadMode.SOURCE, 0)
                 .ioThreads(2)
                 .build());
     }
 
     private static RedisClusterClient clusterClient(ProxyServer proxy, ProtocolVersion protocol) {
-        RedisClusterClient client = RedisClusterClient.create(
-                RedisURI.create("127.0.0.1", proxy.address().getPort()));
-        client.setOptions(ClusterClientOptions.builder()
-                .protocolVersion(protocol)
-                .topologyRefreshOptions(io.lettuce.core.cluster.ClusterTopologyRefreshOptions.builder()
-                        .enableAllAdaptiveRefreshTriggers()
-                        .build())
-                .build());
-        return client;
+        return ProxyHarness.clusterClient(
+                RedisURI.create("127.0.0.1", proxy.address().getPort()), protocol);
     }
 
     private static Set<Integer> proxyPorts(ProxyServer proxy) {
@@ -120,11 +111,27 @@ class ProxyClusterSourceIT {
     }
 
     private static Set<Integer> sourcePorts() {
-        return Set.of(
-                cluster.node(0).port(),
-                cluster.node(1).port(),
-                cluster.node(2).port(),
-                cluster.node(3).port());
+        return cluster.nodes().stream().map(RedisServer::port).collect(Collectors.toSet());
+    }
+
+    /** {@code host:port} of {@code node}, as the proxy names a source node. */
+    private static String address(RedisServer node) {
+        return node.host() + ":" + node.port();
+    }
+
+    /** A master of the source other than {@code master}. */
+    private static RedisServer anotherMaster(RedisServer master) {
+        return cluster.masters().stream()
+                .filter(other -> !other.equals(master))
+                .findFirst()
+                .orElseThrow();
+    }
+
+    /** GET on {@code node} itself, not through the cluster: MOVED when it does not serve the key's slot. */
+    private static String getOn(RedisServer node, String key) {
+        try (StatefulRedisConnection<String, String> connection = lettuce.connect(RedisURI.create(node.uri()))) {
+            return connection.sync().get(key);
+        }
     }
 
     @ParameterizedTest
@@ -132,7 +139,10 @@ class ProxyClusterSourceIT {
     void aClusterClientFindsTheProxysListenersAndEveryKeyWorks(ProtocolVersion protocol) throws Exception {
         try (ProxyServer proxy = proxy()) {
             Set<Integer> ports = proxyPorts(proxy);
-            assertThat(ports).hasSize(4).doesNotContainAnyElementsOf(sourcePorts());
+            assertThat(ports)
+                    .as("a listener for each source node, masters and replicas")
+                    .hasSize(cluster.nodes().size())
+                    .doesNotContainAnyElementsOf(sourcePorts());
             RedisClusterClient client = clusterClient(proxy, protocol);
             try (StatefulRedisClusterConnection<String, String> connection = client.connect()) {
                 RedisAdvancedClusterCommands<String, String> commands = connection.sync();
@@ -141,7 +151,8 @@ class ProxyClusterSourceIT {
                         .containsExactlyInAnyOrderElementsOf(ports);
                 assertThat(connection.getPartitions().getPartitions())
                         .extracting(RedisClusterNode::getNodeId)
-                        .containsExactlyInAnyOrder(cluster.id(0), cluster.id(1), cluster.id(2), cluster.id(3));
+                        .containsExactlyInAnyOrderElementsOf(
+                                cluster.nodes().stream().map(cluster::nodeId).toList());
                 for (Object entry : commands.clusterSlots()) {
                     List<?> master = (List<?>) ((List<?>) entry).get(2);
                     assertThat(((Long) master.get(1)).intValue()).isIn(ports);
@@ -181,10 +192,11 @@ class ProxyClusterSourceIT {
     @Test
     void redisCliInClusterModeAndAStandaloneClientReachEveryKey() throws Exception {
         try (ProxyServer proxy = proxy()) {
-            // A key the first node does not serve: redis-cli -c follows the MOVED to another listener.
+            // A key the first listener's node (the master of slot 0) does not serve: redis-cli -c follows the
+            // MOVED to another listener.
             String key = "elsewhere";
             int slot = KeySlot.of(key.getBytes(StandardCharsets.UTF_8));
-            assertThat(cluster.ownerOf(slot)).isNotZero();
+            assertThat(cluster.ownerOf(slot)).isNotEqualTo(cluster.ownerOf(0));
             int port = proxy.address().getPort();
             assertThat(cli(port, "-c", "set", key, "cli")).isEqualTo("OK");
             assertThat(cli(port, "-c", "get", key)).isEqualTo("cli");
@@ -216,9 +228,9 @@ class ProxyClusterSourceIT {
             try (ProxyHarness.RawClient raw = new ProxyHarness.RawClient(proxy)) {
                 raw.send("SELECT 0\r\nGET " + key + "\r\n");
                 assertThat(raw.readLine()).isEqualTo("+OK");
-                int owner = cluster.ownerOf(slot);
-                int ownerListener =
-                        proxy.nodeAddresses().get(cluster.address(owner)).getPort();
+                int ownerListener = proxy.nodeAddresses()
+                        .get(address(cluster.ownerOf(slot)))
+                        .getPort();
                 assertThat(raw.readLine()).isEqualTo("-MOVED " + slot + " 127.0.0.1:" + ownerListener);
             }
         }
@@ -235,18 +247,18 @@ class ProxyClusterSourceIT {
                 String key = "{mover}:a";
                 int slot = KeySlot.of(key.getBytes(StandardCharsets.UTF_8));
                 commands.set(key, "before");
-                int from = cluster.ownerOf(slot);
-                int to = (from + 1) % 3;
-                cluster.beginMove(slot, from, to);
-                cluster.finishMove(slot, from, to);
-                // The client's view and the proxy's are both behind: the old node says MOVED.
+                RedisServer from = cluster.ownerOf(slot);
+                RedisServer to = anotherMaster(from);
+                // Finished at once and not waited on (no moveSlots): the client's view and the proxy's are
+                // both behind, the old node says MOVED.
+                cluster.beginMove(from, to, slot).finish();
                 assertThat(commands.set(key, "after")).isEqualTo("OK");
                 assertThat(commands.get(key)).isEqualTo("after");
                 assertThat(commands.set("{mover}:b", "b")).isEqualTo("OK");
                 assertThat(plain.sync().get("{mover}:b")).isEqualTo("b");
                 assertThat(plain.sync().set("{mover}:c", "c")).isEqualTo("OK");
-                assertThat(cluster.sync(to).get(key)).isEqualTo("after");
-                assertThat(cluster.sync(to).get("{mover}:c")).isEqualTo("c");
+                assertThat(getOn(to, key)).isEqualTo("after");
+                assertThat(getOn(to, "{mover}:c")).isEqualTo("c");
                 await().atMost(Duration.ofSeconds(5)).until(() -> "c".equals(target.get("{mover}:c")));
                 assertThat(target.get(key)).isEqualTo("after");
             } finally {
@@ -257,15 +269,11 @@ class ProxyClusterSourceIT {
 
     @Test
     void aClusterTargetBehindAClusterSourceGetsEveryWrite() throws Exception {
-        try (TestCluster targetCluster = TestCluster.start(redis, "cluster-target", 3, 0);
-                ProxyServer proxy = ProxyServer.start(ProxyHarness.config(cluster.uri()).toBuilder()
-                        .target(
-                                RedisUri.parse(targetCluster.uri()),
-                                WritePolicy.SOURCE_AUTHORITATIVE,
-                                ReadMode.SOURCE,
-                                0)
-                        .ioThreads(2)
-                        .build())) {
+        RedisCluster targetCluster = RedisCluster.start(redis, "cluster-target", 3, 0);
+        try (ProxyServer proxy = ProxyServer.start(ProxyHarness.config(cluster.seedUri()).toBuilder()
+                .target(RedisUri.parse(targetCluster.seedUri()), WritePolicy.SOURCE_AUTHORITATIVE, ReadMode.SOURCE, 0)
+                .ioThreads(2)
+                .build())) {
             RedisClusterClient client = clusterClient(proxy, ProtocolVersion.RESP3);
             RedisClient standalone = ProxyHarness.client(ProtocolVersion.RESP2);
             try (StatefulRedisClusterConnection<String, String> connection = client.connect();
@@ -282,7 +290,8 @@ class ProxyClusterSourceIT {
                 standalone.shutdown(Duration.ZERO, Duration.ofSeconds(2));
             }
             await().atMost(Duration.ofSeconds(5)).until(() -> targetCluster.dbSize() == 103);
-            RedisClusterClient targetClient = targetCluster.client();
+            RedisClusterClient targetClient =
+                    ProxyHarness.clusterClient(RedisURI.create(targetCluster.seedUri()), ProtocolVersion.RESP3);
             try (StatefulRedisClusterConnection<String, String> check = targetClient.connect()) {
                 for (int i = 0; i < 100; i++) {
                     assertThat(check.sync().get("both:" + i)).isEqualTo("b" + i);
@@ -327,10 +336,9 @@ class ProxyClusterSourceIT {
                 });
                 writer.start();
                 await().atMost(Duration.ofSeconds(5)).until(() -> written(acknowledged, failure) >= 200);
-                // The replica of master 0 takes over; its listener now fronts the primary.
-                cluster.sync(3).clusterFailover(false);
-                await().atMost(Duration.ofSeconds(10))
-                        .until(() -> cluster.sync(3).info("replication").contains("role:master"));
+                // The replica of the first listener's node (the master of slot 0) takes over; its listener now
+                // fronts the primary.
+                RedisServer promoted = cluster.failover(cluster.ownerOf(0));
                 int atFailover = acknowledged.get();
                 await().atMost(Duration.ofSeconds(10)).until(() -> written(acknowledged, failure) >= atFailover + 200);
                 writing.set(false);
@@ -349,24 +357,14 @@ class ProxyClusterSourceIT {
                         .sync()
                         .clusterNodes()
                         .lines()
-                        .anyMatch(line -> line.startsWith(cluster.id(3)) && line.contains("master")));
+                        .anyMatch(line -> line.startsWith(cluster.nodeId(promoted)) && line.contains("master")));
             } finally {
                 client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
             }
 
             // A node joins the source: the proxy listens for it once it has read the topology again.
-            int busPort = FreePorts.next();
-            RedisServer joining = redis.start(
-                    "source-joining",
-                    "--cluster-enabled",
-                    "yes",
-                    "--cluster-config-file",
-                    "nodes.conf",
-                    "--cluster-port",
-                    String.valueOf(busPort));
-            assertThat(cluster.node(0).command("CLUSTER MEET 127.0.0.1 " + joining.port() + " " + busPort))
-                    .isEqualTo("+OK");
-            String address = "127.0.0.1:" + joining.port();
+            RedisServer joining = cluster.addNode();
+            String address = address(joining);
             await().atMost(Duration.ofSeconds(15))
                     .until(() -> proxy.nodeAddresses().containsKey(address));
             int port = proxy.nodeAddresses().get(address).getPort();

@@ -9,10 +9,13 @@ import io.ferry.schemas.WriteFlag;
 import io.ferry.schemas.WritePolicy;
 import io.ferry.schemas.WriteRecord;
 import io.ferry.settings.RedisUri;
+import io.ferry.testkit.RedisCluster;
+import io.ferry.testkit.RedisServer;
 import io.ferry.testkit.RedisServers;
 import io.ferry.testkit.TestKafka;
 import io.lettuce.core.KeyValue;
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisURI;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
 import io.lettuce.core.cluster.RedisClusterClient;
@@ -39,12 +42,13 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * A standalone source and a Redis Cluster target (three masters, the first with a replica): the
+ * A standalone source and a Redis Cluster target (three masters with a replica each): the
  * dual-writes reach the master serving each key's slot; multi-key commands across slots are split
  * or left to the source and repaired; a slot moved on the target and a failover there lose no write.
  * Clients are Lettuce in standalone mode, as an application in front of a standalone source is.
@@ -56,7 +60,7 @@ class ProxyClusterTargetIT {
     @RegisterExtension
     static final TestKafka kafka = new TestKafka();
 
-    static TestCluster cluster;
+    static RedisCluster cluster;
     static RedisClusterClient clusterClient;
     static StatefulRedisClusterConnection<String, String> clusterConnection;
     static RedisAdvancedClusterCommands<String, String> target;
@@ -66,13 +70,12 @@ class ProxyClusterTargetIT {
 
     @BeforeAll
     static void start() throws Exception {
-        cluster = TestCluster.start(redis, "target", 3, 1);
-        clusterClient = cluster.client();
+        cluster = RedisCluster.start(redis, "target", 3, 1);
+        clusterClient = ProxyHarness.clusterClient(RedisURI.create(cluster.seedUri()), ProtocolVersion.RESP3);
         clusterConnection = clusterClient.connect();
         target = clusterConnection.sync();
         lettuce = ProxyHarness.client(ProtocolVersion.RESP2);
-        sourceConnection =
-                lettuce.connect(io.lettuce.core.RedisURI.create(redis.source().uri()));
+        sourceConnection = lettuce.connect(RedisURI.create(redis.source().uri()));
         source = sourceConnection.sync();
     }
 
@@ -86,25 +89,36 @@ class ProxyClusterTargetIT {
             sourceConnection.close();
             lettuce.shutdown(Duration.ZERO, Duration.ofSeconds(2));
         }
-        if (cluster != null) {
-            cluster.close();
-        }
     }
 
     @BeforeEach
     void flush() {
+        // A test that moved a slot did not wait for the replicas to hear of it.
+        cluster.awaitSettled();
         redis.source().flushAll();
         cluster.flushAll();
     }
 
     private static ProxyServer proxy(ReadMode reads, ProxyKafka kafkaOptions) throws InterruptedException {
         ProxyConfig.Builder config = ProxyHarness.config(redis.source()).toBuilder()
-                .target(RedisUri.parse(cluster.uri()), WritePolicy.SOURCE_AUTHORITATIVE, reads, 0)
+                .target(RedisUri.parse(cluster.seedUri()), WritePolicy.SOURCE_AUTHORITATIVE, reads, 0)
                 .ioThreads(2);
         if (kafkaOptions != null) {
             config.kafka(kafkaOptions);
         }
         return ProxyServer.start(config.build());
+    }
+
+    /** GET on {@code node} itself, not through the cluster: MOVED when it does not serve the key's slot. */
+    private static String getOn(RedisServer node, String key) {
+        return onNode(node, redis -> redis.get(key));
+    }
+
+    /** {@code command} on {@code node} itself, not through the cluster: a key of a slot it does not serve is MOVED. */
+    private static <T> T onNode(RedisServer node, Function<RedisCommands<String, String>, T> command) {
+        try (StatefulRedisConnection<String, String> connection = lettuce.connect(RedisURI.create(node.uri()))) {
+            return command.apply(connection.sync());
+        }
     }
 
     @Test
@@ -123,18 +137,17 @@ class ProxyClusterTargetIT {
                 assertThat(target.get("key:" + i)).isEqualTo("v" + i);
             }
             assertThat(target.get("counter")).isEqualTo("5");
-            for (int node : cluster.masters()) {
-                assertThat(cluster.sync(node).dbsize())
-                        .as("master %d holds some of the keys", node)
-                        .isPositive();
+            for (RedisServer master : cluster.masters()) {
+                long keys = onNode(master, RedisCommands::dbsize);
+                assertThat(keys).as("%s holds some of the keys", master).isPositive();
             }
             assertThat(proxy.repairsFlagged()).isZero();
 
             // Keyless writes reach every master: a script loaded through the proxy runs on any of them.
             String sha = client.sync().scriptLoad("return redis.call('set', KEYS[1], ARGV[1])");
             await().atMost(Duration.ofSeconds(5)).until(() -> {
-                for (int node : cluster.masters()) {
-                    if (!cluster.sync(node).scriptExists(sha).get(0)) {
+                for (RedisServer master : cluster.masters()) {
+                    if (!onNode(master, node -> node.scriptExists(sha).get(0))) {
                         return false;
                     }
                 }
@@ -229,24 +242,27 @@ class ProxyClusterTargetIT {
             String key = "{moving}:0";
             int slot = KeySlot.of(key.getBytes(StandardCharsets.UTF_8));
             client.sync().set(key, "before");
-            int from = cluster.ownerOf(slot);
-            int to = (from + 1) % 3;
-            // Migrating: a key the old master no longer has is answered ASK; the proxy asks the new one.
-            cluster.beginMove(slot, from, to);
+            RedisServer from = cluster.ownerOf(slot);
+            RedisServer to = cluster.masters().stream()
+                    .filter(master -> !master.equals(from))
+                    .findFirst()
+                    .orElseThrow();
+            // Migrating: a key the old master does not have is answered ASK; the proxy asks the new one.
+            RedisCluster.SlotMove move = cluster.beginMove(from, to, slot);
             client.sync().set("{moving}:1", "asked");
             // The target's write completes after the client's reply (the source's): wait for it.
             await().atMost(Duration.ofSeconds(5))
                     .alias("the new key went to the importing master after ASKING")
-                    .until(() -> cluster.sync(to).clusterCountKeysInSlot(slot) == 1);
-            cluster.finishMove(slot, from, to);
-            // Moved: the proxy's slot map is behind; the old master answers MOVED.
+                    .until(() -> onNode(to, node -> node.clusterCountKeysInSlot(slot)) == 1);
+            // Finished at once and not waited on (no moveSlots): the proxy's slot map is behind, the old master
+            // answers MOVED.
+            move.finish();
             client.sync().set(key, "after");
             client.sync().set("{moving}:2", "new");
-            await().atMost(Duration.ofSeconds(5))
-                    .until(() -> "new".equals(cluster.sync(to).get("{moving}:2")));
-            assertThat(cluster.sync(to).get(key)).isEqualTo("after");
-            assertThat(cluster.sync(to).get("{moving}:1")).isEqualTo("asked");
-            assertThat(cluster.sync(to).get("{moving}:2")).isEqualTo("new");
+            await().atMost(Duration.ofSeconds(5)).until(() -> "new".equals(getOn(to, "{moving}:2")));
+            assertThat(getOn(to, key)).isEqualTo("after");
+            assertThat(getOn(to, "{moving}:1")).isEqualTo("asked");
+            assertThat(getOn(to, "{moving}:2")).isEqualTo("new");
             assertThat(proxy.repairsFlagged()).isZero();
             assertThat(clusterMeter(proxy, "ferry.proxy.cluster.redirects"))
                     .as("an ASK and a MOVED followed")
@@ -273,11 +289,9 @@ class ProxyClusterTargetIT {
             });
             writer.start();
             await().atMost(Duration.ofSeconds(5)).until(() -> acknowledged.get() >= 300);
-            // The replica of master 0 takes over, coordinated with it (CLUSTER FAILOVER).
-            cluster.sync(3).clusterFailover(false);
-            await().atMost(Duration.ofSeconds(10))
-                    .until(() -> cluster.sync(3).info("replication").contains("role:master")
-                            && cluster.sync(0).info("replication").contains("master_link_status:up"));
+            // A replica of the first master takes over, coordinated with it (CLUSTER FAILOVER); returns once
+            // every node sees it and the old master replicates from it.
+            cluster.failover(cluster.masters().get(0));
             int atFailover = acknowledged.get();
             await().atMost(Duration.ofSeconds(10)).until(() -> acknowledged.get() >= atFailover + 300);
             writing.set(false);

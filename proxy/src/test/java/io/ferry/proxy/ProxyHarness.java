@@ -8,6 +8,9 @@ import io.ferry.testkit.RedisServer;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
+import io.lettuce.core.cluster.ClusterClientOptions;
+import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
+import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.protocol.ProtocolVersion;
 
 import java.io.IOException;
@@ -62,6 +65,21 @@ final class ProxyHarness {
         client.setOptions(ClientOptions.builder()
                 .protocolVersion(protocol)
                 .autoReconnect(false)
+                .build());
+        return client;
+    }
+
+    /**
+     * A cluster client starting from {@code seed} (a node, or a proxy listener) that reads the topology again
+     * whenever a reply or a connection says it changed (every adaptive trigger), as an application's would.
+     */
+    static RedisClusterClient clusterClient(RedisURI seed, ProtocolVersion protocol) {
+        RedisClusterClient client = RedisClusterClient.create(seed);
+        client.setOptions(ClusterClientOptions.builder()
+                .protocolVersion(protocol)
+                .topologyRefreshOptions(ClusterTopologyRefreshOptions.builder()
+                        .enableAllAdaptiveRefreshTriggers()
+                        .build())
                 .build());
         return client;
     }

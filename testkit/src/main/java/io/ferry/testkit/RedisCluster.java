@@ -25,13 +25,19 @@ import java.util.function.Predicate;
  * ... RedisClusterClient.create(cluster.seedUri()) ...
  * RedisServer promoted = cluster.failover(cluster.masters().get(0));
  * cluster.moveSlots(cluster.masters().get(0), cluster.masters().get(1), RedisCluster.slot("{user}"));
+ * RedisCluster.SlotMove move = cluster.beginMove(from, to, RedisCluster.slot("{cart}")); // IMPORTING, MIGRATING
+ * move.migrate("{cart}:1"); // from answers ASK for {cart}:1 now, and still serves the slot's other keys
+ * move.finish();            // the rest migrated; every master names to as the slot's owner
  * }</pre>
  *
  * <p>Topology changes are real: {@link #failover} is a {@code CLUSTER FAILOVER} on a replica, {@link
  * #moveSlots} a live slot migration (IMPORTING/MIGRATING, MIGRATE in batches, SETSLOT NODE) that clients
- * may write through, following ASK and MOVED. Each returns once every node sees the change. The bus
- * port of each node is picked free and given with {@code --cluster-port}: the default, port + 10000, is
- * out of range for a high ephemeral port. One test thread drives a cluster; not thread-safe.
+ * may write through, following ASK and MOVED, {@link #addNode} a new node MEETing the others. Each returns
+ * once every node sees the change. {@link #beginMove} leaves one slot half-moved, for a test to act in
+ * between; its {@link SlotMove#finish} returns once every master serves the slot from its new owner
+ * ({@link #awaitSettled} waits for the replicas too). The bus port of each node is picked free and given
+ * with {@code --cluster-port}: the default, port + 10000, is out of range for a high ephemeral port. One
+ * test thread drives a cluster; not thread-safe.
  */
 public final class RedisCluster {
     /** The slots of every Redis Cluster. */
@@ -41,15 +47,17 @@ public final class RedisCluster {
     private static final int MIGRATE_BATCH = 100;
     private static final int MIGRATE_TIMEOUT_MS = 10_000;
 
+    private final RedisServers servers;
     private final String name;
-    private final List<RedisServer> nodes;
-    private final Map<RedisServer, Integer> busPorts;
+    private final List<String> extraArgs;
+    private final List<RedisServer> nodes = new ArrayList<>();
+    private final Map<RedisServer, Integer> busPorts = new HashMap<>();
     private final Map<RedisServer, String> ids = new LinkedHashMap<>();
 
-    private RedisCluster(String name, List<RedisServer> nodes, Map<RedisServer, Integer> busPorts) {
+    private RedisCluster(RedisServers servers, String name, List<String> extraArgs) {
+        this.servers = servers;
         this.name = name;
-        this.nodes = List.copyOf(nodes);
-        this.busPorts = Map.copyOf(busPorts);
+        this.extraArgs = List.copyOf(extraArgs);
     }
 
     /**
@@ -68,36 +76,35 @@ public final class RedisCluster {
         if (replicas < 0 || replicas > 4) {
             throw new IllegalArgumentException("replicas: " + replicas + " (expected: between 0 and 4)");
         }
-        List<RedisServer> nodes = new ArrayList<>();
-        Map<RedisServer, Integer> busPorts = new HashMap<>();
-        List<String> names = new ArrayList<>();
+        RedisCluster cluster = new RedisCluster(servers, name, List.of(extraArgs));
         for (int m = 0; m < masters; m++) {
-            names.add(name + "-" + m);
+            cluster.startNode(name + "-" + m);
         }
         for (int m = 0; m < masters; m++) {
             for (int r = 0; r < replicas; r++) {
-                names.add(name + "-" + m + "-r" + r);
+                cluster.startNode(name + "-" + m + "-r" + r);
             }
         }
-        for (String nodeName : names) {
-            int busPort = FreePorts.next();
-            List<String> args = new ArrayList<>(List.of(
-                    "--cluster-enabled",
-                    "yes",
-                    "--cluster-config-file",
-                    "nodes.conf",
-                    "--cluster-port",
-                    String.valueOf(busPort),
-                    "--cluster-node-timeout",
-                    "5000"));
-            args.addAll(List.of(extraArgs));
-            RedisServer node = servers.start(nodeName, args.toArray(String[]::new));
-            nodes.add(node);
-            busPorts.put(node, busPort);
-        }
-        RedisCluster cluster = new RedisCluster(name, nodes, busPorts);
         cluster.join(masters, replicas);
         return cluster;
+    }
+
+    private RedisServer startNode(String nodeName) {
+        int busPort = FreePorts.next();
+        List<String> args = new ArrayList<>(List.of(
+                "--cluster-enabled",
+                "yes",
+                "--cluster-config-file",
+                "nodes.conf",
+                "--cluster-port",
+                String.valueOf(busPort),
+                "--cluster-node-timeout",
+                "5000"));
+        args.addAll(extraArgs);
+        RedisServer node = servers.start(nodeName, args.toArray(String[]::new));
+        nodes.add(node);
+        busPorts.put(node, busPort);
+        return node;
     }
 
     private void join(int masters, int replicas) {
@@ -141,7 +148,7 @@ public final class RedisCluster {
 
     /** Every node, masters and replicas, in start order. */
     public List<RedisServer> nodes() {
-        return nodes;
+        return List.copyOf(nodes);
     }
 
     /** The masters serving slots now, in the order of their first slot. */
@@ -153,6 +160,20 @@ public final class RedisCluster {
             }
         }
         return List.copyOf(byFirstSlot.values());
+    }
+
+    /** Every running master now, those serving no slot included. */
+    private List<RedisServer> allMasters() {
+        List<RedisServer> masters = new ArrayList<>();
+        for (NodeLine line : view(anyRunning())) {
+            if (line.master()) {
+                RedisServer master = server(line.id());
+                if (master.isRunning()) {
+                    masters.add(master);
+                }
+            }
+        }
+        return masters;
     }
 
     /** The replicas of {@code master} now. */
@@ -243,57 +264,191 @@ public final class RedisCluster {
 
     /**
      * Moves {@code slots} from master {@code from} to master {@code to} the way {@code redis-cli --cluster
-     * reshard} does, one slot at a time: IMPORTING on {@code to}, MIGRATING on {@code from}, the slot's keys
-     * MIGRATEd in batches until none is left (clients keep writing: a key already moved, or new, is served
-     * by {@code to} after an ASK), then SETSLOT NODE on {@code to}, {@code from} and every other master.
-     * Returns once every node agrees on the new owner.
+     * reshard} does, one slot at a time, each as {@link #beginMove} then {@link SlotMove#finish}: IMPORTING on
+     * {@code to}, MIGRATING on {@code from}, the slot's keys MIGRATEd in batches until none is left (clients
+     * keep writing: a key already moved, or new, is served by {@code to} after an ASK), then SETSLOT NODE on
+     * {@code to}, {@code from} and every other master. Returns once every node agrees on the new owner.
      *
-     * @throws IllegalArgumentException when {@code from} does not serve one of the slots
+     * @throws IllegalArgumentException when {@code from} does not serve one of the slots, or {@code to} is not
+     *     another master
      */
     public void moveSlots(RedisServer from, RedisServer to, int... slots) {
-        String fromId = nodeId(from);
-        String toId = nodeId(to);
         TreeSet<Integer> served = slotsOf(from);
         for (int slot : slots) {
             if (!served.contains(slot)) {
                 throw new IllegalArgumentException(from + " does not serve slot " + slot + " of cluster " + name);
             }
         }
-        try (RespConnection source = connect(from);
-                RespConnection destination = connect(to)) {
-            for (int slot : slots) {
-                destination.call("CLUSTER", "SETSLOT", slot, "IMPORTING", fromId);
-                source.call("CLUSTER", "SETSLOT", slot, "MIGRATING", toId);
-                while (true) {
-                    List<?> keys = (List<?>) source.call("CLUSTER", "GETKEYSINSLOT", slot, MIGRATE_BATCH);
-                    if (keys.isEmpty()) {
-                        break;
-                    }
-                    List<Object> migrate = new ArrayList<>(
-                            List.of("MIGRATE", to.host(), to.port(), "", 0, MIGRATE_TIMEOUT_MS, "REPLACE", "KEYS"));
-                    migrate.addAll(keys);
-                    Object reply = source.call(migrate.toArray());
-                    if (!"OK".equals(reply) && !"NOKEY".equals(reply)) {
-                        throw new IllegalStateException("MIGRATE of slot " + slot + " answered " + reply);
-                    }
-                }
-                // The new owner first, so it serves the slot before the old one redirects there.
-                destination.call("CLUSTER", "SETSLOT", slot, "NODE", toId);
-                source.call("CLUSTER", "SETSLOT", slot, "NODE", toId);
-                for (RedisServer master : masters()) {
-                    if (!master.equals(from) && !master.equals(to)) {
-                        try (RespConnection other = connect(master)) {
-                            other.call("CLUSTER", "SETSLOT", slot, "NODE", toId);
-                        }
-                    }
-                }
-            }
+        for (int slot : slots) {
+            beginMove(from, to, slot).finish();
         }
+        String toId = nodeId(to);
         awaitViews(to + " to serve the moved slots", views -> views.values().stream()
                 .allMatch(view -> view.stream()
                         .filter(line -> line.id().equals(toId))
                         .allMatch(line -> Arrays.stream(slots).allMatch(line.slots()::contains))));
         awaitSettled();
+    }
+
+    /**
+     * Starts moving {@code slot} from master {@code from} to master {@code to} and leaves it half-moved: {@code
+     * to} IMPORTING it, {@code from} MIGRATING it, no key moved yet. {@code from} still serves the slot's keys
+     * it holds and answers {@code ASK} for any other (one {@link SlotMove#migrate}d, or new); {@code to} serves
+     * those after {@code ASKING}. Every node still names {@code from} as the slot's owner until {@link
+     * SlotMove#finish}.
+     *
+     * @throws IllegalArgumentException when {@code from} does not serve {@code slot}, or {@code to} is not
+     *     another master
+     */
+    public SlotMove beginMove(RedisServer from, RedisServer to, int slot) {
+        if (!slotsOf(from).contains(slot)) {
+            throw new IllegalArgumentException(from + " does not serve slot " + slot + " of cluster " + name);
+        }
+        if (from.equals(to) || !allMasters().contains(to)) {
+            throw new IllegalArgumentException(to + " is not another master of cluster " + name);
+        }
+        try (RespConnection destination = connect(to);
+                RespConnection source = connect(from)) {
+            destination.call("CLUSTER", "SETSLOT", slot, "IMPORTING", nodeId(from));
+            source.call("CLUSTER", "SETSLOT", slot, "MIGRATING", nodeId(to));
+        }
+        return new SlotMove(from, to, slot);
+    }
+
+    /**
+     * One slot half-moved by {@link #beginMove}: keys are moved by {@link #migrate}, the rest and the slot
+     * itself by {@link #finish}. Driven by the test thread, like its cluster.
+     */
+    public final class SlotMove {
+        private final RedisServer from;
+        private final RedisServer to;
+        private final int slot;
+        private boolean finished;
+
+        private SlotMove(RedisServer from, RedisServer to, int slot) {
+            this.from = from;
+            this.to = to;
+            this.slot = slot;
+        }
+
+        /**
+         * MIGRATEs {@code keys} (those {@code from} holds; any other is skipped) to {@code to}: from now on
+         * {@code from} answers {@code ASK} for them.
+         *
+         * @throws IllegalArgumentException when a key is not of the moving slot
+         * @throws IllegalStateException when the move is finished
+         */
+        public void migrate(String... keys) {
+            requireUnfinished();
+            List<Object> batch = new ArrayList<>();
+            for (String key : keys) {
+                int keySlot = RedisCluster.slot(key);
+                if (keySlot != slot) {
+                    throw new IllegalArgumentException(
+                            "key " + key + " is of slot " + keySlot + " (expected: " + slot + ")");
+                }
+                batch.add(key);
+            }
+            if (batch.isEmpty()) {
+                return;
+            }
+            try (RespConnection source = connect(from)) {
+                migrateBatch(source, batch);
+            }
+        }
+
+        /**
+         * MIGRATEs every key of the slot still on {@code from}, in batches, then gives the slot to {@code to}
+         * (SETSLOT NODE on it first, then on {@code from}, then on every other master). Returns once every
+         * master has been told, so each serves or redirects the slot's keys as its new owner says; the
+         * replicas learn it from their masters soon after ({@link #awaitSettled} waits for them).
+         *
+         * @throws IllegalStateException when the move is already finished
+         */
+        public void finish() {
+            requireUnfinished();
+            String toId = nodeId(to);
+            try (RespConnection source = connect(from);
+                    RespConnection destination = connect(to)) {
+                while (true) {
+                    List<?> keys = (List<?>) source.call("CLUSTER", "GETKEYSINSLOT", slot, MIGRATE_BATCH);
+                    if (keys.isEmpty()) {
+                        break;
+                    }
+                    migrateBatch(source, keys);
+                }
+                // The new owner first, so it serves the slot before the old one redirects there.
+                destination.call("CLUSTER", "SETSLOT", slot, "NODE", toId);
+                source.call("CLUSTER", "SETSLOT", slot, "NODE", toId);
+            }
+            for (RedisServer master : allMasters()) {
+                if (!master.equals(from) && !master.equals(to)) {
+                    try (RespConnection other = connect(master)) {
+                        other.call("CLUSTER", "SETSLOT", slot, "NODE", toId);
+                    }
+                }
+            }
+            finished = true;
+        }
+
+        private void migrateBatch(RespConnection source, List<?> keys) {
+            List<Object> migrate = new ArrayList<>(
+                    List.of("MIGRATE", to.host(), to.port(), "", 0, MIGRATE_TIMEOUT_MS, "REPLACE", "KEYS"));
+            migrate.addAll(keys);
+            Object reply = source.call(migrate.toArray());
+            if (!"OK".equals(reply) && !"NOKEY".equals(reply)) {
+                throw new IllegalStateException("MIGRATE of slot " + slot + " answered " + reply);
+            }
+        }
+
+        private void requireUnfinished() {
+            if (finished) {
+                throw new IllegalStateException("the move of slot " + slot + " to " + to + " is finished");
+            }
+        }
+
+        @Override
+        public String toString() {
+            return "slot " + slot + " moving from " + from + " to " + to;
+        }
+    }
+
+    /**
+     * Starts one more node with the cluster's settings and has it MEET the others, as {@code redis-cli
+     * --cluster add-node} adds one: a master serving no slot, until {@link #moveSlots} gives it some (only then
+     * is it among {@link #masters}). It is named {@code name-N}, N the number of nodes before it. Returns once
+     * the cluster has settled with it.
+     */
+    public RedisServer addNode() {
+        RedisServer node = startNode(name + "-" + nodes.size());
+        try (RespConnection redis = connect(node)) {
+            ids.put(node, redis.text("CLUSTER", "MYID"));
+        }
+        try (RespConnection redis = connect(anyRunning())) {
+            redis.call("CLUSTER", "MEET", node.host(), node.port(), busPorts.get(node));
+        }
+        awaitSettled();
+        return node;
+    }
+
+    /** Deletes every key of the cluster: FLUSHALL on every master (their replicas follow). */
+    public void flushAll() {
+        for (RedisServer master : masters()) {
+            try (RespConnection redis = connect(master)) {
+                redis.call("FLUSHALL");
+            }
+        }
+    }
+
+    /** The keys of the cluster: the DBSIZE of every master, added up. */
+    public long dbSize() {
+        long keys = 0;
+        for (RedisServer master : masters()) {
+            try (RespConnection redis = connect(master)) {
+                keys += (Long) redis.call("DBSIZE");
+            }
+        }
+        return keys;
     }
 
     /**

@@ -24,11 +24,13 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 /**
  * The cluster harness against real redis-servers: the nodes really form a cluster, a failover really
- * promotes a replica and a slot move really moves the slot and its keys, while a client writes, as
- * every node and a Lettuce cluster client see it.
+ * promotes a replica, a slot move really moves the slot and its keys, while a client writes, a slot left
+ * half-moved really answers ASK, and an added node really joins, as every node and a Lettuce cluster client
+ * see it.
  */
 class RedisClusterIT {
     @RegisterExtension
@@ -176,5 +178,129 @@ class RedisClusterIT {
         assertThatThrownBy(() -> cluster.moveSlots(from, to, slot))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("does not serve slot " + slot);
+    }
+
+    @Test
+    void aHalfMovedSlotAsksForItsMigratedKeysUntilTheMoveIsFinished() throws Exception {
+        RedisAdvancedClusterCommands<String, String> sync = connection.sync();
+        int slot = RedisCluster.slot("{half}");
+        sync.set("{half}:migrated", "m");
+        sync.set("{half}:staying", "s");
+        RedisServer from = cluster.ownerOf(slot);
+        RedisServer to = cluster.masters().stream()
+                .filter(master -> !master.equals(from))
+                .findFirst()
+                .orElseThrow();
+
+        RedisCluster.SlotMove move = cluster.beginMove(from, to, slot);
+        move.migrate("{half}:migrated");
+
+        assertThat(from.command("GET {half}:migrated"))
+                .as("the old owner, asked for a key it gave away")
+                .isEqualTo("-ASK " + slot + " 127.0.0.1:" + to.port());
+        assertThat(RedisCli.run(from.port(), "GET", "{half}:staying").trim()).isEqualTo("s");
+        assertThat(to.command("GET {half}:migrated"))
+                .as("the new owner, asked without ASKING")
+                .isEqualTo("-MOVED " + slot + " 127.0.0.1:" + from.port());
+        assertThat(RedisCli.pipe(to.port(), "ASKING\nGET {half}:migrated\n").lines())
+                .containsExactly("OK", "m");
+        assertThat(cluster.ownerOf(slot))
+                .as("the slot's owner until the move is finished")
+                .isEqualTo(from);
+        // A cluster client follows the ASK: a new key goes to the new owner.
+        assertThat(sync.set("{half}:new", "n")).isEqualTo("OK");
+        assertThat(sync.get("{half}:new")).isEqualTo("n");
+        assertThat(sync.get("{half}:migrated")).isEqualTo("m");
+        assertThat(countKeysInSlot(to, slot)).isEqualTo(2);
+        assertThatThrownBy(() -> move.migrate("{elsewhere}:1"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("(expected: " + slot + ")");
+
+        move.finish();
+
+        assertThat(countKeysInSlot(from, slot)).isZero();
+        assertThat(countKeysInSlot(to, slot)).isEqualTo(3);
+        assertThat(from.command("GET {half}:staying")).isEqualTo("-MOVED " + slot + " 127.0.0.1:" + to.port());
+        assertThat(RedisCli.run(to.port(), "GET", "{half}:staying").trim()).isEqualTo("s");
+        for (RedisServer master : cluster.masters()) {
+            assertThat(partitions(master).getPartitionBySlot(slot).getNodeId())
+                    .as("%s, told by finish(), names the new owner", master)
+                    .isEqualTo(cluster.nodeId(to));
+        }
+        cluster.awaitSettled();
+        assertThat(cluster.ownerOf(slot)).isEqualTo(to);
+        for (RedisServer node : cluster.nodes()) {
+            assertThat(partitions(node).getPartitionBySlot(slot).getNodeId())
+                    .as("%s sees the slot on its new owner", node)
+                    .isEqualTo(cluster.nodeId(to));
+        }
+        assertThat(sync.get("{half}:staying")).isEqualTo("s");
+        assertThatThrownBy(move::finish).isInstanceOf(IllegalStateException.class);
+        assertThatThrownBy(() -> cluster.beginMove(from, to, slot))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("does not serve slot " + slot);
+        assertThatThrownBy(() -> cluster.beginMove(to, to, slot))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("is not another master");
+    }
+
+    @Test
+    void flushAllEmptiesEveryMasterAndDbSizeCountsThemAll() throws Exception {
+        RedisAdvancedClusterCommands<String, String> sync = connection.sync();
+        cluster.flushAll();
+        for (int i = 0; i < 100; i++) {
+            sync.set("count:" + i, "c" + i);
+        }
+        assertThat(cluster.dbSize()).isEqualTo(100);
+        long held = 0;
+        for (RedisServer master : cluster.masters()) {
+            long keys = Long.parseLong(RedisCli.run(master.port(), "DBSIZE").trim());
+            assertThat(keys).as("%s holds some of the keys", master).isPositive();
+            held += keys;
+        }
+        assertThat(held).isEqualTo(100);
+
+        cluster.flushAll();
+
+        assertThat(cluster.dbSize()).isZero();
+        for (RedisServer node : cluster.nodes()) {
+            await().atMost(Duration.ofSeconds(10))
+                    .alias(node + ", a master or a replica, is empty")
+                    .until(() -> "0".equals(RedisCli.run(node.port(), "DBSIZE").trim()));
+        }
+    }
+
+    @Test
+    void anAddedNodeJoinsAsAMasterServingNoSlotUntilGivenSome() throws Exception {
+        RedisCluster growing = RedisCluster.start(redis, "growing", 1, 0);
+        RedisServer first = growing.nodes().get(0);
+
+        RedisServer added = growing.addNode();
+
+        assertThat(added.name()).isEqualTo("growing-1");
+        assertThat(growing.nodes()).containsExactly(first, added);
+        assertThat(growing.addresses()).contains("127.0.0.1:" + added.port());
+        String addedId = growing.nodeId(added);
+        for (RedisServer node : growing.nodes()) {
+            RedisClusterNode seen = partitions(node).getPartitionByNodeId(addedId);
+            assertThat(seen).as("%s knows the added node", node).isNotNull();
+            assertThat(seen.is(RedisClusterNode.NodeFlag.UPSTREAM)).isTrue();
+            assertThat(seen.getSlots()).isEmpty();
+        }
+        assertThat(growing.masters()).containsExactly(first);
+        assertThat(growing.slotsOf(added)).isEmpty();
+
+        int slot = RedisCluster.slot("{grown}");
+        growing.moveSlots(first, added, slot);
+
+        assertThat(growing.ownerOf(slot)).isEqualTo(added);
+        assertThat(growing.masters()).containsExactlyInAnyOrder(first, added);
+        assertThat(RedisCli.run(added.port(), "SET", "{grown}:1", "g").trim()).isEqualTo("OK");
+        assertThat(growing.dbSize()).isEqualTo(1);
+    }
+
+    private static long countKeysInSlot(RedisServer node, int slot) throws Exception {
+        return Long.parseLong(RedisCli.run(node.port(), "CLUSTER", "COUNTKEYSINSLOT", String.valueOf(slot))
+                .trim());
     }
 }
