@@ -32,6 +32,7 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -202,25 +203,43 @@ class ProxyClusterSourceIT {
             assertThat(cli(port, "-c", "get", key)).isEqualTo("cli");
             assertThat(source.get(key)).isEqualTo("cli");
 
-            // A client that knows nothing of clusters, on the first listener: routed by slot.
-            RedisClient standalone = RedisClient.create();
-            standalone.setOptions(ClientOptions.builder()
-                    .protocolVersion(ProtocolVersion.RESP2)
-                    .build());
-            try (StatefulRedisConnection<String, String> connection =
-                    standalone.connect(RedisURI.create("127.0.0.1", port))) {
-                for (int i = 0; i < 100; i++) {
-                    connection.sync().set("plain:" + i, "p" + i);
+            // A client that knows nothing of clusters, on the first listener: routed by slot, in RESP2 and in RESP3
+            // (Lettuce's default, negotiated with HELLO 3).
+            for (ProtocolVersion protocol : ProtocolVersion.values()) {
+                RedisClient standalone = RedisClient.create();
+                standalone.setOptions(
+                        ClientOptions.builder().protocolVersion(protocol).build());
+                String prefix = "plain-" + protocol + ":";
+                try (StatefulRedisConnection<String, String> connection =
+                        standalone.connect(RedisURI.create("127.0.0.1", port))) {
+                    for (int i = 0; i < 100; i++) {
+                        connection.sync().set(prefix + i, "p" + i);
+                        connection.sync().hset(prefix + "h" + i, Map.of("f", "p" + i));
+                    }
+                    for (int i = 0; i < 100; i++) {
+                        assertThat(connection.sync().get(prefix + i)).isEqualTo("p" + i);
+                        assertThat(connection.sync().hgetall(prefix + "h" + i)).isEqualTo(Map.of("f", "p" + i));
+                    }
+                    await().atMost(Duration.ofSeconds(5)).until(() -> "p99".equals(target.get(prefix + "99")));
+                    for (int i = 0; i < 100; i++) {
+                        assertThat(target.get(prefix + i)).isEqualTo("p" + i);
+                    }
+                } finally {
+                    standalone.shutdown(Duration.ZERO, Duration.ofSeconds(2));
                 }
-                for (int i = 0; i < 100; i++) {
-                    assertThat(connection.sync().get("plain:" + i)).isEqualTo("p" + i);
-                }
-                await().atMost(Duration.ofSeconds(5)).until(() -> "p99".equals(target.get("plain:99")));
-                for (int i = 0; i < 100; i++) {
-                    assertThat(target.get("plain:" + i)).isEqualTo("p" + i);
-                }
-            } finally {
-                standalone.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+            }
+            // RESP3 replies from every node, the proxy's own included: a map, and the RESP3 null in an MGET split
+            // across slots.
+            try (ProxyHarness.RawClient raw = new ProxyHarness.RawClient(proxy)) {
+                raw.send("HELLO 3\r\n");
+                String line;
+                do {
+                    line = raw.readLine();
+                } while (line != null && !line.equals("modules"));
+                assertThat(raw.readLine()).isEqualTo("*0");
+                raw.send("HSET " + key + ":h f v\r\nHGETALL " + key + ":h\r\nMGET " + key + " missing:a missing:b\r\n");
+                assertThat(raw.readLines(10)).containsExactly(":1", "%1", "$1", "f", "$1", "v", "*3", "$3", "cli", "_");
+                assertThat(raw.readLine()).isEqualTo("_");
             }
 
             // Once it holds connection state, a client runs on its listener's node, as when

@@ -116,6 +116,24 @@ class ProxyClusterTargetOwnConnectionsIT {
     }
 
     @Test
+    void aResp3ClientGetsRESP3FromTheTargetsNodes() throws Exception {
+        try (ProxyHarness.RawClient client = new ProxyHarness.RawClient(proxy)) {
+            client.send("HELLO 3\r\n");
+            String line;
+            do {
+                line = client.readLine();
+            } while (line != null && !line.equals("modules"));
+            assertThat(client.readLine()).isEqualTo("*0");
+            // Read from the target (authoritative): a RESP3 map and null, on the shared node connections and on the
+            // client's own one (in a transaction).
+            client.send("HSET h:1 f v\r\nHGETALL h:1\r\nGET missing\r\nMULTI\r\nHGETALL h:1\r\nEXEC\r\n");
+            assertThat(client.readLines(10))
+                    .containsExactly(":1", "%1", "$1", "f", "$1", "v", "_", "+OK", "+QUEUED", "*1");
+            assertThat(client.readLines(5)).containsExactly("%1", "$1", "f", "$1", "v");
+        }
+    }
+
+    @Test
     void aBlockingCommandHoldsUpOnlyItsClient() throws Exception {
         try (ProxyHarness.RawClient blocked = new ProxyHarness.RawClient(proxy);
                 ProxyHarness.RawClient other = new ProxyHarness.RawClient(proxy)) {
