@@ -153,8 +153,10 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
     private String protocolError;
 
     private long sequence;
-    /** See {@link #ownTargetWanted()}; for the command being handled only. */
+    /** See {@link #ownWanted}; for the command being handled only. */
     private boolean ownTarget;
+    /** See {@link #ownWanted}; for the command being handled only. */
+    private boolean ownSource;
 
     ClientSession(
             SessionContext context,
@@ -250,6 +252,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
      */
     private boolean handle(CommandMessage command) {
         ownTarget = false;
+        ownSource = false;
         if (state != State.READY || quitting) {
             command.release();
             if (state == State.FAILED) {
@@ -580,12 +583,14 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
     }
 
     /**
-     * Whether the command being handled needs the client's own connection to a cluster target (a transaction, a
-     * blocking command, a subscription, ... that the target runs): {@link Lane#choose} then opens one to the
-     * target's {@link Lane#nodeWanted} instead of using the node connections every client shares.
+     * Whether the command being handled goes to the client's own connection to {@code lane}, a cluster side,
+     * rather than to the node connections every client of the thread shares ({@link Lane#choose}): on a cluster
+     * source, once the client uses connection state ({@link #ownMode}: the node behind its listener), or for a
+     * WAIT; on a cluster target, for what needs a connection of the client's own there (a transaction, a blocking
+     * command, a subscription, ... that the target runs), on the target's {@link Lane#nodeWanted}.
      */
-    boolean ownTargetWanted() {
-        return ownTarget;
+    boolean ownWanted(Lane lane) {
+        return lane == source ? ownMode || ownSource : ownTarget;
     }
 
     /**
@@ -671,11 +676,15 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
             return sendSingle(command, lane, ReplyKind.FORWARD, null);
         }
         SharedConnection chosen = last != null ? last : lane.shared == null ? null : lane.shared.ready();
-        if (lane == target && target.cluster != null) {
+        if (lane.cluster != null) {
             // The client's writes went over node connections every client shares: a WAIT there would hold them all
-            // up. It runs on the client's own connection (see docs/proxy.md, WAIT on a cluster).
-            ownTarget = true;
-            target.nodeWanted = target.hasOwn() ? target.ownBackend : target.nodeWanted;
+            // up. It runs on a connection of the client's own (docs/proxy.md, "WAIT on a cluster").
+            if (lane == target) {
+                ownTarget = true;
+                target.nodeWanted = target.hasOwn() ? target.ownBackend : target.nodeWanted;
+            } else {
+                ownSource = true;
+            }
         }
         if (lane.shared == null) {
             return sendSingle(command, lane, ReplyKind.FORWARD, null);

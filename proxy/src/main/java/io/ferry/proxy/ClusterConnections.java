@@ -110,9 +110,19 @@ final class ClusterConnections {
     /** Sessions that stopped reading their client until every node connection drains. */
     private final List<ClientSession> awaitingWritable = new ArrayList<>();
 
+    /** Told when a node connection drops (the target's sentinel holds reads until every node answers). */
+    private final Runnable dropped;
+
     ClusterConnections(
-            EventLoop loop, ClusterView view, Side side, CommandTable commands, long mirrorTimeoutNanos, int protocol) {
+            EventLoop loop,
+            ClusterView view,
+            Side side,
+            CommandTable commands,
+            long mirrorTimeoutNanos,
+            int protocol,
+            Runnable dropped) {
         this.loop = loop;
+        this.dropped = dropped;
         this.protocol = protocol;
         this.view = view;
         this.side = side;
@@ -769,6 +779,7 @@ final class ClusterConnections {
                 out.discard();
             }
             forget();
+            dropped.run();
             if (owed.isEmpty() && waiting.isEmpty()) {
                 return;
             }

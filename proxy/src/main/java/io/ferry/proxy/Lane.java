@@ -117,7 +117,7 @@ final class Lane implements Backend.Listener {
             // that node. A cluster target: the node connections, except for what needs a connection of the
             // client's own (a transaction, a blocking command, a subscription, ... on a target that is
             // authoritative): one to the node serving the command's keys (nodeWanted).
-            boolean needsOwn = side == Side.SOURCE ? ownMode : session.ownTargetWanted();
+            boolean needsOwn = session.ownWanted(this);
             if (!needsOwn) {
                 if (own != null && !ownOwed.isEmpty()) {
                     // Not before what the client's own connection still owes it.
@@ -192,9 +192,7 @@ final class Lane implements Backend.Listener {
     void send(SharedConnection connection, Object command, Exchange exchange) {
         inFlight++;
         exchange.owed++;
-        if (cluster != null
-                && connection == null
-                && (own == null || (side == Side.TARGET && !session.ownTargetWanted()))) {
+        if (cluster != null && connection == null && (own == null || !session.ownWanted(this))) {
             cluster.write((io.ferry.resp.CommandMessage) command, exchange);
         } else if (connection == null) {
             ownOwed.add(exchange);

@@ -26,6 +26,8 @@ final class LoopConnections {
     private final boolean sharing;
     private final CommandTable commands;
     private final Duration mirrorTimeout;
+    /** Told when a connection to a target cluster node drops. */
+    private final Runnable targetDropped;
 
     /** By side (source, target), then protocol (2, 3). */
     private final SharedSource[][] shared = new SharedSource[2][2];
@@ -40,7 +42,8 @@ final class LoopConnections {
             ClusterView targetCluster,
             boolean sharing,
             CommandTable commands,
-            Duration mirrorTimeout) {
+            Duration mirrorTimeout,
+            Runnable targetDropped) {
         this.loop = loop;
         this.source = source;
         this.target = target;
@@ -49,6 +52,7 @@ final class LoopConnections {
         this.sharing = sharing;
         this.commands = commands;
         this.mirrorTimeout = mirrorTimeout;
+        this.targetDropped = targetDropped;
     }
 
     /**
@@ -77,7 +81,14 @@ final class LoopConnections {
         int s = side.ordinal();
         int p = protocol == 3 ? 1 : 0;
         if (clusters[s][p] == null) {
-            clusters[s][p] = new ClusterConnections(loop, view, side, commands, mirrorTimeout.toNanos(), protocol);
+            clusters[s][p] = new ClusterConnections(
+                    loop,
+                    view,
+                    side,
+                    commands,
+                    mirrorTimeout.toNanos(),
+                    protocol,
+                    side == Side.TARGET ? targetDropped : () -> {});
         }
         return clusters[s][p];
     }

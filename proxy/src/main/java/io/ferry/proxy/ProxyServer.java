@@ -194,7 +194,7 @@ public final class ProxyServer implements AutoCloseable {
                 config.sourceConnections());
         if (target != null) {
             log.info("proxy {} target {}; route {}", config.nodeId(), config.target(), config.route());
-            this.sentinel = new TargetSentinel(target, group.next(), context, SENTINEL_INTERVAL, meters);
+            this.sentinel = new TargetSentinel(target, targetCluster, group.next(), context, SENTINEL_INTERVAL, meters);
             context.sentinel(sentinel);
             sentinel.start();
         } else {
@@ -436,7 +436,8 @@ public final class ProxyServer implements AutoCloseable {
                         targetCluster,
                         config.sourceConnections() == SourceConnections.SHARED,
                         commands.table(),
-                        config.mirrorTimeout()));
+                        config.mirrorTimeout(),
+                        context::targetConnectionLost));
         ClientSession session = new ClientSession(
                 context,
                 home == null ? source : sourceCluster.view().backend(home.host(), home.port()),

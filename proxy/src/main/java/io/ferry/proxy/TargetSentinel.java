@@ -1,5 +1,7 @@
 package io.ferry.proxy;
 
+import io.ferry.proxy.cluster.ClusterNode;
+import io.ferry.proxy.cluster.ClusterTopology;
 import io.ferry.resp.BulkStringMessage;
 import io.ferry.resp.CommandMessage;
 import io.ferry.resp.ErrorMessage;
@@ -15,6 +17,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -30,12 +36,19 @@ import java.util.concurrent.TimeUnit;
  * the control plane publishes a new route (a higher epoch), which it does once it has seen the restart and started
  * the copy over. After commit the target is authoritative and nothing is held.
  *
+ * <p>A Redis Cluster target is watched master by master, as its topology says (followed as it changes): any master
+ * not answering or restarted holds reads; they go back once every master answers as the same server. A master that
+ * appears (a replica promoted by a failover, which kept its data) is watched from its first answer on.
+ *
  * <p>Its state changes on one event loop; {@link #readsHeld} and {@link #connectionLost} are called from any thread.
  */
-final class TargetSentinel implements Backend.Listener, AutoCloseable {
+final class TargetSentinel implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(TargetSentinel.class);
 
     private final Backend target;
+    /** The target's cluster; null when it is one server. */
+    private final ClusterView cluster;
+
     private final EventLoop loop;
     private final SessionContext context;
     private final long intervalNanos;
@@ -46,17 +59,21 @@ final class TargetSentinel implements Backend.Listener, AutoCloseable {
     /** Held because the target restarted: released only by a route newer than this epoch. */
     private volatile long restartEpoch = -1;
 
-    private Channel channel;
-    private boolean connecting;
-    private int handshakeReplies;
-    private long askedAt;
-    private boolean awaiting;
-    private String runId;
+    /** The nodes watched, by address: the target, or each master of its cluster. */
+    private final Map<String, Watch> watches = new LinkedHashMap<>();
+
     private ScheduledFuture<?> ticks;
     private boolean closed;
 
-    TargetSentinel(Backend target, EventLoop loop, SessionContext context, Duration interval, MeterRegistry meters) {
+    TargetSentinel(
+            Backend target,
+            ClusterView cluster,
+            EventLoop loop,
+            SessionContext context,
+            Duration interval,
+            MeterRegistry meters) {
         this.target = target;
+        this.cluster = cluster;
         this.loop = loop;
         this.context = context;
         this.intervalNanos = interval.toNanos();
@@ -68,8 +85,40 @@ final class TargetSentinel implements Backend.Listener, AutoCloseable {
     }
 
     void start() {
+        if (cluster != null) {
+            cluster.onChange(topology -> loop.execute(() -> watch(topology)));
+        }
         loop.execute(() -> {
+            if (cluster != null) {
+                watch(cluster.topology());
+            } else {
+                watches.put(target.uri().host() + ":" + target.uri().port(), new Watch(target));
+            }
             ticks = loop.scheduleAtFixedRate(this::tick, 0, intervalNanos, TimeUnit.NANOSECONDS);
+        });
+    }
+
+    /** Watches the masters of {@code topology}, and no other node. On the loop. */
+    private void watch(ClusterTopology topology) {
+        if (closed) {
+            return;
+        }
+        Set<String> masters = new HashSet<>();
+        for (ClusterTopology.Shard shard : topology.shards()) {
+            if (shard.slotCount() == 0) {
+                continue;
+            }
+            ClusterNode master = shard.master();
+            masters.add(master.address());
+            watches.computeIfAbsent(
+                    master.address(), address -> new Watch(cluster.backend(master.host(), master.port())));
+        }
+        watches.entrySet().removeIf(entry -> {
+            if (masters.contains(entry.getKey())) {
+                return false;
+            }
+            entry.getValue().close();
+            return true;
         });
     }
 
@@ -105,111 +154,19 @@ final class TargetSentinel implements Backend.Listener, AutoCloseable {
         if (closed) {
             return;
         }
-        if (channel == null) {
-            if (!connecting) {
-                connect();
-            }
-            return;
-        }
-        if (awaiting) {
-            if (System.nanoTime() - askedAt > 4 * intervalNanos && !held) {
-                held = true;
-                log.warn(
-                        "the target {} has not answered for {} ms: reads go to the source until it does",
-                        target.uri(),
-                        TimeUnit.NANOSECONDS.toMillis(4 * intervalNanos));
-            }
-            return;
-        }
-        ask();
-    }
-
-    private void ask() {
-        askedAt = System.nanoTime();
-        awaiting = true;
-        channel.writeAndFlush(CommandMessage.of("INFO", "server"), channel.voidPromise());
-    }
-
-    private void connect() {
-        connecting = true;
-        ChannelFuture future = target.connect(loop, this);
-        future.addListener(done -> {
-            connecting = false;
-            if (closed) {
-                future.channel().close();
-                return;
-            }
-            if (!done.isSuccess()) {
-                connectionLost();
-                return;
-            }
-            channel = future.channel();
-            handshakeReplies = 0;
-            awaiting = false;
-            for (CommandMessage command : target.handshake()) {
-                handshakeReplies++;
-                channel.write(command, channel.voidPromise());
-            }
-            // At once: a target that restarted meanwhile must not be taken as the baseline later than needed.
-            ask();
-        });
-    }
-
-    @Override
-    public void onReply(RespMessage reply) {
-        try {
-            if (handshakeReplies > 0) {
-                handshakeReplies--;
-                if (reply instanceof ErrorMessage error) {
-                    log.warn("the target {} refused the sentinel's log-in: {}", target.uri(), error.text());
-                }
-                return;
-            }
-            awaiting = false;
-            if (reply instanceof BulkStringMessage info) {
-                answered(runId(info.text()));
-            } else if (reply instanceof ErrorMessage error) {
-                // LOADING while it reads its save, or no INFO for the user: not an answer yet.
-                if (!held) {
-                    held = true;
-                    log.warn("the target {} answered INFO with {}: reads go to the source", target.uri(), error.text());
-                }
-            }
-        } finally {
-            ReferenceCountUtil.release(reply);
+        for (Watch watch : watches.values()) {
+            watch.tick();
         }
     }
 
-    private void answered(String now) {
-        if (now == null) {
-            return;
-        }
-        if (runId == null) {
-            runId = now;
-        }
-        if (!runId.equals(now)) {
-            String before = runId;
-            runId = now;
-            long epoch = context.route().epoch();
-            boolean authoritativeTarget = context.route().authoritative() == io.ferry.schemas.Side.TARGET;
-            if (!authoritativeTarget) {
-                restartEpoch = epoch;
-                held = true;
+    /** Whether every node watched answers now. */
+    private boolean allAnswer() {
+        for (Watch watch : watches.values()) {
+            if (!watch.answers) {
+                return false;
             }
-            log.error(
-                    "the target {} restarted (run_id {} became {}): it may have lost what it held; {}",
-                    target.uri(),
-                    before,
-                    now,
-                    authoritativeTarget
-                            ? "it is authoritative: reads stay on it"
-                            : "reads go to the source until the control plane routes again (epoch > " + epoch + ")");
-            return;
         }
-        if (held && restartEpoch < 0) {
-            held = false;
-            log.info("the target {} answers again as the same server: reads may go to it", target.uri());
-        }
+        return true;
     }
 
     /** The run_id field of an INFO server reply, or null. */
@@ -224,28 +181,6 @@ final class TargetSentinel implements Backend.Listener, AutoCloseable {
     }
 
     @Override
-    public void onReadComplete() {}
-
-    @Override
-    public void onWritabilityChanged(boolean writable) {}
-
-    @Override
-    public void onInactive() {
-        channel = null;
-        awaiting = false;
-        if (!closed) {
-            connectionLost();
-        }
-    }
-
-    @Override
-    public void onFailure(Throwable cause) {
-        if (channel != null) {
-            channel.close();
-        }
-    }
-
-    @Override
     public void close() {
         meters.remove(heldGauge);
         loop.execute(() -> {
@@ -253,9 +188,177 @@ final class TargetSentinel implements Backend.Listener, AutoCloseable {
             if (ticks != null) {
                 ticks.cancel(false);
             }
+            watches.values().forEach(Watch::close);
+            watches.clear();
+        });
+    }
+
+    /** One node watched: a connection of the sentinel's own, its INFO server every interval, the run_id it gave. */
+    private final class Watch implements Backend.Listener {
+        private final Backend node;
+        private Channel channel;
+        private boolean connecting;
+        private int handshakeReplies;
+        private long askedAt;
+        private boolean awaiting;
+        private String runId;
+        /** It answered its last INFO as the server it was. */
+        boolean answers;
+
+        private boolean stopped;
+
+        Watch(Backend node) {
+            this.node = node;
+        }
+
+        void tick() {
+            if (channel == null) {
+                if (!connecting) {
+                    connect();
+                }
+                return;
+            }
+            if (awaiting) {
+                if (System.nanoTime() - askedAt > 4 * intervalNanos) {
+                    answers = false;
+                    if (!held) {
+                        held = true;
+                        log.warn(
+                                "the target {} has not answered for {} ms: reads go to the source until it does",
+                                node.uri(),
+                                TimeUnit.NANOSECONDS.toMillis(4 * intervalNanos));
+                    }
+                }
+                return;
+            }
+            ask();
+        }
+
+        private void ask() {
+            askedAt = System.nanoTime();
+            awaiting = true;
+            channel.writeAndFlush(CommandMessage.of("INFO", "server"), channel.voidPromise());
+        }
+
+        private void connect() {
+            connecting = true;
+            ChannelFuture future = node.connect(loop, this);
+            future.addListener(done -> {
+                connecting = false;
+                if (closed || stopped) {
+                    future.channel().close();
+                    return;
+                }
+                if (!done.isSuccess()) {
+                    answers = false;
+                    connectionLost();
+                    return;
+                }
+                channel = future.channel();
+                handshakeReplies = 0;
+                awaiting = false;
+                for (CommandMessage command : node.handshake()) {
+                    handshakeReplies++;
+                    channel.write(command, channel.voidPromise());
+                }
+                // At once: a target that restarted meanwhile must not be taken as the baseline later than needed.
+                ask();
+            });
+        }
+
+        @Override
+        public void onReply(RespMessage reply) {
+            try {
+                if (handshakeReplies > 0) {
+                    handshakeReplies--;
+                    if (reply instanceof ErrorMessage error) {
+                        log.warn("the target {} refused the sentinel's log-in: {}", node.uri(), error.text());
+                    }
+                    return;
+                }
+                awaiting = false;
+                if (reply instanceof BulkStringMessage info) {
+                    answered(runId(info.text()));
+                } else if (reply instanceof ErrorMessage error) {
+                    // LOADING while it reads its save, or no INFO for the user: not an answer yet.
+                    answers = false;
+                    if (!held) {
+                        held = true;
+                        log.warn(
+                                "the target {} answered INFO with {}: reads go to the source",
+                                node.uri(),
+                                error.text());
+                    }
+                }
+            } finally {
+                ReferenceCountUtil.release(reply);
+            }
+        }
+
+        private void answered(String now) {
+            if (now == null) {
+                return;
+            }
+            if (runId == null) {
+                runId = now;
+            }
+            if (!runId.equals(now)) {
+                String before = runId;
+                runId = now;
+                answers = true;
+                long epoch = context.route().epoch();
+                boolean authoritativeTarget = context.route().authoritative() == io.ferry.schemas.Side.TARGET;
+                if (!authoritativeTarget) {
+                    restartEpoch = epoch;
+                    held = true;
+                }
+                log.error(
+                        "the target {} restarted (run_id {} became {}): it may have lost what it held; {}",
+                        node.uri(),
+                        before,
+                        now,
+                        authoritativeTarget
+                                ? "it is authoritative: reads stay on it"
+                                : "reads go to the source until the control plane routes again (epoch > " + epoch
+                                        + ")");
+                return;
+            }
+            answers = true;
+            if (held && restartEpoch < 0 && allAnswer()) {
+                held = false;
+                log.info("the target {} answers again as the same server: reads may go to it", target.uri());
+            }
+        }
+
+        @Override
+        public void onReadComplete() {}
+
+        @Override
+        public void onWritabilityChanged(boolean writable) {}
+
+        @Override
+        public void onInactive() {
+            channel = null;
+            awaiting = false;
+            answers = false;
+            if (!closed && !stopped) {
+                connectionLost();
+            }
+        }
+
+        @Override
+        public void onFailure(Throwable cause) {
             if (channel != null) {
                 channel.close();
             }
-        });
+        }
+
+        /** No longer watched (not a master any more, or the sentinel closed): its connection closes quietly. */
+        void close() {
+            stopped = true;
+            if (channel != null) {
+                channel.close();
+            }
+        }
     }
 }

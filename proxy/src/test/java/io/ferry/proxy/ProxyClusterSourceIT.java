@@ -256,6 +256,47 @@ class ProxyClusterSourceIT {
     }
 
     @Test
+    void aWaitThatBlocksHoldsUpOnlyItsClient() throws Exception {
+        try (ProxyServer proxy = proxy();
+                ProxyHarness.RawClient waiting = new ProxyHarness.RawClient(proxy)) {
+            List<ProxyHarness.RawClient> others = new java.util.ArrayList<>();
+            try {
+                // Clients on every thread of the proxy, the waiting client's included.
+                for (int i = 0; i < 4; i++) {
+                    others.add(new ProxyHarness.RawClient(proxy));
+                }
+                // More replicas than any master has: the WAIT blocks for its whole timeout.
+                waiting.send("SET waited v\r\nWAIT 5 3000\r\n");
+                assertThat(waiting.readLine()).isEqualTo("+OK");
+                await().atMost(Duration.ofSeconds(2)).until(() -> blockedClients() == 1);
+                for (ProxyHarness.RawClient other : others) {
+                    for (int i = 0; i < 10; i++) {
+                        other.send("SET other:" + i + " v\r\nGET other:" + i + "\r\n");
+                        assertThat(other.readLines(3)).containsExactly("+OK", "$1", "v");
+                    }
+                }
+                assertThat(blockedClients())
+                        .as("the WAIT still blocked while the others were served")
+                        .isEqualTo(1);
+                assertThat(waiting.readLine()).as("replicas that acknowledged").isEqualTo(":1");
+            } finally {
+                for (ProxyHarness.RawClient other : others) {
+                    other.close();
+                }
+            }
+        }
+    }
+
+    /** Clients blocked on the source's masters. */
+    private static int blockedClients() throws java.io.IOException {
+        int blocked = 0;
+        for (RedisServer master : cluster.masters()) {
+            blocked += Integer.parseInt(master.info("blocked_clients"));
+        }
+        return blocked;
+    }
+
+    @Test
     void aSlotMovedOnTheSourceMidTestIsFollowed() throws Exception {
         try (ProxyServer proxy = proxy()) {
             RedisClusterClient client = clusterClient(proxy, ProtocolVersion.RESP3);

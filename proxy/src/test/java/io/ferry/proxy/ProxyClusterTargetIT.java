@@ -306,6 +306,75 @@ class ProxyClusterTargetIT {
         }
     }
 
+    @Test
+    void readsOfATargetMasterThatRestartsEmptyAreServedByTheSource() throws Exception {
+        // A key of a master other than the node the target URI names: every master is watched.
+        int seedPort = RedisUri.parse(cluster.seedUri()).port();
+        String key = null;
+        for (int n = 0; key == null; n++) {
+            if (cluster.ownerOf(RedisCluster.slot("held:" + n)).port() != seedPort) {
+                key = "held:" + n;
+            }
+        }
+        String k = key;
+        RedisServer master = cluster.ownerOf(RedisCluster.slot(k));
+        try (ProxyServer proxy = proxy(ReadMode.TARGET, null);
+                StatefulRedisConnection<String, String> client = lettuce.connect(ProxyHarness.uri(proxy))) {
+            client.sync().set(k, "written");
+            // Only the target has this value: a read that returns it was served by the target.
+            onNode(master, redis -> redis.set(k, "on-target"));
+            await().atMost(Duration.ofSeconds(5))
+                    .until(() -> "on-target".equals(client.sync().get(k)));
+
+            // The master restarts empty (keeping its slots): from the moment its connections drop, no read is served
+            // by it, and none until the control plane routes again.
+            AtomicBoolean reading = new AtomicBoolean(true);
+            List<String> wrong = java.util.Collections.synchronizedList(new ArrayList<>());
+            java.util.concurrent.atomic.AtomicLong reads = new java.util.concurrent.atomic.AtomicLong();
+            Thread reader = new Thread(() -> {
+                try (StatefulRedisConnection<String, String> other = lettuce.connect(ProxyHarness.uri(proxy))) {
+                    while (reading.get()) {
+                        try {
+                            String value = other.sync().get(k);
+                            reads.incrementAndGet();
+                            if (!"on-target".equals(value) && !"written".equals(value)) {
+                                wrong.add(String.valueOf(value));
+                            }
+                        } catch (io.lettuce.core.RedisCommandExecutionException e) {
+                            // a read in flight on the connection that dropped: an error, never a wrong value
+                        }
+                    }
+                }
+            });
+            reader.start();
+            await().atMost(Duration.ofSeconds(5)).until(() -> reads.get() > 20);
+            master.restartEmpty();
+            // Reads go on across the restart and after it: the span observed.
+            java.util.concurrent.TimeUnit.SECONDS.sleep(3);
+            reading.set(false);
+            reader.join(10_000);
+            assertThat(wrong).as("reads answered by the emptied master").isEmpty();
+            assertThat(client.sync().get(k)).as("a read after the restart").isEqualTo("written");
+            assertThat(reads.get()).as("reads answered across the restart").isGreaterThan(100);
+            assertThat(getOn(master, k)).as("the master is empty").isNull();
+
+            // The control plane routes again (it has seen the restart, the copy is done): reads follow the route.
+            onNode(master, redis -> redis.set(k, "copied-again"));
+            io.ferry.schemas.MigrationState next = io.ferry.schemas.MigrationState.newBuilder()
+                    .setRunId("run")
+                    .setPhase(io.ferry.schemas.Phase.MIGRATE)
+                    .setStrategy(io.ferry.schemas.Strategy.BIG_BANG)
+                    .setReadMode(ReadMode.TARGET)
+                    .setWritePolicy(WritePolicy.SOURCE_AUTHORITATIVE)
+                    .setRatioPercent(0)
+                    .setEpoch(1)
+                    .build();
+            assertThat(proxy.applyState(next)).isTrue();
+            await().atMost(Duration.ofSeconds(5))
+                    .until(() -> "copied-again".equals(client.sync().get(k)));
+        }
+    }
+
     private static double clusterMeter(ProxyServer proxy, String name) {
         return proxy.meters().get(name).tag("side", "target").functionCounter().count();
     }

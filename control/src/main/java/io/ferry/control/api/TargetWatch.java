@@ -14,6 +14,7 @@ import java.time.Duration;
 import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Executors;
@@ -29,6 +30,11 @@ import java.util.function.Function;
  * {@link Workflows#approve}) or, for a run approved before this control plane started, the first one read: a restart
  * while the control plane itself is down is not seen, and is left to the proxies and the verify. One thread;
  * thread-safe.
+ *
+ * <p>A Redis Cluster target is watched master by master ({@link #identity}): a master that answers with another
+ * run_id at the same address restarted, and may have come back empty (its replicas then resync from it, empty too).
+ * A failover is not a restart: the promoted replica kept its run_id and its data, and the masters read become the
+ * baseline.
  */
 final class TargetWatch implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(TargetWatch.class);
@@ -39,11 +45,16 @@ final class TargetWatch implements AutoCloseable {
         void restarted(String runId, String before, String after);
     }
 
-    /** A run's target: a connection kept open (it reconnects by itself) and the run_id last read. */
+    /**
+     * A run's target: connections kept open (they reconnect by themselves), to the target URI's node and, for a
+     * cluster, to each master; and the identity last read.
+     */
     private static final class Watched {
         final String endpoint;
         final RedisEndpoint.Client client;
         StatefulRedisConnection<byte[], byte[]> connection;
+        final Map<String, RedisEndpoint.Client> nodeClients = new HashMap<>();
+        final Map<String, StatefulRedisConnection<byte[], byte[]>> nodes = new HashMap<>();
         String runId;
 
         Watched(String endpoint, RedisEndpoint.Client client) {
@@ -51,7 +62,26 @@ final class TargetWatch implements AutoCloseable {
             this.client = client;
         }
 
+        StatefulRedisConnection<byte[], byte[]> seed() {
+            if (connection == null) {
+                connection = client.connect();
+            }
+            return connection;
+        }
+
+        StatefulRedisConnection<byte[], byte[]> node(String address) {
+            StatefulRedisConnection<byte[], byte[]> node = nodes.get(address);
+            if (node == null) {
+                RedisEndpoint.Client nodeClient = nodeClients.computeIfAbsent(address, client::node);
+                node = nodeClient.connect();
+                nodes.put(address, node);
+            }
+            return node;
+        }
+
         void close() {
+            nodes.values().forEach(StatefulRedisConnection::close);
+            nodeClients.values().forEach(RedisEndpoint.Client::close);
             if (connection != null) {
                 connection.close();
             }
@@ -132,10 +162,8 @@ final class TargetWatch implements AutoCloseable {
         }
         String now;
         try {
-            if (target.connection == null) {
-                target.connection = target.client.connect();
-            }
-            now = runId(target.connection.sync().info("server"));
+            Watched reading = target;
+            now = identity(reading.seed(), reading::node);
         } catch (RuntimeException e) {
             // Down, restarting, paused: the next round reads it again.
             log.debug("the target of run {} did not answer: {}", run.getRunId(), e.getMessage());
@@ -146,7 +174,7 @@ final class TargetWatch implements AutoCloseable {
         }
         String before = target.runId != null ? target.runId : approvedRunIds.apply(run.getRunId());
         target.runId = now;
-        if (before != null && !before.equals(now)) {
+        if (before != null && restarted(before, now)) {
             log.warn("the target of run {} restarted (run_id {} became {})", run.getRunId(), before, now);
             try {
                 listener.restarted(run.getRunId(), before, now);
@@ -154,6 +182,74 @@ final class TargetWatch implements AutoCloseable {
                 log.error("handling the restart of run {}'s target failed: {}", run.getRunId(), e.getMessage(), e);
             }
         }
+    }
+
+    /**
+     * What tells a restart of the target reached by {@code seed}: its run_id; for a Redis Cluster, {@code
+     * host:port=run_id} of each master serving slots, in address order, space-separated, each read over {@code
+     * node}'s connection to it. Null when the seed gives no run_id.
+     *
+     * @throws RuntimeException when a node does not answer (the next round reads it again)
+     */
+    static String identity(
+            StatefulRedisConnection<byte[], byte[]> seed,
+            java.util.function.Function<String, StatefulRedisConnection<byte[], byte[]>> node) {
+        String info = seed.sync().info();
+        String runId = runId(info);
+        if (runId == null || !info.contains("cluster_enabled:1")) {
+            return runId;
+        }
+        java.util.TreeMap<String, String> masters = new java.util.TreeMap<>();
+        for (String address : masters(seed.sync().clusterNodes())) {
+            String masterRunId = runId(node.apply(address).sync().info("server"));
+            if (masterRunId != null) {
+                masters.put(address, masterRunId);
+            }
+        }
+        StringBuilder identity = new StringBuilder();
+        masters.forEach((address, id) -> identity.append(identity.length() == 0 ? "" : " ")
+                .append(address)
+                .append('=')
+                .append(id));
+        return identity.toString();
+    }
+
+    /** The addresses ({@code host:port}) of the masters serving slots in a CLUSTER NODES reply, failed ones left out. */
+    static List<String> masters(String clusterNodes) {
+        List<String> masters = new java.util.ArrayList<>();
+        for (String line : clusterNodes.split("\r?\n")) {
+            String[] fields = line.trim().split(" ");
+            if (fields.length < 9 || !fields[2].contains("master") || fields[2].contains("fail")) {
+                continue;
+            }
+            String address = fields[1];
+            int cut = address.indexOf('@');
+            masters.add(cut < 0 ? address : address.substring(0, cut));
+        }
+        return masters;
+    }
+
+    /**
+     * Whether identity {@code now} says the target restarted since {@code before} ({@link #identity}): another
+     * run_id; for a cluster, another run_id at an address that was a master before and is one now.
+     */
+    static boolean restarted(String before, String now) {
+        if (!before.contains("=") || !now.contains("=")) {
+            return !before.equals(now);
+        }
+        Map<String, String> was = new HashMap<>();
+        for (String entry : before.split(" ")) {
+            int eq = entry.indexOf('=');
+            was.put(entry.substring(0, eq), entry.substring(eq + 1));
+        }
+        for (String entry : now.split(" ")) {
+            int eq = entry.indexOf('=');
+            String id = was.get(entry.substring(0, eq));
+            if (id != null && !id.equals(entry.substring(eq + 1))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The run_id field of an INFO server reply, or null. */

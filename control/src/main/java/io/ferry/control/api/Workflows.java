@@ -631,13 +631,25 @@ final class Workflows {
         return approvedTargetRunIds.get(id);
     }
 
+    /** The target's identity now ({@link TargetWatch#identity}: its run_id, or each master's), or null if unreadable. */
     private String targetRunId(MigrationSetup setup) {
         RedisEndpoint target = endpoints.open(endpoints.get(setup.getTargetEndpoint()), Endpoints.Role.READ);
+        List<RedisEndpoint.Client> nodeClients = new ArrayList<>();
+        List<StatefulRedisConnection<byte[], byte[]>> nodes = new ArrayList<>();
         try (RedisEndpoint.Client client = target.open(resources);
                 StatefulRedisConnection<byte[], byte[]> connection = client.connect()) {
-            return TargetWatch.runId(connection.sync().info("server"));
+            return TargetWatch.identity(connection, address -> {
+                RedisEndpoint.Client nodeClient = client.node(address);
+                nodeClients.add(nodeClient);
+                StatefulRedisConnection<byte[], byte[]> node = nodeClient.connect();
+                nodes.add(node);
+                return node;
+            });
         } catch (RuntimeException e) {
             return null;
+        } finally {
+            nodes.forEach(StatefulRedisConnection::close);
+            nodeClients.forEach(RedisEndpoint.Client::close);
         }
     }
 
