@@ -249,7 +249,7 @@ final class Lane implements Backend.Listener {
 
     /**
      * Closes the client's own connection, which owes nothing, without counting it lost: its events are ignored
-     * from now on ({@link #isOwn}).
+     * from now on ({@link OwnListener}).
      */
     void retireOwn() {
         Channel retired = own;
@@ -257,11 +257,6 @@ final class Lane implements Backend.Listener {
         ownBackend = null;
         unwatch();
         retired.close();
-    }
-
-    /** Whether {@code channel} is the client's own connection to this side (not one retired since). */
-    boolean isOwn(Channel channel) {
-        return channel == own;
     }
 
     /** Whether this side can take more of the client's commands now without queueing without bound. */
