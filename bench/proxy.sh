@@ -10,6 +10,8 @@
 #   ROUNDS=1                   measured rounds; each figure is the median over the rounds
 #   CLIENTS=50  DATA_SIZE=64  KEYSPACE=100000     redis-benchmark -c, -d, -r
 #   WARMUP_REQUESTS=100000     requests per test and pipeline sent to Ferry before measuring (JIT)
+#   PROTOCOL=2                 2, or 3: every benchmark connection speaks RESP3 (redis-benchmark -3, HELLO 3
+#                              first); twemproxy, which does not know HELLO, is then not measured
 #   PIN=none                   none: no CPU pinning; split: redis-server and redis-benchmark on
 #                              CPU 0, the proxy under test on CPU 1 (needs taskset and 2+ CPUs)
 #   FERRY_MODE=passthrough     passthrough: Ferry in front of the source alone (the proxy-core targets);
@@ -52,6 +54,7 @@ DATA_SIZE=${DATA_SIZE:-64}
 KEYSPACE=${KEYSPACE:-100000}
 WARMUP_REQUESTS=${WARMUP_REQUESTS:-100000}
 PIN=${PIN:-none}
+PROTOCOL=${PROTOCOL:-2}
 FERRY_MODE=${FERRY_MODE:-passthrough}
 FERRY_START_TIMEOUT=${FERRY_START_TIMEOUT:-60}
 RUN_TIMEOUT=${RUN_TIMEOUT:-300}
@@ -105,6 +108,9 @@ case $PIN in
   *) problems+=("PIN=$PIN (expected: none or split)") ;;
 esac
 [[ $STRICT == 0 || $STRICT == 1 ]] || problems+=("STRICT=$STRICT (expected: 0 or 1)")
+[[ $PROTOCOL == 2 || $PROTOCOL == 3 ]] || problems+=("PROTOCOL=$PROTOCOL (expected: 2 or 3)")
+protocol_args=()
+[[ $PROTOCOL == 3 ]] && protocol_args=(-3)
 # The comparison needs its tools: installed here on Debian as root (redis-tools, nutcracker), else
 # named below.
 FERRY_NEED_BENCH_TOOLS=1 "$root/scripts/ensure-tools.sh" || true
@@ -119,6 +125,7 @@ fi
 
 have_twemproxy=1
 command -v nutcracker >/dev/null 2>&1 || have_twemproxy=0
+[[ $PROTOCOL == 2 ]] || have_twemproxy=0
 
 ferry_cmd_default=1
 [[ -n ${FERRY_CMD:-} ]] && ferry_cmd_default=0
@@ -286,6 +293,8 @@ EOF
     twem_status="did not start: $(last_line "$tmp/nutcracker.log")"
     log "twemproxy $twem_status"
   fi
+elif [[ $PROTOCOL != 2 ]]; then
+  twem_status="not measured: it does not speak RESP3 (HELLO)"
 else
   twem_status="not installed (Debian package nutcracker; FERRY_NEED_BENCH_TOOLS=1 scripts/ensure-tools.sh)"
   log "twemproxy $twem_status"
@@ -383,7 +392,7 @@ requests_for() { (($1 == 1)) && echo "$REQUESTS" || echo "$REQUESTS_PIPELINED"; 
 run_benchmark() { # port pipeline requests csv-file
   local rc=0
   timeout -k 5 "$RUN_TIMEOUT" "${bench_pin[@]}" redis-benchmark -h 127.0.0.1 -p "$1" \
-    -c "$CLIENTS" -n "$3" -t set,get -P "$2" -r "$KEYSPACE" -d "$DATA_SIZE" --csv \
+    -c "$CLIENTS" -n "$3" -t set,get -P "$2" -r "$KEYSPACE" -d "$DATA_SIZE" "${protocol_args[@]}" --csv \
     >"$4" 2>"$4.err" </dev/null &
   bench_pid=$!
   wait "$bench_pid" || rc=$?
@@ -613,7 +622,7 @@ fi
 
 targets_text=">= ${TARGET_MIN_RATIO_VS_TWEMPROXY}x twemproxy's requests/s at $([[ $TARGET_PIPELINES == all ]] && echo "every pipeline" || echo "pipeline $TARGET_PIPELINES")"
 [[ -z $TARGET_MAX_P99_ADDED_MS ]] || targets_text+="; p99 added over direct <= ${TARGET_MAX_P99_ADDED_MS} ms at pipeline 1"
-settings_line="mode $FERRY_MODE, clients $CLIENTS, data size $DATA_SIZE B, keyspace $KEYSPACE, requests per test $REQUESTS at pipeline 1 and $REQUESTS_PIPELINED above, rounds $ROUNDS (median), Ferry warm-up $WARMUP_REQUESTS per test and pipeline, PIN=$PIN"
+settings_line="mode $FERRY_MODE, clients $CLIENTS, data size $DATA_SIZE B, keyspace $KEYSPACE, requests per test $REQUESTS at pipeline 1 and $REQUESTS_PIPELINED above, rounds $ROUNDS (median), Ferry warm-up $WARMUP_REQUESTS per test and pipeline, PIN=$PIN, RESP$PROTOCOL"
 machine_line="$(nproc) CPUs, $(uname -sr), CPUs ${busy_before}% busy in the second before the run"
 
 # Terminal report.
@@ -650,7 +659,7 @@ mkdir -p "$(dirname "$OUT")"
   echo "# Proxy benchmark $stamp"
   echo
   echo "redis-server $redis_version reached directly, through twemproxy ${twem_version:-(not run)} and through Ferry,"
-  echo "with redis-benchmark (\`-c $CLIENTS -t set,get -r $KEYSPACE -d $DATA_SIZE --csv\`)."
+  echo "with redis-benchmark (\`-c $CLIENTS -t set,get -r $KEYSPACE -d $DATA_SIZE${protocol_args[*]:+ ${protocol_args[*]}} --csv\`)."
   echo
   echo "- Settings: $settings_line."
   echo "- Machine: $machine_line."
