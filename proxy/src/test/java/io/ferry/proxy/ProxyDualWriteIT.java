@@ -729,7 +729,8 @@ class ProxyDualWriteIT {
             List<String> wrong = java.util.Collections.synchronizedList(new ArrayList<>());
             AtomicLong reads = new AtomicLong();
             Thread reader = new Thread(() -> {
-                try (StatefulRedisConnection<String, String> other = connect(proxy)) {
+                StatefulRedisConnection<String, String> other = connect(proxy);
+                try {
                     while (reading.get()) {
                         try {
                             String value = other.sync().get("k");
@@ -737,10 +738,17 @@ class ProxyDualWriteIT {
                             if (!"on-target".equals(value) && !"written".equals(value)) {
                                 wrong.add(String.valueOf(value));
                             }
-                        } catch (RedisCommandExecutionException e) {
-                            // a read in flight on the connection that dropped: an error, never a wrong value
+                        } catch (io.lettuce.core.RedisException e) {
+                            // A read in flight on the connection that dropped: an error, never a wrong value; the
+                            // proxy closes that client, which connects again (as an application would).
+                            if (!other.isOpen()) {
+                                other.close();
+                                other = connect(proxy);
+                            }
                         }
                     }
+                } finally {
+                    other.close();
                 }
             });
             reader.start();
